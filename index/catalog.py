@@ -1,0 +1,472 @@
+"""A catalog: one folder a brand owner can back up, copy to a field laptop or serve.
+
+    CATALOG_DIR/
+      references.sqlite   source of truth: references, their vectors (float16), catalog settings
+      vectors.faiss       search index over the same vectors; a checkpoint, rebuilt from SQLite
+      thumbs/ab/<sha256>.jpg   a small copy of each reference photo, for evidence
+
+Crash safety: a reference exists once its SQLite transaction commits (thumbnail written before,
+vector stored in the row). The FAISS file is a checkpoint written atomically now and then; on
+open it is reconciled with SQLite by id, so a process killed at any moment leaves a catalog
+that opens with FAISS ids equal to SQLite ids. Image ids are never reused (AUTOINCREMENT), so
+an id in an old checkpoint always means the same vector.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .store import DEFAULT_DESCRIPTION, FaissStore, fsync_dir
+
+FORMAT_VERSION = 1
+DB_NAME = "references.sqlite"
+INDEX_NAME = "vectors.faiss"
+THUMBS = "thumbs"
+LABELS = ("genuine", "counterfeit")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refs (
+    image_id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id  TEXT NOT NULL,
+    label       TEXT NOT NULL CHECK (label IN ('genuine', 'counterfeit')),
+    name        TEXT NOT NULL DEFAULT '',
+    brand       TEXT NOT NULL DEFAULT '',
+    view        TEXT NOT NULL DEFAULT '',
+    source_path TEXT NOT NULL DEFAULT '',
+    sha256      TEXT NOT NULL UNIQUE,
+    added_at    TEXT NOT NULL,
+    vector      BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refs_product ON refs (product_id);
+"""
+
+
+class CatalogError(RuntimeError):
+    """A catalog that cannot be used as asked; the message says why and what to do."""
+
+
+class ModelMismatch(CatalogError):
+    """The catalog was built with another embedder: its vectors would be meaningless."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    image_id: int
+    product_id: str
+    label: str
+    name: str
+    brand: str
+    view: str
+    source_path: str
+    sha256: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class NewReference:
+    """A reference about to be added: metadata plus the content hash of its photo."""
+
+    product_id: str
+    sha256: str
+    label: str = "genuine"
+    name: str = ""
+    brand: str = ""
+    view: str = ""
+    source_path: str = ""
+    thumbnail: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
+class Product:
+    product_id: str
+    name: str
+    brand: str
+    genuine: int
+    counterfeit: int
+
+
+@dataclass(frozen=True)
+class EmbedderRecord:
+    """What a catalog remembers of the model that built it."""
+
+    name: str
+    dim: int
+    preprocessing: str
+    fingerprint: list[float]
+
+
+class Catalog:
+    def __init__(self, path: Path, db: sqlite3.Connection, writable: bool, lock_handle=None):
+        self.path = path
+        self.db = db
+        self.writable = writable
+        self._lock_handle = lock_handle
+        self.embedder = EmbedderRecord(**json.loads(self._meta("embedder")))
+        self.index_description = self._meta("index_description")
+        self.store = self._load_store()
+        self._dirty = False
+        self._checkpointed_at = time.monotonic()
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, embedder: EmbedderRecord) -> "Catalog":
+        path = Path(path)
+        if (path / DB_NAME).exists():
+            raise CatalogError(f"{path}: a catalog already exists here")
+        path.mkdir(parents=True, exist_ok=True)
+        lock = _acquire_write_lock(path)
+        (path / THUMBS).mkdir(exist_ok=True)
+        # Built under a temporary name and renamed: a catalog either exists whole or not at all.
+        tmp = path / f".{DB_NAME}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        db = sqlite3.connect(str(tmp), isolation_level=None)
+        db.executescript(SCHEMA)
+        settings = {
+            "format_version": str(FORMAT_VERSION),
+            "embedder": json.dumps(asdict(embedder)),
+            "index_description": DEFAULT_DESCRIPTION,
+            "created_at": _now(),
+            "generation": "0",
+        }
+        with db:
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", settings.items())
+        db.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path / DB_NAME)
+        fsync_dir(path)
+        return cls(path, _connect(path / DB_NAME), writable=True, lock_handle=lock)
+
+    @classmethod
+    def open(cls, path: str | Path, writable: bool = False) -> "Catalog":
+        path = Path(path)
+        if not (path / DB_NAME).is_file():
+            raise CatalogError(
+                f"{path}: no catalog here (no {DB_NAME}); create one with "
+                f"`python scripts/index_catalog.py {path} --manifest PRODUCTS.csv`"
+            )
+        lock = _acquire_write_lock(path) if writable else None
+        db = _connect(path / DB_NAME)
+        version = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+        if not version or int(version[0]) > FORMAT_VERSION:
+            raise CatalogError(f"{path}: catalog format {version and version[0]} is newer than this program understands")
+        return cls(path, db, writable=writable, lock_handle=lock)
+
+    @classmethod
+    def exists(cls, path: str | Path) -> bool:
+        return (Path(path) / DB_NAME).is_file()
+
+    def check_embedder(self, name: str, dim: int, fingerprint: Sequence[float] | None = None) -> None:
+        """Refuse to use this catalog with vectors from another model."""
+        record = self.embedder
+        if name != record.name or dim != record.dim:
+            raise ModelMismatch(
+                f"{self.path}: this catalog was built with the model '{record.name}' ({record.dim}-d vectors); "
+                f"it cannot be used with '{name}' ({dim}-d). Use --model {record.name}, or build a new catalog "
+                f"for '{name}' in another folder."
+            )
+        if fingerprint is not None and record.fingerprint:
+            cosine = float(np.dot(np.asarray(fingerprint, np.float32), np.asarray(record.fingerprint, np.float32)))
+            if cosine < 0.99:
+                raise ModelMismatch(
+                    f"{self.path}: the weights loaded for '{name}' are not the ones that built this catalog "
+                    f"(fingerprint similarity {cosine:.3f}); restore the original checkpoint or rebuild the catalog."
+                )
+
+    def close(self) -> None:
+        if self.writable and self._dirty:
+            self.checkpoint()
+        self.db.close()
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    def __enter__(self) -> "Catalog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- reading -------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        return int(self._meta("generation"))
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM refs").fetchone()[0]
+
+    def image_ids(self) -> np.ndarray:
+        rows = self.db.execute("SELECT image_id FROM refs ORDER BY image_id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def reference(self, image_id: int) -> Reference | None:
+        row = self.db.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE image_id = ?", (int(image_id),)).fetchone()
+        return Reference(*row) if row else None
+
+    def references(self, product_id: str | None = None, label: str | None = None) -> list[Reference]:
+        clauses, params = [], []
+        if product_id is not None:
+            clauses.append("product_id = ?")
+            params.append(product_id)
+        if label is not None:
+            clauses.append("label = ?")
+            params.append(label)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(f"SELECT {_REF_COLUMNS} FROM refs {where} ORDER BY image_id", params).fetchall()
+        return [Reference(*row) for row in rows]
+
+    def references_by_id(self, image_ids: Iterable[int]) -> dict[int, Reference]:
+        ids = sorted({int(i) for i in image_ids if int(i) >= 0})
+        found: dict[int, Reference] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE image_id IN ({marks})", chunk):
+                found[row[0]] = Reference(*row)
+        return found
+
+    def find_sha256(self, hashes: Iterable[str]) -> dict[str, Reference]:
+        """The references whose photo has one of these content hashes."""
+        hashes = list(dict.fromkeys(hashes))
+        found: dict[str, Reference] = {}
+        for chunk in _chunks(hashes, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE sha256 IN ({marks})", chunk):
+                ref = Reference(*row)
+                found[ref.sha256] = ref
+        return found
+
+    def known_hashes(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT sha256 FROM refs")}
+
+    def products(self) -> list[Product]:
+        rows = self.db.execute(
+            """SELECT product_id, MAX(name), MAX(brand),
+                      SUM(label = 'genuine'), SUM(label = 'counterfeit')
+               FROM refs GROUP BY product_id ORDER BY product_id"""
+        ).fetchall()
+        return [Product(*row) for row in rows]
+
+    def vectors(self, image_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) from SQLite, the source of truth; all of them when no ids are given."""
+        if image_ids is None:
+            rows = self.db.execute("SELECT image_id, vector FROM refs ORDER BY image_id").fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(sorted({int(i) for i in image_ids}), 500):
+                marks = ",".join("?" * len(chunk))
+                rows += self.db.execute(f"SELECT image_id, vector FROM refs WHERE image_id IN ({marks})", chunk).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.empty((len(rows), self.embedder.dim), dtype=np.float32)
+        for i, (_, blob) in enumerate(rows):
+            vectors[i] = np.frombuffer(blob, dtype=np.float16)
+        return ids, vectors
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.store.search(queries, k)
+
+    def thumbnail_path(self, sha256: str) -> Path:
+        return self.path / THUMBS / sha256[:2] / f"{sha256}.jpg"
+
+    def stats(self) -> dict:
+        counts = dict(self.db.execute("SELECT label, COUNT(*) FROM refs GROUP BY label").fetchall())
+        return {
+            "catalog": str(self.path),
+            "model": self.embedder.name,
+            "dimension": self.embedder.dim,
+            "preprocessing": self.embedder.preprocessing,
+            "index": self.index_description,
+            "products": self.db.execute("SELECT COUNT(DISTINCT product_id) FROM refs").fetchone()[0],
+            "references": len(self),
+            "genuine_references": counts.get("genuine", 0),
+            "counterfeit_references": counts.get("counterfeit", 0),
+            "indexed_vectors": self.store.ntotal,
+            "generation": self.generation,
+            "created_at": self._meta("created_at"),
+        }
+
+    def setting(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def add(self, new: Sequence[NewReference], vectors: np.ndarray) -> list[int | None]:
+        """Add references in one transaction; returns each one's image id, or None if its photo
+        (same content hash) is already in the catalog."""
+        self._require_writable()
+        if len(new) != len(vectors):
+            raise ValueError("one vector per reference is needed")
+        for ref in new:
+            if ref.label not in LABELS:
+                raise ValueError(f"label must be one of {LABELS}, not {ref.label!r}")
+            if not ref.product_id.strip():
+                raise ValueError("product_id must not be empty")
+        # Thumbnails first: they are named by content, so writing one twice is harmless, and a
+        # committed row never points at a missing thumbnail.
+        for ref in new:
+            if ref.thumbnail:
+                _write_atomic(self.thumbnail_path(ref.sha256), ref.thumbnail)
+        stored = np.asarray(vectors, dtype=np.float16)
+        ids: list[int | None] = []
+        added_ids, added_rows = [], []
+        now = _now()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for i, ref in enumerate(new):
+                cursor = self.db.execute(
+                    """INSERT INTO refs (product_id, label, name, brand, view, source_path, sha256, added_at, vector)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING""",
+                    (ref.product_id, ref.label, ref.name, ref.brand, ref.view, ref.source_path, ref.sha256, now,
+                     stored[i].tobytes()),
+                )
+                if cursor.rowcount:
+                    ids.append(cursor.lastrowid)
+                    added_ids.append(cursor.lastrowid)
+                    added_rows.append(i)
+                else:
+                    ids.append(None)
+            if added_ids:
+                self._bump_generation()
+        # The index holds exactly what SQLite holds (the float16-rounded vectors), so a rebuild
+        # from SQLite gives bit-identical search results.
+        self.store.add(np.asarray(added_ids, dtype=np.int64), stored[added_rows].astype(np.float32))
+        self._dirty = self._dirty or bool(added_ids)
+        return ids
+
+    def remove_images(self, image_ids: Iterable[int]) -> int:
+        self._require_writable()
+        ids = sorted({int(i) for i in image_ids})
+        hashes = []
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                hashes += [r[0] for r in self.db.execute(f"SELECT sha256 FROM refs WHERE image_id IN ({marks})", chunk)]
+                self.db.execute(f"DELETE FROM refs WHERE image_id IN ({marks})", chunk)
+            if hashes:
+                self._bump_generation()
+        if not hashes:
+            return 0
+        self.store.remove(ids)
+        self.checkpoint()
+        for sha in hashes:
+            self.thumbnail_path(sha).unlink(missing_ok=True)
+        return len(hashes)
+
+    def remove_product(self, product_id: str) -> int:
+        return self.remove_images(ref.image_id for ref in self.references(product_id=product_id))
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._require_writable()
+        with self.db:
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def checkpoint(self) -> None:
+        """Write the search index to disk (atomically)."""
+        self._require_writable()
+        self.store.save(self.path / INDEX_NAME)
+        self._dirty = False
+        self._checkpointed_at = time.monotonic()
+
+    def seconds_since_checkpoint(self) -> float:
+        return time.monotonic() - self._checkpointed_at
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _load_store(self) -> FaissStore:
+        dim = self.embedder.dim
+        index_file = self.path / INDEX_NAME
+        store = None
+        if index_file.is_file():
+            try:
+                store = FaissStore.load(index_file, dim, self.index_description)
+            except Exception:
+                store = None  # unreadable checkpoint: rebuilt from SQLite below
+        if store is None:
+            store = FaissStore(dim, self.index_description)
+        repaired = self._reconcile(store)
+        if repaired and self.writable:
+            store.save(index_file)
+        return store
+
+    def _reconcile(self, store: FaissStore) -> bool:
+        """Make the index hold exactly SQLite's references; True if anything had to change."""
+        truth = self.image_ids()
+        indexed = store.ids()
+        extra = np.setdiff1d(indexed, truth, assume_unique=True)
+        missing = np.setdiff1d(truth, indexed, assume_unique=True)
+        if len(extra):
+            store.remove(extra)
+        if len(missing):
+            ids, vectors = self.vectors(missing)
+            store.add(ids, vectors)
+        return bool(len(extra) or len(missing))
+
+    def _meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise CatalogError(f"{self.path}: catalog is damaged (setting {key!r} missing)")
+        return row[0]
+
+    def _bump_generation(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def _require_writable(self) -> None:
+        if not self.writable:
+            raise CatalogError(f"{self.path}: catalog was opened read-only")
+
+
+_REF_COLUMNS = "image_id, product_id, label, name, brand, view, source_path, sha256, added_at"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def _acquire_write_lock(path: Path):
+    """One writer per catalog; the OS drops the lock if the process dies, even by SIGKILL."""
+    handle = open(path / ".write.lock", "a+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise CatalogError(f"{path}: another process is changing this catalog; wait for it to finish") from None
+    return handle
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _chunks(items: Sequence, size: int):
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

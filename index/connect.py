@@ -1,0 +1,46 @@
+"""Open a catalog together with the model that built it (or create one for a chosen model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vision import Embedder, load_embedder, resolve_name
+
+from .catalog import Catalog, EmbedderRecord, ModelMismatch
+
+
+def connect(
+    catalog_dir: str | Path,
+    model: str | None = None,
+    *,
+    create: bool = False,
+    writable: bool = False,
+    threads: int | None = None,
+) -> tuple[Catalog, Embedder]:
+    """The catalog and a loaded embedder that matches it.
+
+    An existing catalog uses the model recorded in it; naming another model is an error, never
+    silently mixed vectors. A new catalog (``create=True``) uses ``model`` (default ``auto``).
+    """
+    if Catalog.exists(catalog_dir):
+        catalog = Catalog.open(catalog_dir, writable=writable)
+        recorded = catalog.embedder.name
+        if model and model != "auto" and model != recorded:
+            catalog.close()
+            raise ModelMismatch(
+                f"{catalog_dir}: this catalog was built with the model '{recorded}' ({catalog.embedder.dim}-d vectors); "
+                f"it cannot be used with '{model}'. Leave out --model (or pass --model {recorded}), "
+                f"or build a new catalog for '{model}' in another folder."
+            )
+        try:
+            embedder = load_embedder(recorded, threads=threads)
+            catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())
+        except Exception:
+            catalog.close()
+            raise
+        return catalog, embedder
+    if not create:
+        Catalog.open(catalog_dir)  # raises the "no catalog here" error with its advice
+    embedder = load_embedder(resolve_name(model or "auto"), threads=threads)
+    record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
+    return Catalog.create(catalog_dir, record), embedder

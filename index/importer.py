@@ -1,0 +1,138 @@
+"""Bulk import of reference photos: decode in a background thread while the model embeds,
+commit each batch in one transaction, skip photos already in the catalog.
+
+An import killed at any moment loses at most the batch in flight; running the same import
+again skips everything already committed (by content hash) and finishes the rest.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+from tqdm import tqdm
+
+from vision import Embedder, UnreadableImage, thumbnail_jpeg
+from vision.images import decode, read_bytes, sha256_of
+
+from . import calibration
+from .catalog import Catalog, NewReference
+from .manifests import ProductRow
+
+CHECKPOINT_EVERY_S = 60.0
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    already_present: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "already_present": self.already_present,
+            "unreadable": [{"path": path, "reason": reason} for path, reason in self.unreadable],
+            "seconds": round(self.seconds, 2),
+        }
+
+    def format(self) -> str:
+        rate = (self.added / self.seconds) if self.seconds else 0.0
+        lines = [
+            f"added {self.added}, already present {self.already_present}, unreadable {len(self.unreadable)} "
+            f"in {self.seconds:.1f} s ({rate:.1f} new photos/s)"
+        ]
+        lines += [f"  unreadable: {path}: {reason}" for path, reason in self.unreadable]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Prepared:
+    row: ProductRow
+    sha256: str = ""
+    tensor: torch.Tensor | None = None
+    thumbnail: bytes = b""
+    error: str | None = None
+    duplicate: bool = False
+
+
+def import_references(
+    catalog: Catalog,
+    embedder: Embedder,
+    rows: Sequence[ProductRow],
+    batch_size: int = 32,
+    progress: bool = True,
+    decode_workers: int = 1,
+) -> ImportSummary:
+    started = time.monotonic()
+    summary = ImportSummary()
+    known = catalog.known_hashes()
+
+    def prepare(row: ProductRow) -> _Prepared:
+        try:
+            data = read_bytes(row.path)
+            sha = sha256_of(data)
+            if sha in known:
+                return _Prepared(row, sha, duplicate=True)
+            image = decode(data, str(row.path), min_side=embedder.min_decode_side)
+            return _Prepared(row, sha, embedder.preprocess(image), thumbnail_jpeg(image))
+        except UnreadableImage as exc:
+            return _Prepared(row, error=exc.reason)
+        except Exception as exc:  # one odd file must never abort an import of thousands
+            return _Prepared(row, error=f"unexpected error while reading: {type(exc).__name__}: {exc}")
+
+    batches = [rows[start : start + batch_size] for start in range(0, len(rows), batch_size)]
+    bar = tqdm(total=len(rows), unit="img", desc="importing", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, decode_workers), thread_name_prefix="decode") as pool:
+            pending: list[Future] = [pool.submit(prepare, row) for row in batches[0]] if batches else []
+            for number in range(len(batches)):
+                prepared = [future.result() for future in pending]
+                # Decode the next batch while this one is embedded and committed.
+                pending = [pool.submit(prepare, row) for row in batches[number + 1]] if number + 1 < len(batches) else []
+                _commit(catalog, embedder, prepared, summary, known)
+                bar.update(len(prepared))
+                bar.set_postfix(added=summary.added, present=summary.already_present, unreadable=len(summary.unreadable))
+                if catalog.seconds_since_checkpoint() > CHECKPOINT_EVERY_S:
+                    catalog.checkpoint()
+    finally:
+        bar.close()
+    if summary.added:
+        catalog.checkpoint()
+        calibration.refresh(catalog)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _commit(catalog: Catalog, embedder: Embedder, prepared: list[_Prepared], summary: ImportSummary, known: set[str]) -> None:
+    fresh: dict[str, _Prepared] = {}
+    for item in prepared:
+        if item.error is not None:
+            summary.unreadable.append((str(item.row.path), item.error))
+        elif item.duplicate or item.sha256 in fresh:
+            summary.already_present += 1
+        else:
+            fresh[item.sha256] = item
+    if not fresh:
+        return
+    items = list(fresh.values())
+    vectors = embedder.embed_tensors([item.tensor for item in items])
+    new = [
+        NewReference(
+            product_id=item.row.product_id, sha256=item.sha256, label=item.row.label, name=item.row.name,
+            brand=item.row.brand, view=item.row.view, source_path=str(item.row.path), thumbnail=item.thumbnail,
+        )
+        for item in items
+    ]
+    ids = catalog.add(new, vectors)
+    for item, image_id in zip(items, ids):
+        known.add(item.sha256)
+        if image_id is None:
+            summary.already_present += 1
+        else:
+            summary.added += 1

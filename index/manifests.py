@@ -1,0 +1,159 @@
+"""CSV manifests: the catalog's products (``PRODUCTS.csv``) and photos to check (``QUERIES.csv``).
+
+A manifest is checked whole before anything is imported, so a bad row never leaves a catalog
+half-imported; every problem is reported with its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import LABELS
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif"}
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be used; lists every problem found, each with its line."""
+
+    def __init__(self, manifest: str, problems: list[str]):
+        self.manifest = manifest
+        self.problems = problems
+        shown = problems[:20]
+        more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        if len(problems) == 1:
+            text = problems[0]
+        else:
+            text = f"{len(problems)} problems, nothing was imported:\n  " + "\n  ".join(shown) + more
+        super().__init__(f"{manifest}: {text}")
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    line: int
+    path: Path
+    product_id: str
+    label: str = "genuine"
+    name: str = ""
+    brand: str = ""
+    view: str = ""
+
+
+@dataclass(frozen=True)
+class QueryRow:
+    line: int
+    path: Path
+    claimed_product_id: str | None = None
+    case_id: str | None = None
+    true_product_id: str | None = None
+    label: str | None = None
+
+
+def read_products(manifest: str | Path, allow_outside: bool = False) -> list[ProductRow]:
+    manifest = Path(manifest)
+    rows, problems = [], []
+    seen: dict[Path, int] = {}
+    for line, record in _records(manifest, required=("path", "product_id"), optional=("label", "name", "brand", "view")):
+        path, problem = _resolve(manifest, record.get("path", ""), allow_outside)
+        product_id = record.get("product_id", "").strip()
+        label = (record.get("label") or "genuine").strip().lower()
+        if problem:
+            problems.append(f"line {line}: {problem}")
+        if not product_id:
+            problems.append(f"line {line}: empty product_id")
+        if label not in LABELS:
+            problems.append(f"line {line}: unknown label {record.get('label')!r} (use 'genuine' or 'counterfeit')")
+        if path is not None and path in seen:
+            problems.append(f"line {line}: the same photo as line {seen[path]} ({path.name})")
+        if path is not None:
+            seen.setdefault(path, line)
+        if path is not None and product_id and label in LABELS:
+            rows.append(ProductRow(line, path, product_id, label, record.get("name", "").strip(),
+                                   record.get("brand", "").strip(), record.get("view", "").strip()))
+    if problems:
+        raise ManifestError(str(manifest), problems)
+    if not rows:
+        raise ManifestError(str(manifest), ["no photos listed"])
+    return rows
+
+
+def read_queries(manifest: str | Path, allow_outside: bool = False) -> list[QueryRow]:
+    manifest = Path(manifest)
+    rows, problems = [], []
+    for line, record in _records(manifest, required=("path",),
+                                 optional=("claimed_product_id", "case_id", "true_product_id", "label")):
+        path, problem = _resolve(manifest, record.get("path", ""), allow_outside)
+        label = (record.get("label") or "").strip().lower() or None
+        if problem:
+            problems.append(f"line {line}: {problem}")
+        if label is not None and label not in LABELS:
+            problems.append(f"line {line}: unknown label {record.get('label')!r} (use 'genuine' or 'counterfeit')")
+        if path is not None and not problem:
+            rows.append(QueryRow(line, path, _blank_to_none(record.get("claimed_product_id")),
+                                 _blank_to_none(record.get("case_id")), _blank_to_none(record.get("true_product_id")), label))
+    if problems:
+        raise ManifestError(str(manifest), problems)
+    if not rows:
+        raise ManifestError(str(manifest), ["no photos listed"])
+    return rows
+
+
+def product_rows_from_folder(folder: str | Path, label: str = "genuine") -> list[ProductRow]:
+    """``PHOTOS_DIR/<product_id>/**/photo``: one subfolder per product."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ManifestError(str(folder), ["not a folder"])
+    rows = []
+    for product_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(product_dir.rglob("*")):
+            if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith("."):
+                rows.append(ProductRow(0, path, product_dir.name, label, view=""))
+    if not rows:
+        raise ManifestError(str(folder), ["no photos found (expected one subfolder of photos per product_id)"])
+    return rows
+
+
+def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...]):
+    try:
+        raw = manifest.read_bytes()
+    except OSError as exc:
+        raise ManifestError(str(manifest), [f"cannot read the file ({exc.strerror or exc})"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ManifestError(str(manifest), [f"line {line}: not UTF-8 text; save the CSV as UTF-8"]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise ManifestError(
+            str(manifest),
+            [f"line 1: missing column(s) {', '.join(missing)}; the header must include "
+             f"{', '.join(required)} (optional: {', '.join(optional)})"],
+        )
+    reader.fieldnames = header
+    for record in reader:
+        if not any((value or "").strip() for key, value in record.items() if key is not None):
+            continue  # blank line
+        yield reader.line_num, {key: (value or "") for key, value in record.items() if key is not None}
+
+
+def _resolve(manifest: Path, raw: str, allow_outside: bool) -> tuple[Path | None, str | None]:
+    raw = (raw or "").strip()
+    if not raw:
+        return None, "empty path"
+    base = manifest.resolve().parent
+    path = (base / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
+    if not allow_outside and not path.is_relative_to(base):
+        return None, (f"path {raw!r} is outside the manifest's folder {base}; "
+                      "move the photos under it, or allow it explicitly with --allow-outside-paths")
+    return path, None
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None

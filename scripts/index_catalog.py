@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Add reference photos to a catalog (created on first use).
+
+    python scripts/index_catalog.py CATALOG_DIR --manifest PRODUCTS.csv [--model auto|clip|offline|clip:ARCH/TAG_OR_PATH] [--batch-size N]
+    python scripts/index_catalog.py CATALOG_DIR --folder PHOTOS_DIR      # one subfolder per product_id
+
+PRODUCTS.csv has a header row with the columns path, product_id and optionally label
+(genuine or counterfeit), name, brand, view. Relative paths resolve against the manifest's folder.
+Running the same import again adds only what is missing.
+"""
+
+import argparse
+import json
+
+from index import connect, import_references, product_rows_from_folder, read_products
+from index.cli import run
+from vision import MODEL_CHOICES
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("catalog", help="catalog folder (created if it does not exist)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--manifest", help="CSV: path, product_id[, label, name, brand, view]")
+    source.add_argument("--folder", help="folder with one subfolder of photos per product_id")
+    parser.add_argument("--model", default=None, help=f"{MODEL_CHOICES} (new catalogs; default auto)")
+    parser.add_argument("--batch-size", type=int, default=32, help="photos embedded and committed together (default 32)")
+    parser.add_argument("--label", choices=("genuine", "counterfeit"), default="genuine", help="label for --folder photos")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
+    parser.add_argument("--allow-outside-paths", action="store_true",
+                        help="accept manifest paths outside the manifest's folder")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    args = parser.parse_args()
+    if args.batch_size < 1:
+        parser.error("--batch-size must be at least 1")
+
+    if args.manifest:
+        rows = read_products(args.manifest, allow_outside=args.allow_outside_paths)
+    else:
+        rows = product_rows_from_folder(args.folder, label=args.label)
+    catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=args.threads)
+    with catalog:
+        summary = import_references(catalog, embedder, rows, batch_size=args.batch_size, progress=not args.no_progress)
+        totals = catalog.stats()
+    if args.json:
+        print(json.dumps({**summary.to_dict(), "catalog": totals}, indent=2))
+    else:
+        print(summary.format())
+        print(f"catalog {args.catalog}: {totals['references']} references of {totals['products']} products, "
+              f"model {totals['model']}")
+    return 0
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Check photos against a catalog.
+
+    python scripts/verify.py CATALOG_DIR PHOTO [PHOTO ...] [--claimed PRODUCT_ID]   # one JSON object on stdout
+    python scripts/verify.py CATALOG_DIR --manifest QUERIES.csv --out RESULTS.jsonl
+
+Several photos on the command line are one item seen from several angles: one result.
+QUERIES.csv has a header row with the column path and optionally claimed_product_id and
+case_id; rows sharing a case_id are photos of one item and get one result line.
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from index import Case, ManifestError, Verifier, connect, read_queries
+from index.cli import run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("catalog", help="catalog folder")
+    parser.add_argument("photos", nargs="*", help="photos of one item")
+    parser.add_argument("--claimed", default=None, help="the product the item is claimed to be")
+    parser.add_argument("--case-id", default=None, help="an id for this check, echoed in the result")
+    parser.add_argument("--manifest", help="CSV of photos to check: path[, claimed_product_id, case_id]")
+    parser.add_argument("--out", help="JSON lines file for --manifest results (default: stdout)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
+    parser.add_argument("--allow-outside-paths", action="store_true",
+                        help="accept manifest paths outside the manifest's folder")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args()
+    if bool(args.photos) == bool(args.manifest):
+        parser.error("give either PHOTO arguments or --manifest QUERIES.csv")
+
+    cases = _cases_from_manifest(args.manifest, args.allow_outside_paths) if args.manifest else None
+    catalog, embedder = connect(args.catalog, threads=args.threads)
+    with catalog:
+        verifier = Verifier(catalog, embedder)
+        if cases is None:
+            verdict = verifier.check(args.photos, claimed_product_id=args.claimed, case_id=args.case_id)
+            print(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+            return 0
+        counts = Counter()
+        out = _open_atomic(args.out) if args.out else None
+        try:
+            for verdict in verifier.check_many(cases, progress=not args.no_progress):
+                counts[verdict.verdict] += 1
+                line = json.dumps(verdict.to_dict(), ensure_ascii=False)
+                (out or sys.stdout).write(line + "\n")
+        except BaseException:
+            if out:
+                out.abandon()
+            raise
+        if out:
+            out.commit()
+        summary = ", ".join(f"{counts[k]} {k}" for k in ("genuine", "suspicious", "counterfeit", "unknown"))
+        print(f"{sum(counts.values())} cases: {summary}" + (f"; results in {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
+def _cases_from_manifest(manifest: str, allow_outside: bool) -> list[Case]:
+    rows = read_queries(manifest, allow_outside=allow_outside)
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.case_id or f"\0{row.line}", []).append(row)
+    cases, problems = [], []
+    for key, members in grouped.items():
+        claims = {row.claimed_product_id for row in members if row.claimed_product_id}
+        if len(claims) > 1:
+            lines = ", ".join(str(row.line) for row in members)
+            problems.append(f"lines {lines}: case {members[0].case_id!r} claims several products ({', '.join(sorted(claims))})")
+        cases.append(Case(tuple(str(row.path) for row in members), next(iter(claims), None), members[0].case_id))
+    if problems:
+        raise ManifestError(manifest, problems)
+    return cases
+
+
+class _open_atomic:
+    """Write results to a temporary file and move it into place only when complete."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.tmp, "w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+
+    def commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abandon(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,97 @@
+"""Shared fixtures: real photos from demo/, the real offline model, real catalogs on disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+# No test may reach for the network: `auto` must decide from what is on disk.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["VERIFIER_OFFLINE"] = "1"
+os.environ.setdefault("VERIFIER_THREADS", "2")
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+PYTHON = sys.executable
+
+
+@pytest.fixture(scope="session")
+def demo_rows():
+    from index import read_products
+
+    return read_products(DEMO / "products.csv")
+
+
+@pytest.fixture(scope="session")
+def offline_embedder():
+    from vision import load_embedder
+
+    return load_embedder("offline")
+
+
+@pytest.fixture(scope="session")
+def demo_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
+    """A catalog of the demo products built once; copy it (``catalog_copy``) before changing it."""
+    from index import Catalog, EmbedderRecord, import_references
+
+    path = tmp_path_factory.mktemp("catalogs") / "demo"
+    e = offline_embedder
+    with Catalog.create(path, EmbedderRecord(e.name, e.dim, e.preprocessing, e.fingerprint())) as catalog:
+        import_references(catalog, e, demo_rows, progress=False)
+    return path
+
+
+@pytest.fixture
+def catalog_copy(demo_catalog_dir, tmp_path):
+    target = tmp_path / "catalog"
+    shutil.copytree(demo_catalog_dir, target, ignore=shutil.ignore_patterns(".write.lock"))
+    return target
+
+
+def demo_photo(name: str) -> Path:
+    """A photo from demo/queries (held-out in-store photos) or demo/references/<product>/."""
+    hits = sorted(DEMO.rglob(name))
+    assert hits, f"no demo photo named {name}"
+    return hits[0]
+
+
+TINY_CLIP_CONFIG = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16, "head_width": 32},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1},
+}
+
+
+def write_tiny_clip(weights: Path, tag: str = "random", seed: int = 0, arch: str = "TinyTestViT") -> Path:
+    """A small open_clip architecture with random weights, saved as a real checkpoint in ``weights``.
+
+    The config file makes the architecture known to open_clip the same way a user's custom
+    architecture would be (an ARCH.json beside its weights)."""
+    import json
+
+    import open_clip
+    import torch
+    from safetensors.torch import save_file
+
+    weights.mkdir(parents=True, exist_ok=True)
+    config = weights / f"{arch}.json"
+    config.write_text(json.dumps(TINY_CLIP_CONFIG))
+    open_clip.add_model_config(config)
+    torch.manual_seed(seed)
+    model = open_clip.create_model(arch, pretrained=None)
+    checkpoint = weights / f"{arch}-{tag}.safetensors"
+    save_file({k: v.contiguous().clone() for k, v in model.state_dict().items()}, str(checkpoint))
+    return checkpoint
+
+
+@pytest.fixture
+def weights_dir(tmp_path, monkeypatch):
+    """An empty weights/ folder that the verifier looks in first."""
+    path = tmp_path / "weights"
+    path.mkdir()
+    monkeypatch.setenv("VERIFIER_WEIGHTS_DIR", str(path))
+    return path

@@ -1,0 +1,139 @@
+"""The catalog folder: references in SQLite, vectors in FAISS, thumbnails; tied to its model."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import faiss
+import numpy as np
+import pytest
+
+from conftest import write_tiny_clip
+from index import Catalog, CatalogError, EmbedderRecord, ModelMismatch, NewReference, connect, import_references
+from index.catalog import INDEX_NAME
+
+
+def faiss_ids_on_disk(path):
+    index = faiss.read_index(str(path / INDEX_NAME))
+    return np.sort(faiss.vector_to_array(index.id_map))
+
+
+def test_import_fills_sqlite_faiss_and_thumbnails_in_agreement(demo_catalog_dir, demo_rows):
+    with Catalog.open(demo_catalog_dir) as catalog:
+        stats = catalog.stats()
+        assert stats["references"] == len(demo_rows) == 54
+        assert stats["products"] == 6 and stats["model"] == "offline" and stats["dimension"] == 1280
+        assert np.array_equal(np.sort(catalog.store.ids()), catalog.image_ids())
+        assert np.array_equal(faiss_ids_on_disk(demo_catalog_dir), catalog.image_ids())
+        for ref in catalog.references():
+            assert catalog.thumbnail_path(ref.sha256).is_file()
+        product = {p.product_id: p for p in catalog.products()}["Arla-Standard-Milk"]
+        assert (product.name, product.brand, product.genuine, product.counterfeit) == ("Arla Standard Milk", "Arla", 9, 0)
+
+
+def test_search_finds_a_reference_by_its_own_vector(demo_catalog_dir):
+    with Catalog.open(demo_catalog_dir) as catalog:
+        ids, vectors = catalog.vectors()
+        sims, found = catalog.search(vectors[:5], k=3)
+        assert np.array_equal(found[:, 0], ids[:5])
+        assert np.allclose(sims[:, 0], np.sum(vectors[:5] ** 2, axis=1), atol=1e-3)
+
+
+def test_same_photo_is_not_added_twice(catalog_copy, offline_embedder, demo_rows, tmp_path):
+    renamed = tmp_path / "same-bytes-other-name.jpg"
+    renamed.write_bytes(demo_rows[0].path.read_bytes())
+    from index import ProductRow
+
+    with connect(catalog_copy, writable=True)[0] as catalog:
+        before = len(catalog)
+        summary = import_references(catalog, offline_embedder, [ProductRow(1, renamed, "Another-Product")], progress=False)
+        assert (summary.added, summary.already_present) == (0, 1)
+        assert len(catalog) == before
+
+
+def test_remove_an_image_and_a_whole_product(catalog_copy):
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        victim = catalog.references(product_id="Oatly-Oat-Milk")[0]
+        assert catalog.remove_images([victim.image_id]) == 1
+        assert catalog.reference(victim.image_id) is None
+        assert not catalog.thumbnail_path(victim.sha256).exists()
+        assert catalog.remove_product("Arla-Standard-Milk") == 9
+        assert "Arla-Standard-Milk" not in {p.product_id for p in catalog.products()}
+        assert len(catalog) == 54 - 10
+        assert np.array_equal(np.sort(catalog.store.ids()), catalog.image_ids())
+    assert np.array_equal(faiss_ids_on_disk(catalog_copy), Catalog.open(catalog_copy).image_ids())
+
+
+def test_lost_or_stale_index_file_is_rebuilt_from_sqlite(catalog_copy):
+    with Catalog.open(catalog_copy) as catalog:
+        ids, vectors = catalog.vectors()
+        expected = catalog.search(vectors[:4], k=5)
+    (catalog_copy / INDEX_NAME).unlink()
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        assert np.array_equal(np.sort(catalog.store.ids()), ids)
+        rebuilt = catalog.search(vectors[:4], k=5)
+        assert np.array_equal(rebuilt[1], expected[1]) and np.allclose(rebuilt[0], expected[0])
+    assert (catalog_copy / INDEX_NAME).is_file()
+    # A row deleted behind the index's back (as after a crash) disappears from search on open.
+    db = sqlite3.connect(catalog_copy / "references.sqlite")
+    with db:
+        db.execute("DELETE FROM refs WHERE image_id = ?", (int(ids[0]),))
+    db.close()
+    with Catalog.open(catalog_copy) as catalog:
+        assert int(ids[0]) not in set(catalog.store.ids().tolist())
+
+
+def test_image_ids_are_never_reused(catalog_copy, offline_embedder):
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        highest = int(catalog.image_ids().max())
+        catalog.remove_images([highest])
+        vector = np.ones((1, 1280), dtype=np.float32) / np.sqrt(1280)
+        (new_id,) = catalog.add([NewReference("P", "f" * 64)], vector)
+        assert new_id > highest
+
+
+def test_only_one_writer_at_a_time(catalog_copy):
+    with Catalog.open(catalog_copy, writable=True):
+        with pytest.raises(CatalogError, match="another process is changing this catalog"):
+            Catalog.open(catalog_copy, writable=True)
+        with Catalog.open(catalog_copy) as reader:  # readers are never blocked
+            assert len(reader) == 54
+
+
+def test_opening_with_another_model_is_a_clear_error(catalog_copy, weights_dir):
+    write_tiny_clip(weights_dir)
+    with pytest.raises(ModelMismatch, match="built with the model 'offline'.*clip:TinyTestViT/random"):
+        connect(catalog_copy, "clip:TinyTestViT/random")
+
+
+def test_other_weights_under_the_same_name_are_detected(tmp_path, weights_dir, demo_rows):
+    write_tiny_clip(weights_dir, tag="random", seed=1)
+    catalog, embedder = connect(tmp_path / "clip-catalog", "clip:TinyTestViT/random", create=True, writable=True)
+    with catalog:
+        import_references(catalog, embedder, demo_rows[:4], progress=False)
+        assert catalog.stats()["dimension"] == 32
+    write_tiny_clip(weights_dir, tag="random", seed=2)  # someone swapped the checkpoint
+    with pytest.raises(ModelMismatch, match="not the ones that built this catalog"):
+        connect(tmp_path / "clip-catalog")
+
+
+def test_opening_a_folder_without_a_catalog_says_how_to_make_one(tmp_path):
+    with pytest.raises(CatalogError, match="scripts/index_catalog.py"):
+        Catalog.open(tmp_path)
+
+
+def test_labels_and_product_ids_are_validated(catalog_copy):
+    vector = np.zeros((1, 1280), dtype=np.float32)
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        with pytest.raises(ValueError, match="label"):
+            catalog.add([NewReference("P", "a" * 64, label="fake")], vector)
+        with pytest.raises(ValueError, match="product_id"):
+            catalog.add([NewReference("  ", "a" * 64)], vector)
+        assert len(catalog) == 54
+
+
+def test_catalog_created_for_a_model_records_it(tmp_path, offline_embedder):
+    e = offline_embedder
+    with Catalog.create(tmp_path / "c", EmbedderRecord(e.name, e.dim, e.preprocessing, e.fingerprint())) as catalog:
+        assert catalog.embedder.name == "offline" and len(catalog.embedder.fingerprint) == 1280
+        assert "centre crop 288" in catalog.stats()["preprocessing"]
