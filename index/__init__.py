@@ -7,10 +7,10 @@ from .decision import Policy
 from .importer import ImportSummary, import_references
 from .manifests import ManifestError, ProductRow, QueryRow, product_rows_from_folder, read_products, read_queries
 from .verdict import OUTCOMES, Match, PhotoError, Verdict
-from .verify import Case, Verifier
+from .verify import Case, Verifier, cases_from_queries
 
 __all__ = [
     "Case", "Catalog", "CatalogError", "EmbedderRecord", "ImportSummary", "Match", "ManifestError", "ModelMismatch",
     "NewReference", "OUTCOMES", "PhotoError", "Policy", "Product", "ProductRow", "QueryRow", "Reference", "Verdict",
-    "Verifier", "connect", "import_references", "product_rows_from_folder", "read_products", "read_queries",
+    "Verifier", "cases_from_queries", "connect", "import_references", "product_rows_from_folder", "read_products", "read_queries",
 ]

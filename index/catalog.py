@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS refs (
     vector      BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refs_product ON refs (product_id);
+CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
@@ -159,6 +160,8 @@ class Catalog:
             )
         lock = _acquire_write_lock(path) if writable else None
         db = _connect(path / DB_NAME)
+        if writable:
+            db.executescript(SCHEMA)  # adds tables introduced since the catalog was made
         version = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
         if not version or int(version[0]) > FORMAT_VERSION:
             raise CatalogError(f"{path}: catalog format {version and version[0]} is newer than this program understands")
@@ -370,9 +373,30 @@ class Catalog:
         return self.remove_images(ref.image_id for ref in self.references(product_id=product_id))
 
     def set_setting(self, key: str, value: str) -> None:
+        self.save_derived(settings={key: value})
+
+    def artifact(self, name: str) -> bytes | None:
+        """A stored binary artifact (e.g. the fitted product head), or None."""
+        try:
+            row = self.db.execute("SELECT data FROM artifacts WHERE name = ?", (name,)).fetchone()
+        except sqlite3.OperationalError:  # a catalog from before artifacts existed
+            return None
+        return bytes(row[0]) if row else None
+
+    def save_derived(self, settings: dict[str, str] | None = None, artifacts: dict[str, bytes | None] | None = None) -> None:
+        """Write derived data (calibration, fitted heads) in one transaction: all of it or none."""
         self._require_writable()
         with self.db:
-            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+            self.db.execute("BEGIN IMMEDIATE")
+            for key, value in (settings or {}).items():
+                self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+            for name, data in (artifacts or {}).items():
+                if data is None:
+                    self.db.execute("DELETE FROM artifacts WHERE name = ?", (name,))
+                else:
+                    self.db.execute("INSERT INTO artifacts (name, data) VALUES (?, ?) "
+                                    "ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, data))
 
     def checkpoint(self) -> None:
         """Write the search index to disk (atomically)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,8 +147,10 @@ def _resolve(manifest: Path, raw: str, allow_outside: bool) -> tuple[Path | None
     raw = (raw or "").strip()
     if not raw:
         return None, "empty path"
-    base = manifest.resolve().parent
-    path = (base / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
+    # Containment is judged on the written path with ".." folded, not on symlink targets: a link
+    # the folder's owner placed inside it is deliberate; "../../etc/x" is not.
+    base = Path(os.path.abspath(manifest.parent))
+    path = Path(os.path.abspath(base / raw))
     if not allow_outside and not path.is_relative_to(base):
         return None, (f"path {raw!r} is outside the manifest's folder {base}; "
                       "move the photos under it, or allow it explicitly with --allow-outside-paths")

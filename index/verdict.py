@@ -19,6 +19,8 @@ class Match:
     brand: str = ""
     view: str = ""
     sha256: str = ""
+    #: The product head's probability for this product (genuine entries), when the catalog has one.
+    probability: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -29,6 +31,7 @@ class Match:
             "name": self.name,
             "brand": self.brand,
             "view": self.view,
+            "probability": None if self.probability is None else round(self.probability, 4),
         }
 
 
@@ -57,6 +60,9 @@ class Verdict:
     catalog_generation: int = 0
     checked_at: str = ""
     details: dict = field(default_factory=dict)
+    #: Region evidence for the best genuine match: a grid of best-match similarities over the
+    #: part of the photo the model sees (``box``), for drawing as a heatmap.
+    regions: dict | None = None
 
     def __post_init__(self):
         if self.verdict not in OUTCOMES:
@@ -81,4 +87,5 @@ class Verdict:
             "catalog_generation": self.catalog_generation,
             "checked_at": self.checked_at,
             "details": self.details,
+            "regions": self.regions,
         }

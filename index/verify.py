@@ -1,30 +1,40 @@
 """Check photos against a catalog: embed, search, gather evidence per product, decide.
 
 A case is the photos of one item (several angles) with an optional claimed product; it gets
-one Verdict. Products are ranked by the evidence of all their references, not image by image.
+one Verdict. Products are ranked by the evidence of all their references (the product head
+fitted on the catalog, plus nearest-neighbour similarity for the evidence shown), and the
+photos of a case are combined into one decision.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
+from PIL import Image
 from tqdm import tqdm
 
 from vision import Embedder, UnreadableImage, load_photo
+from vision.near_copy import COPY_THRESHOLD, copy_score
 
 from . import calibration as calibration_module
 from .catalog import Catalog, Reference
 from .decision import Evidence, Policy, decide
+from .manifests import ManifestError, QueryRow
+from .regions import region_evidence
 from .verdict import Match, PhotoError, Verdict
 
+POLICY_SETTING = "policy"
 SEARCH_K = 100
 MAX_MATCHES = 5
+#: Nearest references per photo that are checked for being the very same picture.
+COPY_CANDIDATES = 3
 
 
 @dataclass(frozen=True)
@@ -34,27 +44,63 @@ class Case:
     case_id: str | None = None
 
 
+def policy_of(catalog: Catalog) -> Policy:
+    """The catalog's own verdict policy (its false-alarm target), else the defaults."""
+    stored = catalog.setting(POLICY_SETTING)
+    return Policy(**json.loads(stored)) if stored else Policy()
+
+
+def set_policy(catalog: Catalog, policy: Policy) -> None:
+    if not 0.0 <= policy.false_alarm_rate < 1.0 or not 0.0 <= policy.unknown_p_value < 1.0:
+        raise ValueError("rates must lie in [0, 1)")
+    catalog.set_setting(POLICY_SETTING, json.dumps(asdict(policy)))
+
+
+def cases_from_queries(rows: Sequence[QueryRow], manifest: str = "QUERIES.csv") -> list[tuple[Case, list[QueryRow]]]:
+    """Group manifest rows into cases: rows sharing a case_id are one item; others stand alone."""
+    grouped: dict[str, list[QueryRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.case_id or f"\0{row.line}", []).append(row)
+    cases, problems = [], []
+    for members in grouped.values():
+        claims = {row.claimed_product_id for row in members if row.claimed_product_id}
+        if len(claims) > 1:
+            lines = ", ".join(str(row.line) for row in members)
+            problems.append(f"lines {lines}: case {members[0].case_id!r} claims several products ({', '.join(sorted(claims))})")
+        cases.append((Case(tuple(str(row.path) for row in members), next(iter(claims), None), members[0].case_id), members))
+    if problems:
+        raise ManifestError(manifest, problems)
+    return cases
+
+
 @dataclass
 class _Embedded:
     path: str
     vector: np.ndarray | None = None
-    sha256: str = ""
+    image: Image.Image | None = field(default=None, repr=False)
     error: str | None = None
 
 
 class Verifier:
-    def __init__(self, catalog: Catalog, embedder: Embedder, policy: Policy = Policy(), decode_workers: int = 1):
+    def __init__(self, catalog: Catalog, embedder: Embedder, policy: Policy | None = None, decode_workers: int = 1):
         self.catalog = catalog
         self.embedder = embedder
-        self.policy = policy
+        self.policy = policy or policy_of(catalog)
         self.decode_workers = max(1, decode_workers)
         self.calibration = calibration_module.current(catalog)
 
-    def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None) -> Verdict:
-        case = Case(tuple(str(p) for p in photos), claimed_product_id or None, case_id or None)
-        return next(iter(self.check_many([case], progress=False)))
+    def refresh(self) -> None:
+        """Pick up a catalog changed since this verifier was made."""
+        if self.calibration.generation != self.catalog.generation:
+            self.calibration = calibration_module.current(self.catalog)
 
-    def check_many(self, cases: Iterable[Case], batch_photos: int = 32, progress: bool = True) -> Iterator[Verdict]:
+    def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
+              regions: bool = True) -> Verdict:
+        case = Case(tuple(str(p) for p in photos), claimed_product_id or None, case_id or None)
+        return next(iter(self.check_many([case], progress=False, regions=regions)))
+
+    def check_many(self, cases: Iterable[Case], batch_photos: int = 32, progress: bool = True,
+                   regions: bool = False) -> Iterator[Verdict]:
         """Verdicts in the order of the cases; photos of several cases are embedded together."""
         cases = list(cases)
         bar = tqdm(total=sum(len(c.photos) for c in cases), unit="img", desc="verifying", disable=not progress,
@@ -64,23 +110,23 @@ class Verifier:
             for case in cases:
                 chunk.append(case)
                 if sum(len(c.photos) for c in chunk) >= batch_photos:
-                    yield from self._check_chunk(chunk, bar)
+                    yield from self._check_chunk(chunk, bar, regions)
                     chunk = []
             if chunk:
-                yield from self._check_chunk(chunk, bar)
+                yield from self._check_chunk(chunk, bar, regions)
         finally:
             bar.close()
 
     # ---- internals -----------------------------------------------------------------------
 
-    def _check_chunk(self, cases: list[Case], bar) -> Iterator[Verdict]:
+    def _check_chunk(self, cases: list[Case], bar, regions: bool) -> Iterator[Verdict]:
         embedded = self._embed([p for case in cases for p in case.photos])
         offset = 0
         for case in cases:
             photos = embedded[offset : offset + len(case.photos)]
             offset += len(case.photos)
             bar.update(len(photos))
-            yield self._verdict(case, photos)
+            yield self._verdict(case, photos, regions)
 
     def _embed(self, paths: list[str]) -> list[_Embedded]:
         def load(path: str):
@@ -102,10 +148,10 @@ class Verifier:
             vectors = self.embedder.embed([loaded[i].image for i in good])
             for row, i in enumerate(good):
                 results[i].vector = vectors[row]
-                results[i].sha256 = loaded[i].sha256
+                results[i].image = loaded[i].image
         return results
 
-    def _verdict(self, case: Case, photos: list[_Embedded]) -> Verdict:
+    def _verdict(self, case: Case, photos: list[_Embedded], regions: bool) -> Verdict:
         catalog = self.catalog
         errors = tuple(PhotoError(p.path, p.error) for p in photos if p.error is not None)
         readable = [p for p in photos if p.vector is not None]
@@ -113,80 +159,68 @@ class Verifier:
                     model=self.embedder.name, catalog_generation=catalog.generation,
                     checked_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         if not readable:
-            decision = decide(Evidence(0, None, None, case.claimed_product_id, False, None, None), self.calibration, self.policy)
-            return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
-                           flags=decision.flags, **base)
+            decision = decide(Evidence(0, None, case.claimed_product_id, False, None), self.calibration, self.policy)
+            return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id,
+                           explanation=decision.explanation, flags=decision.flags, **base)
 
         queries = np.stack([p.vector for p in readable])
-        scores, best_image = self._product_scores(queries)
-        refs = catalog.references_by_id(best_image.values())
+        sims, ids = catalog.search(queries, SEARCH_K)
+        refs = catalog.references_by_id(ids.ravel())
+        scores, best_image = _product_scores(sims, ids, refs)
+
+        head = self.calibration.head
+        head_scores: dict[str, float] = {}
+        if head is not None:
+            mean_log_probs = head.log_probs(queries).mean(axis=0)
+            head_scores = dict(zip(head.products, mean_log_probs.tolist()))
         genuine = {product: s for (product, label), s in scores.items() if label == "genuine"}
-        identified = max(genuine, key=genuine.get) if genuine else None
+        ranking = sorted(head_scores, key=head_scores.get, reverse=True) if head_scores else \
+            sorted(genuine, key=genuine.get, reverse=True)
+        identified = ranking[0] if ranking else None
         claimed = case.claimed_product_id
         target = claimed or identified
 
-        target_genuine = target_counterfeit = None
-        claimed_in_catalog = False
+        target_similarity = target_fake = None
         if target is not None:
             for label in ("genuine", "counterfeit"):
                 exact = self._exact_product_score(queries, target, label)
-                if exact is not None:
-                    similarity, image_id = exact
-                    scores[(target, label)] = similarity
-                    best_image[(target, label)] = image_id
-                    refs.update(catalog.references_by_id([image_id]))
-                    if label == "genuine":
-                        target_genuine, claimed_in_catalog = similarity, True
-                    else:
-                        target_counterfeit = similarity
+                if exact is None:
+                    continue
+                scores[(target, label)], best_image[(target, label)] = exact
+                if label == "genuine":
+                    target_similarity = exact[0]
+                else:
+                    target_fake = exact[0]
+        refs.update(catalog.references_by_id(best_image.values()))
 
-        identical = tuple(ref.image_id for ref in catalog.find_sha256(p.sha256 for p in readable).values())
+        copied = self._copied_reference(readable, ids, refs)
         evidence = Evidence(
             readable_photos=len(readable),
             identified=identified,
-            identified_similarity=genuine.get(identified) if identified else None,
             claimed=claimed,
-            claimed_in_catalog=claimed_in_catalog if claimed else identified is not None,
-            target_genuine=target_genuine,
-            target_counterfeit=target_counterfeit,
-            identical_references=identical,
+            claimed_in_catalog=target_similarity is not None,
+            target_similarity=target_similarity,
+            target_counterfeit_similarity=target_fake,
+            target_claim_score=head_scores.get(target) if target else None,
+            identified_claim_score=head_scores.get(identified) if identified else None,
+            copied_reference=copied,
         )
         decision = decide(evidence, self.calibration, self.policy)
-        matches = _matches(scores, best_image, refs, must_include=_must_show(decision.flags, target))
-        details = {"identified_product_id": identified}
-        if target_genuine is not None and self.calibration.usable:
-            details["genuine_p_value"] = round(self.calibration.p_value(target_genuine), 4)
-        if identical:
-            details["identical_reference_ids"] = list(identical)
+        order = {product: rank for rank, product in enumerate(ranking)}
+        matches = _matches(scores, best_image, refs, order, head_scores,
+                           must_include=_must_show(decision.flags, target, copied))
+        details: dict = {"identified_product_id": identified}
+        if decision.p_value is not None:
+            details["genuine_p_value"] = round(decision.p_value, 4)
+            details["calibration_level"] = decision.calibration_level
+            details["false_alarm_rate"] = self.policy.false_alarm_rate
+        if copied is not None:
+            details["copied_reference_id"] = copied[0]
+        region = None
+        if regions and target is not None and (target, "genuine") in best_image:
+            region = self._regions(readable[0], refs.get(best_image[(target, "genuine")]))
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
-                       flags=decision.flags, matches=tuple(matches), details=details, **base)
-
-    def _product_scores(self, queries: np.ndarray):
-        """Per (product, label): the mean over photos of each photo's best similarity.
-
-        A product missing from one photo's nearest neighbours gets that photo's lowest retrieved
-        similarity, an upper bound on what it would have scored."""
-        sims, ids = self.catalog.search(queries, SEARCH_K)
-        refs = self.catalog.references_by_id(ids.ravel())
-        per_photo: list[dict[tuple[str, str], tuple[float, int]]] = []
-        for row_sims, row_ids in zip(sims, ids):
-            best: dict[tuple[str, str], tuple[float, int]] = {}
-            for similarity, image_id in zip(row_sims, row_ids):
-                ref = refs.get(int(image_id))
-                if ref is None:
-                    continue
-                key = (ref.product_id, ref.label)
-                if key not in best or similarity > best[key][0]:
-                    best[key] = (float(similarity), int(image_id))
-            per_photo.append(best)
-        floors = [float(row[np.isfinite(row)].min()) if np.isfinite(row).any() else 0.0 for row in sims]
-        keys = {key for best in per_photo for key in best}
-        scores, best_image = {}, {}
-        for key in keys:
-            values = [best[key][0] if key in best else floor for best, floor in zip(per_photo, floors)]
-            scores[key] = float(np.mean(values))
-            best_image[key] = max((best[key] for best in per_photo if key in best), key=lambda t: t[0])[1]
-        return scores, best_image
+                       flags=decision.flags, matches=tuple(matches), details=details, regions=region, **base)
 
     def _exact_product_score(self, queries: np.ndarray, product_id: str, label: str):
         refs = self.catalog.references(product_id=product_id, label=label)
@@ -198,24 +232,97 @@ class Verifier:
         flat = int(np.argmax(sims))
         return float(best_per_photo.mean()), int(ids[flat % sims.shape[1]])
 
+    def _copied_reference(self, readable: list[_Embedded], ids: np.ndarray, refs: dict[int, Reference]):
+        """The catalog photo that one of the checked photos is a copy of, if any."""
+        best = None
+        for photo, row in zip(readable, ids):
+            for image_id in row[:COPY_CANDIDATES]:
+                ref = refs.get(int(image_id))
+                thumb = self.catalog.thumbnail_path(ref.sha256) if ref else None
+                if thumb is None or not thumb.is_file():
+                    continue
+                with Image.open(thumb) as reference:
+                    score = copy_score(photo.image, reference.convert("RGB"))
+                if score >= COPY_THRESHOLD and (best is None or score > best[0]):
+                    best = (score, ref)
+        return None if best is None else (best[1].image_id, best[1].product_id, best[1].label)
 
-def _must_show(flags: Sequence[str], target: str | None) -> list[tuple[str, str]]:
+    def _regions(self, photo: _Embedded, reference: Reference | None) -> dict | None:
+        if reference is None:
+            return None
+        thumb = self.catalog.thumbnail_path(reference.sha256)
+        if not thumb.is_file():
+            return None
+        with Image.open(thumb) as image:
+            ref_map = self.embedder.feature_map(image.convert("RGB"))
+        query_map = self.embedder.feature_map(photo.image)
+        evidence = region_evidence(query_map, ref_map)
+        evidence.update({
+            "photo": photo.path,
+            "reference_image_id": reference.image_id,
+            "box": list(self.embedder.covered_box(*photo.image.size)),
+        })
+        return evidence
+
+
+def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference]):
+    """Per (product, label): the mean over photos of each photo's best similarity.
+
+    A product missing from one photo's nearest neighbours gets that photo's lowest retrieved
+    similarity, an upper bound on what it would have scored."""
+    per_photo: list[dict[tuple[str, str], tuple[float, int]]] = []
+    for row_sims, row_ids in zip(sims, ids):
+        best: dict[tuple[str, str], tuple[float, int]] = {}
+        for similarity, image_id in zip(row_sims, row_ids):
+            ref = refs.get(int(image_id))
+            if ref is None:
+                continue
+            key = (ref.product_id, ref.label)
+            if key not in best or similarity > best[key][0]:
+                best[key] = (float(similarity), int(image_id))
+        per_photo.append(best)
+    floors = [float(row[np.isfinite(row)].min()) if np.isfinite(row).any() else 0.0 for row in sims]
+    scores, best_image = {}, {}
+    for key in {key for best in per_photo for key in best}:
+        values = [best[key][0] if key in best else floor for best, floor in zip(per_photo, floors)]
+        scores[key] = float(np.mean(values))
+        best_image[key] = max((best[key] for best in per_photo if key in best), key=lambda t: t[0])[1]
+    return scores, best_image
+
+
+def _must_show(flags: Sequence[str], target: str | None, copied) -> list[tuple[str, str]]:
     keys = []
     if target is not None:
         keys.append((target, "genuine"))
         if "closer_to_known_counterfeit" in flags:
             keys.append((target, "counterfeit"))
+    if copied is not None:
+        keys.append((copied[1], copied[2]))
     return keys
 
 
-def _matches(scores, best_image, refs: dict[int, Reference], must_include) -> list[Match]:
-    required = [key for key in must_include if key in scores]
-    ranked = [key for key in sorted(scores, key=scores.get, reverse=True) if key not in required]
-    chosen = sorted(required + ranked[: MAX_MATCHES - len(required)], key=scores.get, reverse=True)
+def _matches(scores, best_image, refs: dict[int, Reference], order: dict[str, int], head_scores: dict[str, float],
+             must_include) -> list[Match]:
+    """Products best first: genuine entries in identification order; a product's known fakes
+    right before its genuine entry when nearer than it, right after otherwise."""
+
+    def rank(key):
+        product, label = key
+        position = order.get(product, len(order) + 1 - scores[key])
+        if label == "counterfeit":
+            genuine = scores.get((product, "genuine"), -1.0)
+            position += -0.5 if scores[key] > genuine else 0.5
+        return position
+
+    required = [key for key in dict.fromkeys(must_include) if key in scores]
+    ranked = [key for key in sorted(scores, key=rank) if key not in required]
+    chosen = sorted(required + ranked[: max(0, MAX_MATCHES - len(required))], key=rank)
     matches = []
     for key in chosen:
         ref = refs.get(best_image[key])
         if ref is None:
             continue
-        matches.append(Match(key[0], key[1], scores[key], ref.image_id, ref.name, ref.brand, ref.view, ref.sha256))
+        probability = float(np.exp(head_scores[key[0]])) if key[1] == "genuine" and key[0] in head_scores else None
+        matches.append(Match(key[0], key[1], scores[key], ref.image_id, ref.name, ref.brand, ref.view, ref.sha256,
+                             probability))
     return matches

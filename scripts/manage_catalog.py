@@ -5,7 +5,12 @@
     python scripts/manage_catalog.py CATALOG_DIR products
     python scripts/manage_catalog.py CATALOG_DIR references [--product PRODUCT_ID]
     python scripts/manage_catalog.py CATALOG_DIR remove-image IMAGE_ID [IMAGE_ID ...]
-    python scripts/manage_catalog.py CATALOG_DIR remove-product PRODUCT_ID
+    python scripts/manage_catalog.py CATALOG_DIR remove-product PRODUCT_ID [PRODUCT_ID ...]
+    python scripts/manage_catalog.py CATALOG_DIR calibration
+    python scripts/manage_catalog.py CATALOG_DIR set-false-alarm-rate 0.02
+
+Calibration (the product head and what genuine photos of each product score) is recomputed
+after every change.
 """
 
 import argparse
@@ -26,23 +31,42 @@ def main() -> int:
     references.add_argument("--product")
     remove_image = commands.add_parser("remove-image", help="remove references by image id")
     remove_image.add_argument("image_ids", nargs="+", type=int)
-    remove_product = commands.add_parser("remove-product", help="remove every reference of a product")
-    remove_product.add_argument("product_id")
+    remove_product = commands.add_parser("remove-product", help="remove every reference of these products")
+    remove_product.add_argument("product_ids", nargs="+")
+    commands.add_parser("calibration", help="per product: calibration level and claim threshold")
+    rate = commands.add_parser("set-false-alarm-rate", help="share of genuine photos that may be flagged (default 0.05)")
+    rate.add_argument("rate", type=float)
     args = parser.parse_args()
 
-    writable = args.command.startswith("remove")
+    writable = args.command.startswith(("remove", "set-"))
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
             print(json.dumps(catalog.stats(), indent=2))
         elif args.command == "products":
             print(json.dumps([asdict(p) for p in catalog.products()], indent=2, ensure_ascii=False))
+        elif args.command == "calibration":
+            from index import calibration
+            from index.verify import policy_of
+
+            policy = policy_of(catalog)
+            summary = calibration.current(catalog).summary(policy.false_alarm_rate)
+            print(json.dumps({"policy": asdict(policy), "products": summary}, indent=2, ensure_ascii=False))
+        elif args.command == "set-false-alarm-rate":
+            from dataclasses import replace
+
+            from index.verify import policy_of, set_policy
+
+            if not 0.0 <= args.rate < 1.0:
+                parser.error("the false-alarm rate must lie in [0, 1), e.g. 0.05")
+            set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=args.rate))
+            print(f"false-alarm rate set to {args.rate}")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:
             if args.command == "remove-image":
                 removed = catalog.remove_images(args.image_ids)
             else:
-                removed = catalog.remove_product(args.product_id)
+                removed = sum(catalog.remove_product(product_id) for product_id in args.product_ids)
             if removed:
                 from index import calibration
 

@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from index import Case, ManifestError, Verifier, connect, read_queries
+from index import Verifier, cases_from_queries, connect, read_queries
 from index.cli import run
 
 
@@ -36,7 +36,10 @@ def main() -> int:
     if bool(args.photos) == bool(args.manifest):
         parser.error("give either PHOTO arguments or --manifest QUERIES.csv")
 
-    cases = _cases_from_manifest(args.manifest, args.allow_outside_paths) if args.manifest else None
+    cases = None
+    if args.manifest:
+        rows = read_queries(args.manifest, allow_outside=args.allow_outside_paths)
+        cases = [case for case, _ in cases_from_queries(rows, args.manifest)]
     catalog, embedder = connect(args.catalog, threads=args.threads)
     with catalog:
         verifier = Verifier(catalog, embedder)
@@ -60,23 +63,6 @@ def main() -> int:
         summary = ", ".join(f"{counts[k]} {k}" for k in ("genuine", "suspicious", "counterfeit", "unknown"))
         print(f"{sum(counts.values())} cases: {summary}" + (f"; results in {args.out}" if args.out else ""), file=sys.stderr)
     return 0
-
-
-def _cases_from_manifest(manifest: str, allow_outside: bool) -> list[Case]:
-    rows = read_queries(manifest, allow_outside=allow_outside)
-    grouped: dict[str, list] = {}
-    for row in rows:
-        grouped.setdefault(row.case_id or f"\0{row.line}", []).append(row)
-    cases, problems = [], []
-    for key, members in grouped.items():
-        claims = {row.claimed_product_id for row in members if row.claimed_product_id}
-        if len(claims) > 1:
-            lines = ", ".join(str(row.line) for row in members)
-            problems.append(f"lines {lines}: case {members[0].case_id!r} claims several products ({', '.join(sorted(claims))})")
-        cases.append(Case(tuple(str(row.path) for row in members), next(iter(claims), None), members[0].case_id))
-    if problems:
-        raise ManifestError(manifest, problems)
-    return cases
 
 
 class _open_atomic:

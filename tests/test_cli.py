@@ -52,8 +52,9 @@ def test_verify_one_photo_prints_one_json_object(demo_catalog_dir):
     assert result["product_id"] == "Arla-Ecological-Medium-Fat-Milk"
     assert 1 <= len(result["matches"]) <= 5
     assert {"product_id", "label", "similarity", "image_id"} <= set(result["matches"][0])
-    sims = [m["similarity"] for m in result["matches"]]
-    assert sims == sorted(sims, reverse=True)
+    # best first: in the order of identification (the catalog's product head)
+    probabilities = [m["probability"] for m in result["matches"] if m["label"] == "genuine"]
+    assert probabilities == sorted(probabilities, reverse=True)
 
 
 def test_verify_with_a_claim_judges_the_claimed_product(demo_catalog_dir):
@@ -130,8 +131,15 @@ def test_manage_lists_products_and_removes(tmp_path, demo_catalog_dir):
     assert "removed 9 references" in removed.stdout
     stats = json.loads(run("scripts/manage_catalog.py", tmp_path / "catalog", "stats").stdout)
     assert stats["references"] == 45 and stats["products"] == 5
+    run("scripts/manage_catalog.py", tmp_path / "catalog", "set-false-alarm-rate", "0.02")
+    calibration = json.loads(run("scripts/manage_catalog.py", tmp_path / "catalog", "calibration").stdout)
+    assert calibration["policy"]["false_alarm_rate"] == 0.02
+    assert set(calibration["products"]) == {"Arla-Standard-Milk", "Arla-Ecological-Medium-Fat-Milk", "Alpro-Vanilla-Soyghurt",
+                                            "Alpro-Blueberry-Soyghurt", "God-Morgon-Orange-Juice"}
+    refused = run("scripts/manage_catalog.py", tmp_path / "catalog", "set-false-alarm-rate", "5", check=False)
+    assert refused.returncode == 2 and "must lie in [0, 1)" in refused.stderr
 
 
-@pytest.mark.parametrize("script", ["index_catalog.py", "verify.py", "fetch_weights.py", "manage_catalog.py"])
+@pytest.mark.parametrize("script", ["index_catalog.py", "verify.py", "fetch_weights.py", "manage_catalog.py", "evaluate.py"])
 def test_every_script_explains_itself(script):
     assert "usage:" in run(f"scripts/{script}", "--help").stdout

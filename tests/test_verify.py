@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
 from conftest import DEMO, demo_photo
 from index import Catalog, ProductRow, Verifier, import_references
 
@@ -17,13 +22,45 @@ def test_identifies_a_held_out_shelf_photo_with_evidence(demo_catalog_dir, offli
     assert verdict.explanation and verdict.model == "offline"
 
 
-def test_a_catalog_photo_posted_as_is_is_flagged_as_reused(demo_catalog_dir, offline_embedder, tmp_path):
+def _copies(photo):
+    """What a seller does to a brand's catalog photo before posting it."""
+    image = Image.open(photo).convert("RGB")
+    w, h = image.size
+    recompressed = io.BytesIO()
+    image.save(recompressed, "JPEG", quality=20)
+    watermarked = image.copy()
+    draw = ImageDraw.Draw(watermarked)
+    for y in range(0, h, 40):
+        draw.text((10, y), "BEST PRICE www.shop.example", fill=(255, 255, 255))
+    return {
+        "resized": image.resize((int(w * 0.6), int(h * 0.6))),
+        "recompressed": Image.open(io.BytesIO(recompressed.getvalue())),
+        "cropped": image.crop((int(w * 0.12), int(h * 0.12), int(w * 0.88), int(h * 0.88))),
+        "watermarked": watermarked,
+        "mirrored": ImageOps.mirror(image),
+    }
+
+
+@pytest.mark.parametrize("edit", ["as-is", "resized", "recompressed", "cropped", "watermarked", "mirrored"])
+def test_a_reused_catalog_photo_is_flagged_and_the_item_left_unverified(demo_catalog_dir, offline_embedder, tmp_path, edit):
+    original = DEMO / "references" / "Oatly-Oat-Milk" / "Oatly-Oat-Milk_003.jpg"
     listing = tmp_path / "listing.jpg"
-    listing.write_bytes((DEMO / "references" / "Oatly-Oat-Milk" / "Oatly-Oat-Milk_Iconic.jpg").read_bytes())
-    verdict = verifier_for(demo_catalog_dir, offline_embedder).check([listing])
+    if edit == "as-is":
+        listing.write_bytes(original.read_bytes())
+    else:
+        _copies(original)[edit].save(listing, quality=90)
+    verdict = verifier_for(demo_catalog_dir, offline_embedder).check([listing], claimed_product_id="Oatly-Oat-Milk")
     assert "reused_catalog_photo" in verdict.flags
-    assert verdict.product_id == "Oatly-Oat-Milk" and verdict.matches[0].similarity > 0.99
-    assert "not necessarily the item" in verdict.explanation
+    assert verdict.verdict == "unknown" and verdict.product_id == "Oatly-Oat-Milk"
+    assert "item itself is unverified" in verdict.explanation
+    copied = verdict.details["copied_reference_id"]
+    assert Catalog.open(demo_catalog_dir).reference(copied).source_path == str(original)
+
+
+def test_a_new_photo_of_a_catalog_product_is_not_taken_for_a_copy(demo_catalog_dir, offline_embedder):
+    verifier = verifier_for(demo_catalog_dir, offline_embedder)
+    for name in ("Oatly-Oat-Milk_001.jpg", "Oatly-Oat-Milk_002.jpg", "God-Morgon-Orange-Juice_001.jpg"):
+        assert "reused_catalog_photo" not in verifier.check([demo_photo(name)]).flags
 
 
 def test_a_photo_closer_to_a_known_fake_is_counterfeit_with_the_fake_shown(catalog_copy, offline_embedder):
@@ -43,12 +80,13 @@ def test_a_photo_closer_to_a_known_fake_is_counterfeit_with_the_fake_shown(catal
 
 
 def test_photos_of_one_item_give_one_decision(demo_catalog_dir, offline_embedder):
-    photos = [demo_photo("Alpro-Vanilla-Soyghurt_001.jpg"), demo_photo("Alpro-Vanilla-Soyghurt_002.jpg")]
+    photos = [demo_photo("God-Morgon-Orange-Juice_001.jpg"), demo_photo("God-Morgon-Orange-Juice_002.jpg")]
     verifier = verifier_for(demo_catalog_dir, offline_embedder)
     verdict = verifier.check(photos, case_id="item-1")
-    assert verdict.case_id == "item-1" and len(verdict.photos) == 2 and verdict.product_id == "Alpro-Vanilla-Soyghurt"
-    singles = [verifier.check([p]).matches[0].similarity for p in photos]
-    top = {(m.product_id, m.label): m.similarity for m in verdict.matches}[("Alpro-Vanilla-Soyghurt", "genuine")]
+    assert verdict.case_id == "item-1" and len(verdict.photos) == 2 and verdict.product_id == "God-Morgon-Orange-Juice"
+    key = ("God-Morgon-Orange-Juice", "genuine")
+    singles = [{(m.product_id, m.label): m.similarity for m in verifier.check([p]).matches}[key] for p in photos]
+    top = {(m.product_id, m.label): m.similarity for m in verdict.matches}[key]
     assert abs(top - sum(singles) / 2) < 1e-3  # the case combines both photos' evidence
 
 

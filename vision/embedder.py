@@ -27,6 +27,8 @@ class Embedder(ABC):
     input_short_side: int
     #: Images per forward pass that gives the best throughput on a CPU.
     preferred_batch: int = 8
+    #: Side of the centre square the model sees, as a share of the image's short side.
+    crop_fraction: float = 1.0
 
     @abstractmethod
     def preprocess(self, image: Image.Image) -> torch.Tensor:
@@ -66,6 +68,13 @@ class Embedder(ABC):
         with torch.inference_mode():
             fmap = self._forward_map(self.preprocess(image).unsqueeze(0))[0].float().numpy()
         return normalise(fmap.astype(np.float32, copy=False), axis=-1)
+
+    def covered_box(self, width: int, height: int) -> tuple[float, float, float, float]:
+        """The part of a width x height photo that the model (and ``feature_map``) sees, as
+        (left, top, right, bottom) fractions of the photo."""
+        side = self.crop_fraction * min(width, height)
+        left, top = (width - side) / 2 / width, (height - side) / 2 / height
+        return (round(left, 4), round(top, 4), round(1 - left, 4), round(1 - top, 4))
 
     def fingerprint(self) -> list[float]:
         """The embedding of a fixed synthetic picture: tells these weights from any others."""

