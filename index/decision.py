@@ -108,6 +108,12 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
                         f"similar to its best candidate, {target} ({similarity:.2f}), than "
                         f"{100 * (1 - open_p):.0f}% of that product's genuine photos are.", p_value, level)
 
+    if p_value is None and "looks_like_other_product" in flags:
+        return Decision("suspicious", score, target, tuple(flags),
+                        f"The photos look more like {evidence.identified} than like {target}; the catalog holds too "
+                        f"few references of {target} to say how much its genuine photos vary. Check the item by hand.",
+                        p_value, level)
+
     if p_value is not None and p_value < policy.false_alarm_rate:
         flags.append("less_similar_than_genuine_photos")
         other = f" It looks more like {evidence.identified}." if "looks_like_other_product" in flags else ""

@@ -96,7 +96,10 @@ def fit(vectors: np.ndarray, products: list[str], generation: int) -> tuple[Prod
         logits = SCALE * (vectors[held] @ w) + b
         logits -= logits.max(axis=1, keepdims=True)
         log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        oof[held] = log_probs[np.arange(held.sum()), labels[held]]
+        scores = log_probs[np.arange(held.sum()), labels[held]]
+        # A product with no reference left in training says nothing about how genuine photos score.
+        seen = np.isin(labels[held], labels[~held])
+        oof[np.flatnonzero(held)[seen]] = scores[seen]
     return head, oof
 
 

@@ -117,6 +117,14 @@ def product_rows_from_folder(folder: str | Path, label: str = "genuine") -> list
     return rows
 
 
+def write_manifest(path: str | Path, header: list[str], rows: list[list[str]]) -> None:
+    """Write a CSV manifest (UTF-8, header row) that ``read_products``/``read_queries`` accept."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...]):
     try:
         raw = manifest.read_bytes()

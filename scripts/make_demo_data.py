@@ -8,9 +8,10 @@ query photos from its val split, plus photos of a product left out of the demo c
 """
 
 import argparse
-import csv
 import shutil
 from pathlib import Path
+
+from index.manifests import write_manifest
 
 PRODUCTS = {
     "Arla-Standard-Milk": ("Milk", "Arla"),
@@ -51,17 +52,10 @@ def main() -> None:
             shutil.copy2(photo, queries / photo.name)
             true_id = product if product in PRODUCTS else ""
             query_rows.append([f"queries/{photo.name}", "", "", true_id, "genuine"])
-    _write(demo / "products.csv", ["path", "product_id", "label", "name", "brand", "view"], product_rows)
-    _write(demo / "queries.csv", ["path", "claimed_product_id", "case_id", "true_product_id", "label"], query_rows)
+    write_manifest(demo / "products.csv", ["path", "product_id", "label", "name", "brand", "view"], product_rows)
+    write_manifest(demo / "queries.csv", ["path", "claimed_product_id", "case_id", "true_product_id", "label"], query_rows)
     shutil.copy2(dataset / "LICENSE", demo / "LICENSE-grocery-store-dataset")
     print(f"demo: {len(product_rows)} reference photos, {len(query_rows)} query photos")
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 if __name__ == "__main__":

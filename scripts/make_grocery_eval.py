@@ -18,6 +18,8 @@ import csv
 import random
 from pathlib import Path
 
+from index.manifests import write_manifest
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261129
 HELD_OUT_EVERY = 7  # every 7th product with val photos is left out of the held-out catalog
@@ -69,11 +71,11 @@ def main() -> None:
 
     header_p = ["path", "product_id", "label", "name", "brand", "view"]
     header_q = ["path", "claimed_product_id", "case_id", "true_product_id", "label"]
-    _write(out / "products_all.csv", header_p, products_all)
-    _write(out / "products_iconic.csv", header_p, products_iconic)
-    _write(out / "products_heldout.csv", header_p, products_heldout)
-    _write(out / "queries_claims.csv", header_q, claims)
-    _write(out / "queries_unknown.csv", header_q, unknown)
+    write_manifest(out / "products_all.csv", header_p, products_all)
+    write_manifest(out / "products_iconic.csv", header_p, products_iconic)
+    write_manifest(out / "products_heldout.csv", header_p, products_heldout)
+    write_manifest(out / "queries_claims.csv", header_q, claims)
+    write_manifest(out / "queries_unknown.csv", header_q, unknown)
     print(f"{len(products_all)} references of {len(classes)} products; held out: "
           f"{', '.join(classes[c][0] for c in sorted(held_out))}; {len(val)} val photos -> {out}")
 
@@ -89,13 +91,6 @@ def _split(listing: Path) -> list[tuple[str, int]]:
 
 def _cid(classes, name: str) -> int:
     return next(cid for cid, (n, _, _) in classes.items() if n == name)
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
     parser.add_argument("--allow-outside-paths", action="store_true",
                         help="accept manifest paths outside the manifest's folder")
+    parser.add_argument("--regions", action="store_true",
+                        help="with --manifest: include region evidence (always on for a single check; ~2x slower)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args()
     if bool(args.photos) == bool(args.manifest):
@@ -50,7 +52,7 @@ def main() -> int:
         counts = Counter()
         out = _open_atomic(args.out) if args.out else None
         try:
-            for verdict in verifier.check_many(cases, progress=not args.no_progress):
+            for verdict in verifier.check_many(cases, progress=not args.no_progress, regions=args.regions):
                 counts[verdict.verdict] += 1
                 line = json.dumps(verdict.to_dict(), ensure_ascii=False)
                 (out or sys.stdout).write(line + "\n")

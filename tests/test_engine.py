@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import DEMO, PYTHON, ROOT, demo_photo
+from conftest import DEMO, PYTHON, ROOT
 from index import Catalog, Policy, Verifier, calibration
 from index.evaluation import auroc, tpr_at_fpr
 
