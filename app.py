@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 from PIL import Image
 
 from index import Catalog, Verdict, Verifier, connect, import_references, read_products
@@ -78,6 +79,30 @@ def evidence_gallery(catalog: Catalog, verdict: Verdict) -> list[tuple[Image.Ima
     return items
 
 
+def region_overlay(verdict: Verdict) -> Image.Image | None:
+    """The checked photo with the region map drawn over the part the model sees: green where the
+    photo matches the reference, red where it does not."""
+    regions = verdict.regions
+    if not regions:
+        return None
+    from vision import load_image
+
+    photo = load_image(regions["photo"])
+    photo.thumbnail((640, 640))
+    width, height = photo.size
+    left, top, right, bottom = regions["box"]
+    grid = np.clip(np.array(regions["similarity"], dtype=np.float32), 0.0, 1.0)
+    # 0.3 (or less) -> red, 0.9 (or more) -> green: the range where genuine and altered regions fall
+    t = np.clip((grid - 0.3) / 0.6, 0.0, 1.0)
+    colours = np.stack([255 * (1 - t), 200 * t, np.zeros_like(t), np.full_like(t, 110)], axis=-1).astype(np.uint8)
+    cells = Image.fromarray(colours, mode="RGBA")
+    box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
+    heat = cells.resize((box[2] - box[0], box[3] - box[1]), Image.Resampling.BILINEAR)
+    canvas = photo.convert("RGBA")
+    canvas.alpha_composite(heat, dest=box[:2])
+    return canvas.convert("RGB")
+
+
 def build_app(verifier: Verifier) -> gr.Blocks:
     catalog = verifier.catalog
     stats = catalog.stats()
@@ -88,7 +113,8 @@ def build_app(verifier: Verifier) -> gr.Blocks:
             raise gr.Error("Add at least one photo of the item.")
         verdict = verifier.check(paths, claimed_product_id=(claimed or "").strip() or None)
         # As text, not gr.JSON: Gradio treats any dict with a "path" key as a file to serve.
-        return render_badge(verdict), evidence_gallery(catalog, verdict), json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False)
+        return (render_badge(verdict), evidence_gallery(catalog, verdict), region_overlay(verdict),
+                json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
 
     with gr.Blocks(title="Counterfeit photo verifier") as demo:
         gr.Markdown(
@@ -106,11 +132,13 @@ def build_app(verifier: Verifier) -> gr.Blocks:
             with gr.Column(scale=2):
                 badge = gr.HTML(label="Verdict")
                 gallery = gr.Gallery(label="Nearest catalog references (evidence)", columns=5, height="auto")
+                heatmap = gr.Image(label="Where the photo matches the best reference (green) and where not (red)",
+                                   type="pil", interactive=False)
                 raw = gr.Code(label="Full result (JSON)", language="json")
         examples = sorted(str(p) for p in DEMO_QUERIES.glob("*.jpg"))[:6] if catalog.path.resolve() == DEMO_CATALOG.resolve() else []
         if examples:
             gr.Examples([[[p], ""] for p in examples], inputs=[photos, claimed], label="Demo photos")
-        button.click(check, inputs=[photos, claimed], outputs=[badge, gallery, raw], api_name="verify")
+        button.click(check, inputs=[photos, claimed], outputs=[badge, gallery, heatmap, raw], api_name="verify")
     return demo
 
 

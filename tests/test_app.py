@@ -62,10 +62,15 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     from gradio_client import Client, handle_file
 
     client = Client(running_app, verbose=False)
-    badge, gallery, result = client.predict([handle_file(str(demo_photo("God-Morgon-Orange-Juice_002.jpg")))], "",
+    badge, gallery, heatmap, result = client.predict([handle_file(str(demo_photo("God-Morgon-Orange-Juice_002.jpg")))], "",
                                             api_name="/verify")
     result = json.loads(result)
     assert result["product_id"] == "God-Morgon-Orange-Juice"
     assert result["verdict"].upper() in badge and "God-Morgon-Orange-Juice" in badge
     assert len(gallery) == len(result["matches"]) >= 1
     assert "God-Morgon-Orange-Juice" in gallery[0]["caption"]
+    from PIL import Image
+
+    with Image.open(heatmap) as overlay:  # the region map drawn over the photo
+        assert overlay.size[0] > 100 and overlay.mode == "RGB"
+    assert result["regions"]["rows"] == 9
