@@ -191,7 +191,9 @@ class Verifier:
                     target_similarity = exact[0]
                 else:
                     target_fake = exact[0]
-        refs.update(catalog.references_by_id(best_image.values()))
+        missing = [i for i in best_image.values() if i not in refs]  # exact scores may pick refs beyond the top k
+        if missing:
+            refs.update(catalog.references_by_id(missing))
 
         copied = self._copied_reference(readable, ids, refs)
         evidence = Evidence(
