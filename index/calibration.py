@@ -42,10 +42,6 @@ class Calibration:
     brands: dict[str, str] = field(default_factory=dict)
     head: head_module.ProductHead | None = None
 
-    @property
-    def usable(self) -> bool:
-        return any(len(v) >= 2 for v in self.similarities.values()) or self.head is not None
-
     def claim_p_value(self, product: str, score: float) -> tuple[float, str]:
         """(p-value, calibration level: product, brand or catalog) of a claim score for a product."""
         return self._p_value("claim_scores", product, score)
@@ -95,11 +91,12 @@ class Calibration:
         """Per product: how many calibration values, at which level, and the claim threshold."""
         out = {}
         for product in sorted(set(self.similarities) | set(self.claim_scores)):
-            values, level = self._values("claim_scores", product)
+            _, level = self._values("claim_scores", product)
+            threshold = self.claim_threshold(product, false_alarm_rate)
             out[product] = {
                 "references": len(self.similarities.get(product, ())) or None,
                 "level": level,
-                "claim_threshold": None if not len(values) else round(float(np.quantile(values, false_alarm_rate)), 4),
+                "claim_threshold": None if threshold is None else round(threshold, 4),
             }
         return out
 
@@ -146,9 +143,10 @@ def compute(catalog: Catalog) -> Calibration:
     vectors = vectors[[order[i] for i in ids]]
 
     similarities: dict[str, list[float]] = {}
-    for product in by_product:
-        members = np.array([p == product for p in products])
-        own = vectors[members]
+    start = 0
+    for product, product_ids in by_product.items():
+        own = vectors[start : start + len(product_ids)]  # ids are laid out product by product
+        start += len(product_ids)
         if len(own) < 2:
             continue
         sims = own @ own.T

@@ -240,17 +240,6 @@ class Catalog:
                 found[row[0]] = Reference(*row)
         return found
 
-    def find_sha256(self, hashes: Iterable[str]) -> dict[str, Reference]:
-        """The references whose photo has one of these content hashes."""
-        hashes = list(dict.fromkeys(hashes))
-        found: dict[str, Reference] = {}
-        for chunk in _chunks(hashes, 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT {_REF_COLUMNS} FROM refs WHERE sha256 IN ({marks})", chunk):
-                ref = Reference(*row)
-                found[ref.sha256] = ref
-        return found
-
     def known_hashes(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT sha256 FROM refs")}
 

@@ -89,11 +89,6 @@ class Verifier:
         self.decode_workers = max(1, decode_workers)
         self.calibration = calibration_module.current(catalog)
 
-    def refresh(self) -> None:
-        """Pick up a catalog changed since this verifier was made."""
-        if self.calibration.generation != self.catalog.generation:
-            self.calibration = calibration_module.current(self.catalog)
-
     def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
               regions: bool = True) -> Verdict:
         case = Case(tuple(str(p) for p in photos), claimed_product_id or None, case_id or None)

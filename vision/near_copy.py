@@ -75,8 +75,4 @@ def _aligned_correlation(query: np.ndarray, reference: np.ndarray, transform: np
     return float(np.clip((a * b).mean(), 0.0, 1.0))
 
 
-def is_copy(query: Image.Image, reference: Image.Image) -> bool:
-    return copy_score(query, reference) >= COPY_THRESHOLD
-
-
-__all__ = ["COPY_THRESHOLD", "copy_score", "is_copy"]
+__all__ = ["COPY_THRESHOLD", "copy_score"]
