@@ -21,7 +21,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from vision import Embedder, UnreadableImage, load_photo
-from vision.near_copy import COPY_THRESHOLD, copy_score
+from vision.near_copy import COPY_THRESHOLD, copy_scores
 
 from . import calibration as calibration_module
 from .catalog import Catalog, Reference
@@ -233,13 +233,15 @@ class Verifier:
         """The catalog photo that one of the checked photos is a copy of, if any."""
         best = None
         for photo, row in zip(readable, ids):
+            candidates, pictures = [], []
             for image_id in row[:COPY_CANDIDATES]:
                 ref = refs.get(int(image_id))
                 thumb = self.catalog.thumbnail_path(ref.sha256) if ref else None
-                if thumb is None or not thumb.is_file():
-                    continue
-                with Image.open(thumb) as reference:
-                    score = copy_score(photo.image, reference.convert("RGB"))
+                if thumb is not None and thumb.is_file():
+                    with Image.open(thumb) as reference:
+                        pictures.append(reference.convert("RGB"))
+                    candidates.append(ref)
+            for ref, score in zip(candidates, copy_scores(photo.image, pictures)):
                 if score >= COPY_THRESHOLD and (best is None or score > best[0]):
                     best = (score, ref)
         return None if best is None else (best[1].image_id, best[1].product_id, best[1].label)

@@ -38,16 +38,28 @@ def _keypoints(gray: np.ndarray):
 
 def copy_score(query: Image.Image, reference: Image.Image) -> float:
     """Correlation (0..1) of the query, aligned onto the reference; 0 when they cannot be aligned."""
+    return copy_scores(query, [reference])[0]
+
+
+def copy_scores(query: Image.Image, references: list[Image.Image]) -> list[float]:
+    """``copy_score`` of one query against several references; the query's keypoints (as is and
+    mirrored) are found once."""
+    views = []
+    for candidate in (query, ImageOps.mirror(query)):
+        gray = _gray(candidate)
+        points, desc = _keypoints(gray)
+        if desc is not None and len(points) >= _MIN_INLIERS:
+            views.append((gray, points, desc))
+    return [_best_alignment(views, reference) for reference in references]
+
+
+def _best_alignment(views, reference: Image.Image) -> float:
     ref_gray = _gray(reference)
     ref_points, ref_desc = _keypoints(ref_gray)
     if ref_desc is None or len(ref_points) < _MIN_INLIERS:
         return 0.0
     best = 0.0
-    for candidate in (query, ImageOps.mirror(query)):
-        q_gray = _gray(candidate)
-        q_points, q_desc = _keypoints(q_gray)
-        if q_desc is None or len(q_points) < _MIN_INLIERS:
-            continue
+    for q_gray, q_points, q_desc in views:
         pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(q_desc, ref_desc, k=2)
         good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < 0.8 * n.distance]
         if len(good) < _MIN_INLIERS:
@@ -75,4 +87,4 @@ def _aligned_correlation(query: np.ndarray, reference: np.ndarray, transform: np
     return float(np.clip((a * b).mean(), 0.0, 1.0))
 
 
-__all__ = ["COPY_THRESHOLD", "copy_score"]
+__all__ = ["COPY_THRESHOLD", "copy_score", "copy_scores"]
