@@ -20,6 +20,7 @@ app: $(STAMP)
 	$(PY) app.py $(ARGS)
 
 test: $(STAMP)
+	bash scripts/ensure_chromium.sh
 	$(PY) -m pytest -q $(ARGS)
 
 clean-catalogs:

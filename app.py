@@ -1,33 +1,44 @@
 #!/usr/bin/env python
-"""Counterfeit product photo verifier: a web page that checks photos against a catalog.
+"""Counterfeit product photo verifier: verify, batch-check and manage the catalog in the browser,
+in English and Vietnamese.
 
     python app.py [--catalog CATALOG_DIR] [--host 127.0.0.1] [--port 7860]
 
 With no --catalog, the demo catalog (catalogs/demo) is built from demo/ on the first run.
-The model and the catalog are loaded once per process; the page only renders Verdicts.
+Catalog changes need a login: set VERIFIER_ADMIN_USER and VERIFIER_ADMIN_PASSWORD (or
+VERIFIER_USERS_FILE, see ui/auth.py) before starting. The model and the catalog are loaded once
+per process; this file only lays out the page; ui/service.py does the work.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import logging
 import sys
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
-from PIL import Image
+import pandas as pd
 
-from index import Catalog, Verdict, Verifier, connect, import_references, read_products
+from index import Catalog, Verifier, connect, import_references, read_products
+from ui.auth import Users
+from ui.i18n import LANGUAGE_CHOICES, t
+from ui.render import badge_html, evidence_items, region_overlay
+from ui.service import Service
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
 DEMO_CATALOG = ROOT / "catalogs" / "demo"
 DEMO_QUERIES = ROOT / "demo" / "queries"
 
-BADGE_COLOURS = {"genuine": "#1b7f3b", "suspicious": "#b26a00", "counterfeit": "#b3261e", "unknown": "#5f6368"}
+CSS = """
+.badge{color:#fff;padding:4px 12px;border-radius:6px;font-weight:700;font-size:1.3em;display:inline-block}
+.verdict .why{font-size:1.08em;margin:.5em 0}
+.verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
+.verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
+.check-no{color:#666;margin-left:8px}
+"""
 
 log = logging.getLogger("app")
 
@@ -46,99 +57,377 @@ def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = No
     log.warning("demo catalog: %s", summary.format())
 
 
-def render_badge(verdict: Verdict) -> str:
-    colour = BADGE_COLOURS[verdict.verdict]
-    score = "n/a" if verdict.counterfeit_score is None else f"{verdict.counterfeit_score:.2f}"
-    flags = "".join(f"<li>{html.escape(flag.replace('_', ' '))}</li>" for flag in verdict.flags)
-    errors = "".join(f"<li>{html.escape(Path(e.path).name)}: {html.escape(e.reason)}</li>" for e in verdict.errors)
-    return (
-        f'<div class="verdict"><span class="badge" style="background:{colour}">{verdict.verdict.upper()}</span>'
-        f"<p>{html.escape(verdict.explanation)}</p>"
-        f"<p>Counterfeit score: <b>{score}</b> (0 = typical of genuine photos, 1 = unlike them). "
-        f"Identified product: <b>{html.escape(verdict.product_id or 'none')}</b>.</p>"
-        + (f"<p>Flags:</p><ul>{flags}</ul>" if flags else "")
-        + (f"<p>Photos that could not be read:</p><ul>{errors}</ul>" if errors else "")
-        + "</div>"
-    )
+def _paths(files) -> list[str]:
+    return [f if isinstance(f, str) else f.name for f in (files or [])]
 
 
-def evidence_gallery(catalog: Catalog, verdict: Verdict) -> list[tuple[Image.Image, str]]:
-    items = []
-    refs = catalog.references_by_id(m.image_id for m in verdict.matches)
-    for match in verdict.matches:
-        ref = refs.get(match.image_id)
-        if ref is None:
-            continue
-        thumb = catalog.thumbnail_path(ref.sha256)
-        if not thumb.is_file():
-            continue
-        with Image.open(thumb) as image:
-            caption = f"{match.product_id} · {match.label} · similarity {match.similarity:.2f}" + (
-                f" · {match.view}" if match.view else "")
-            items.append((image.convert("RGB"), caption))
-    return items
+def _frame(rows: list[list], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
 
 
-def region_overlay(verdict: Verdict) -> Image.Image | None:
-    """The checked photo with the region map drawn over the part the model sees: green where the
-    photo matches the reference, red where it does not."""
-    regions = verdict.regions
-    if not regions:
-        return None
-    from vision import load_image
+def build_app(service: Service) -> gr.Blocks:
+    catalog = service.catalog
+    # (component, text key, attribute, format): what the language switch rewrites
+    localized: list[tuple[gr.components.Component | gr.Tab, str, str, str]] = []
 
-    photo = load_image(regions["photo"])
-    photo.thumbnail((640, 640))
-    width, height = photo.size
-    left, top, right, bottom = regions["box"]
-    grid = np.clip(np.array(regions["similarity"], dtype=np.float32), 0.0, 1.0)
-    # 0.3 (or less) -> red, 0.9 (or more) -> green: the range where genuine and altered regions fall
-    t = np.clip((grid - 0.3) / 0.6, 0.0, 1.0)
-    colours = np.stack([255 * (1 - t), 200 * t, np.zeros_like(t), np.full_like(t, 110)], axis=-1).astype(np.uint8)
-    cells = Image.fromarray(colours, mode="RGBA")
-    box = (round(left * width), round(top * height), round(right * width), round(bottom * height))
-    heat = cells.resize((box[2] - box[0], box[3] - box[1]), Image.Resampling.BILINEAR)
-    canvas = photo.convert("RGBA")
-    canvas.alpha_composite(heat, dest=box[:2])
-    return canvas.convert("RGB")
+    def tr(component, key: str, attr: str = "label", fmt: str = "{}"):
+        localized.append((component, key, attr, fmt))
+        return component
 
+    # ---- handlers --------------------------------------------------------------------------
 
-def build_app(verifier: Verifier) -> gr.Blocks:
-    catalog = verifier.catalog
-    stats = catalog.stats()
+    def show_check(record, language):
+        result = record.result
+        genuine = evidence_items(catalog, result, language, "genuine")
+        fakes = evidence_items(catalog, result, language, "counterfeit")
+        photo = record.photos[0].path if record.photos else None
+        overlay = region_overlay(result.get("regions"), photo) if result.get("regions") else None
+        html_path, json_path = service.report_files(record, language)
+        return (badge_html(result, language, record.quality, record.check_id), genuine,
+                gr.update(value=fakes, visible=bool(fakes)), overlay, str(html_path), str(json_path),
+                json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
 
-    def check(files, claimed):
-        paths = [f if isinstance(f, str) else f.name for f in (files or [])]
+    def verify(files, claimed, inspector, notes, language):
+        paths = _paths(files)
         if not paths:
-            raise gr.Error("Add at least one photo of the item.")
-        verdict = verifier.check(paths, claimed_product_id=(claimed or "").strip() or None)
-        # As text, not gr.JSON: Gradio treats any dict with a "path" key as a file to serve.
-        return (render_badge(verdict), evidence_gallery(catalog, verdict), region_overlay(verdict),
-                json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
+            raise gr.Error(t("need_photo", language))
+        record = service.check(paths, claimed, notes or "", inspector or "")
+        return (*show_check(record, language), record.check_id)
 
-    with gr.Blocks(title="Counterfeit photo verifier") as demo:
-        gr.Markdown(
-            "# Counterfeit product photo verifier\n"
-            "Upload one or several photos of **one item**. The photos are compared with the catalog's genuine "
-            "references; the verdict shows the nearest matches as evidence. A photo comparison cannot prove "
-            "authenticity: it tells whether the item looks like the genuine references.\n\n"
-            f"Catalog: {stats['references']} references of {stats['products']} products · model `{stats['model']}`"
-        )
-        with gr.Row():
-            with gr.Column(scale=1):
-                photos = gr.File(label="Photos of the item", file_count="multiple", file_types=["image"], type="filepath")
-                claimed = gr.Textbox(label="Claimed product id (optional)", placeholder="e.g. Arla-Standard-Milk")
-                button = gr.Button("Verify", variant="primary")
-            with gr.Column(scale=2):
-                badge = gr.HTML(label="Verdict")
-                gallery = gr.Gallery(label="Nearest catalog references (evidence)", columns=5, height="auto")
-                heatmap = gr.Image(label="Where the photo matches the best reference (green) and where not (red)",
-                                   type="pil", interactive=False)
-                raw = gr.Code(label="Full result (JSON)", language="json")
-        examples = sorted(str(p) for p in DEMO_QUERIES.glob("*.jpg"))[:6] if catalog.path.resolve() == DEMO_CATALOG.resolve() else []
-        if examples:
-            gr.Examples([[[p], ""] for p in examples], inputs=[photos, claimed], label="Demo photos")
-        button.click(check, inputs=[photos, claimed], outputs=[badge, gallery, heatmap, raw], api_name="verify")
+    def history_table(text, verdict, language):
+        rows = [[r.check_id, r.checked_at, r.verdict + (f" → {r.review_verdict}" if r.review_verdict else ""),
+                 r.product_id or "", r.claimed_product_id or "", r.case_id or "", r.inspector, r.notes[:80]]
+                for r in service.history.search(text or "", verdict or None)]
+        columns = ["#", t("checked_at", language), t("verdict", language), t("identified", language),
+                   t("claimed_short", language), "case", t("inspector", language), t("notes", language)]
+        return _frame(rows, columns)
+
+    def open_check(check_id, language):
+        record = service.history.get(int(check_id or 0))
+        if record is None:
+            raise gr.Error(t("no_check", language, check_id=check_id))
+        return (*show_check(record, language), record.claimed_product_id or record.product_id or "")
+
+    def save_review(user, check_id, verdict, note, add_as, product_id, language):
+        if not user:
+            raise gr.Error(t("need_login", language))
+        try:
+            summary = service.review(user, int(check_id or 0), verdict, note or "", add_as if add_as != "none" else None,
+                                     product_id)
+        except (KeyError, ValueError) as exc:
+            raise gr.Error(str(exc)) from None
+        message = t("reviewed", language, check_id=int(check_id), verdict=verdict, user=user)
+        if summary is not None:
+            message += " " + t("added_refs", language, added=summary.added, product=product_id,
+                               present=summary.already_present)
+        return message
+
+    def run_batch(manifest, files, language, progress=gr.Progress()):
+        paths = _paths(files)
+        if not paths and not manifest:
+            raise gr.Error(t("batch_empty", language))
+        try:
+            result = service.check_batch(manifest if isinstance(manifest, str) or manifest is None else manifest.name,
+                                         paths, progress=lambda done, total: progress((done, total), unit="cases"))
+        except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
+            raise gr.Error(str(exc)) from None
+        counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
+        table = _frame([r[:8] for r in result.rows], ["case_id", "photos", t("claimed_short", language),
+                                                      t("verdict", language), t("score", language),
+                                                      t("identified", language), t("flags", language), t("why", language)])
+        return (t("batch_summary", language, cases=len(result.rows), counts=counts), table, str(result.csv_path),
+                str(result.jsonl_path))
+
+    def login(name, password, language):
+        if not service.users.configured:
+            return None, t("login_disabled", language)
+        if service.users.locked((name or "").strip()):
+            return None, t("login_locked", language)
+        if service.users.check(name, password):
+            return name.strip(), t("logged_in", language, user=name.strip())
+        return None, t("login_failed", language)
+
+    def logout(language):
+        return None, t("logged_out", language)
+
+    def products_table(query, language):
+        return _frame(service.products(query), [t("product_id", language), t("product_name", language),
+                                                t("brand", language), t("label_genuine", language),
+                                                t("label_counterfeit", language)])
+
+    def show_references(product_id, language):
+        refs = service.references(product_id)
+        items = []
+        for ref in refs:
+            thumb = catalog.thumbnail_path(ref.sha256)
+            if thumb.is_file():
+                items.append((str(thumb), f"#{ref.image_id} · {t('label_' + ref.label, language)}"
+                                          + (f" · {ref.view}" if ref.view else "")))
+        rows = [[r.image_id, r.label, r.view, r.name, r.brand, Path(r.source_path).name, r.added_at] for r in refs]
+        return items, _frame(rows, [t("col_image", language), t("label", language), t("view", language),
+                                    t("product_name", language), t("brand", language), "file", "added"])
+
+    def guarded(action):
+        """Run a catalog change for the logged-in user; errors become messages a person can act on."""
+        def handler(user, *args):
+            language = args[-1]
+            if not user:
+                raise gr.Error(t("need_login", language))
+            try:
+                return action(user, *args)
+            except (ValueError, KeyError, RuntimeError, OSError) as exc:
+                raise gr.Error(str(exc)) from None
+        return handler
+
+    @guarded
+    def add_photos(user, files, product_id, name, brand, label, view, language):
+        summary = service.add_references(user, _paths(files), product_id, label, name or "", brand or "", view or "")
+        return _import_message(summary, language, product_id)
+
+    @guarded
+    def import_products(user, manifest, files, language):
+        if not manifest:
+            raise ValueError("upload a products manifest (CSV)")
+        summary = service.import_manifest(user, manifest if isinstance(manifest, str) else manifest.name, _paths(files))
+        return _import_message(summary, language, "")
+
+    @guarded
+    def remove_refs(user, ids_text, language):
+        try:
+            ids = [int(x) for x in (ids_text or "").replace(" ", ",").split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"image ids are whole numbers separated by commas, not {ids_text!r}") from None
+        if not ids:
+            raise ValueError("no image ids given")
+        return t("removed", language, removed=service.remove_references(user, ids))
+
+    @guarded
+    def remove_product(user, product_id, language):
+        return t("removed", language, removed=service.remove_product(user, product_id))
+
+    def _import_message(summary, language, product_id):
+        message = t("added_refs", language, added=summary.added, product=product_id or "—",
+                    present=summary.already_present)
+        if summary.unreadable:
+            message += "\n" + "\n".join(f"- {Path(p).name}: {reason}" for p, reason in summary.unreadable)
+        return message
+
+    def calibration_table(language):
+        return _frame(service.calibration_rows(), [t("product_id", language), t("references", language), "level",
+                                                   "claim threshold"])
+
+    def audit_table(language):
+        return _frame(service.audit_rows(), ["#", "at (UTC)", t("username", language), "action", "details"])
+
+    def status_text(language):
+        return t("status_body", language, **service.status())
+
+    def claim_choices():
+        return gr.update(choices=service.product_choices())
+
+    def relabel(language):
+        updates = []
+        for component, key, attr, fmt in localized:
+            updates.append(gr.update(**{attr: fmt.format(t(key, language))}))
+        return updates
+
+    # ---- layout ----------------------------------------------------------------------------
+
+    with gr.Blocks(title="Counterfeit photo verifier / Kiểm tra ảnh sản phẩm nghi giả",
+                   delete_cache=(1800, 3600)) as demo:
+        user = gr.State(None)
+        current_check = gr.State(None)
+        with gr.Row(equal_height=True):
+            with gr.Column(scale=4):
+                title = gr.Markdown(f"# {t('title')}", elem_id="title")
+                intro = gr.Markdown(t("intro"), elem_id="intro")
+            language = tr(gr.Radio(LANGUAGE_CHOICES, value="en", label=t("language"), elem_id="language", scale=1),
+                          "language")
+        localized += [(title, "title", "value", "# {}"), (intro, "intro", "value", "{}")]
+
+        with gr.Tabs():
+            with tr(gr.Tab(t("tab_verify"), id="verify"), "tab_verify"):
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=300):
+                        photos = tr(gr.File(label=t("photos"), file_count="multiple", file_types=["image"],
+                                            type="filepath", elem_id="photos"), "photos")
+                        claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
+                                                 filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
+                        inspector = tr(gr.Textbox(label=t("inspector"), elem_id="inspector"), "inspector")
+                        notes = tr(gr.Textbox(label=t("notes"), lines=3, elem_id="notes"), "notes")
+                        verify_button = tr(gr.Button(t("verify"), variant="primary", elem_id="verify-button"),
+                                           "verify", "value")
+                    with gr.Column(scale=2, min_width=300):
+                        badge = gr.HTML(elem_id="verdict")
+                        gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", elem_id="evidence"),
+                                     "evidence")
+                        fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", visible=False,
+                                              elem_id="fakes"), "fakes")
+                        heatmap = tr(gr.Image(label=t("heatmap"), type="pil", interactive=False, elem_id="heatmap"),
+                                     "heatmap")
+                        with gr.Row():
+                            report_html = tr(gr.DownloadButton(t("report_html"), elem_id="report-html"),
+                                             "report_html")
+                            report_json = tr(gr.DownloadButton(t("report_json"), elem_id="report-json"),
+                                             "report_json")
+                        with gr.Accordion("JSON", open=False):
+                            raw = tr(gr.Code(label=t("raw"), language="json"), "raw")
+                examples = sorted(str(p) for p in DEMO_QUERIES.glob("*.jpg"))[:6] \
+                    if catalog.path.resolve() == DEMO_CATALOG.resolve() else []
+                if examples:
+                    gr.Examples([[[p]] for p in examples], inputs=[photos], label="Demo")
+                verify_outputs = [badge, gallery, fakes, heatmap, report_html, report_json, raw]
+                verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language],
+                                    outputs=[*verify_outputs, current_check], api_name="verify",
+                                    concurrency_id="check", concurrency_limit=1)
+
+            with tr(gr.Tab(t("tab_history"), id="history"), "tab_history"):
+                with gr.Row():
+                    history_query = tr(gr.Textbox(label=t("history_search"), scale=3, elem_id="history-query"),
+                                       "history_search")
+                    history_verdict = tr(gr.Dropdown(["", "genuine", "suspicious", "counterfeit", "unknown"], value="",
+                                                     label=t("history_verdict"), scale=1), "history_verdict")
+                    history_button = tr(gr.Button(t("search"), scale=1), "search", "value")
+                history = tr(gr.Dataframe(label=t("history_table"), interactive=False, wrap=True,
+                                          elem_id="history-table"), "history_table")
+                with gr.Row():
+                    check_number = tr(gr.Number(label=t("open_check"), precision=0, minimum=1, elem_id="check-number"),
+                                      "open_check")
+                    open_button = tr(gr.Button(t("open")), "open", "value")
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        h_badge = gr.HTML()
+                        h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto"), "evidence")
+                        h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", visible=False), "fakes")
+                        h_heatmap = tr(gr.Image(label=t("heatmap"), type="pil", interactive=False), "heatmap")
+                        with gr.Row():
+                            h_report_html = tr(gr.DownloadButton(t("report_html")), "report_html")
+                            h_report_json = tr(gr.DownloadButton(t("report_json")), "report_json")
+                        h_raw = gr.Code(language="json", visible=False)
+                    with gr.Column(scale=1):
+                        review_title = gr.Markdown(f"### {t('review_title')}")
+                        localized.append((review_title, "review_title", "value", "### {}"))
+                        review_verdict = tr(gr.Radio(["genuine", "suspicious", "counterfeit", "unknown"], value="genuine",
+                                                     label=t("review_verdict")), "review_verdict")
+                        review_note = tr(gr.Textbox(label=t("review_note"), lines=2), "review_note")
+                        review_add = tr(gr.Radio(["none", "genuine", "counterfeit"], value="none",
+                                                 label=t("review_add")), "review_add")
+                        review_product = tr(gr.Textbox(label=t("review_product")), "review_product")
+                        review_button = tr(gr.Button(t("save_review"), variant="primary"), "save_review", "value")
+                        review_message = gr.Markdown()
+                history_button.click(history_table, [history_query, history_verdict, language], history,
+                                     api_visibility="private")
+                history_query.submit(history_table, [history_query, history_verdict, language], history,
+                                     api_visibility="private")
+                open_button.click(open_check, [check_number, language],
+                                  [h_badge, h_gallery, h_fakes, h_heatmap, h_report_html, h_report_json, h_raw,
+                                   review_product], api_visibility="private")
+                review_button.click(save_review, [user, check_number, review_verdict, review_note, review_add,
+                                                  review_product, language], review_message,
+                                    api_visibility="private", concurrency_id="change", concurrency_limit=1)
+
+            with tr(gr.Tab(t("tab_batch"), id="batch"), "tab_batch"):
+                batch_intro = gr.Markdown(t("batch_intro"))
+                localized.append((batch_intro, "batch_intro", "value", "{}"))
+                with gr.Row():
+                    batch_manifest = tr(gr.File(label=t("batch_manifest"), file_types=[".csv"], type="filepath"),
+                                        "batch_manifest")
+                    batch_files = tr(gr.File(label=t("batch_files"), file_count="multiple",
+                                             file_types=["image", ".zip"], type="filepath"), "batch_files")
+                batch_button = tr(gr.Button(t("batch_run"), variant="primary"), "batch_run", "value")
+                batch_summary = gr.Markdown()
+                batch_table = tr(gr.Dataframe(label=t("batch_table"), interactive=False, wrap=True), "batch_table")
+                with gr.Row():
+                    batch_csv = tr(gr.DownloadButton(t("batch_csv")), "batch_csv")
+                    batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl")), "batch_jsonl")
+                batch_button.click(run_batch, [batch_manifest, batch_files, language],
+                                   [batch_summary, batch_table, batch_csv, batch_jsonl], api_name="batch",
+                                   concurrency_id="check", concurrency_limit=1)
+
+            with tr(gr.Tab(t("tab_catalog"), id="catalog"), "tab_catalog"):
+                with gr.Row(equal_height=True):
+                    login_name = tr(gr.Textbox(label=t("username"), elem_id="login-name", scale=2), "username")
+                    login_password = tr(gr.Textbox(label=t("password"), type="password", elem_id="login-password",
+                                                   scale=2), "password")
+                    login_button = tr(gr.Button(t("login"), elem_id="login-button", scale=1), "login", "value")
+                    logout_button = tr(gr.Button(t("logout"), scale=1), "logout", "value")
+                login_status = gr.Markdown(t("logged_out"), elem_id="login-status")
+                with gr.Row():
+                    product_query = tr(gr.Textbox(label=t("product_search"), scale=3), "product_search")
+                    product_search = tr(gr.Button(t("search"), scale=1), "search", "value")
+                products = tr(gr.Dataframe(products_table("", "en"), label=t("products_table"), interactive=False,
+                                           elem_id="products-table"), "products_table")
+                with gr.Row():
+                    product_to_show = tr(gr.Textbox(label=t("product_to_show"), scale=3), "product_to_show")
+                    show_button = tr(gr.Button(t("show"), scale=1), "show", "value")
+                ref_gallery = tr(gr.Gallery(label=t("references"), columns=6, height="auto"), "references")
+                ref_table = tr(gr.Dataframe(show_references("", "en")[1], label=t("references_table"),
+                                            interactive=False), "references_table")
+                with tr(gr.Accordion(t("add_title"), open=False, elem_id="add-accordion"), "add_title"):
+                    add_files = tr(gr.File(label=t("add_photos"), file_count="multiple", file_types=["image"],
+                                           type="filepath", elem_id="add-photos"), "add_photos")
+                    with gr.Row():
+                        add_product = tr(gr.Textbox(label=t("product_id"), elem_id="add-product"), "product_id")
+                        add_name = tr(gr.Textbox(label=t("product_name")), "product_name")
+                        add_brand = tr(gr.Textbox(label=t("brand")), "brand")
+                    with gr.Row():
+                        add_label = tr(gr.Radio(["genuine", "counterfeit"], value="genuine", label=t("label")), "label")
+                        add_view = tr(gr.Textbox(label=t("view")), "view")
+                    add_button = tr(gr.Button(t("add"), variant="primary", elem_id="add-button"), "add", "value")
+                with tr(gr.Accordion(t("import_title"), open=False), "import_title"):
+                    import_manifest = tr(gr.File(label=t("import_manifest"), file_types=[".csv"], type="filepath"),
+                                         "import_manifest")
+                    import_files = tr(gr.File(label=t("import_files"), file_count="multiple",
+                                              file_types=["image", ".zip"], type="filepath"), "import_files")
+                    import_button = tr(gr.Button(t("import")), "import", "value")
+                with tr(gr.Accordion(t("remove_title"), open=False), "remove_title"):
+                    with gr.Row():
+                        remove_ids = tr(gr.Textbox(label=t("remove_ids"), scale=3), "remove_ids")
+                        remove_ids_button = tr(gr.Button(t("remove_refs"), variant="stop", scale=1), "remove_refs", "value")
+                    with gr.Row():
+                        remove_pid = tr(gr.Textbox(label=t("remove_product"), scale=3), "remove_product")
+                        remove_pid_button = tr(gr.Button(t("remove_product_button"), variant="stop", scale=1),
+                                               "remove_product_button", "value")
+                change_message = gr.Markdown(elem_id="change-message")
+                with tr(gr.Accordion(t("calibration_title"), open=False), "calibration_title"):
+                    calibration = gr.Dataframe(calibration_table("en"), interactive=False)
+                with tr(gr.Accordion(t("audit_title"), open=False), "audit_title"):
+                    audit_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
+                    audit = gr.Dataframe(audit_table("en"), interactive=False, wrap=True, elem_id="audit-table")
+
+                private = dict(api_visibility="private")
+                login_button.click(login, [login_name, login_password, language], [user, login_status], **private)
+                login_password.submit(login, [login_name, login_password, language], [user, login_status], **private)
+                logout_button.click(logout, [language], [user, login_status], **private)
+                product_search.click(products_table, [product_query, language], products, **private)
+                product_query.submit(products_table, [product_query, language], products, **private)
+                show_button.click(show_references, [product_to_show, language], [ref_gallery, ref_table], **private)
+                change = dict(concurrency_id="change", concurrency_limit=1, **private)
+                after_change = [(products_table, [product_query, language], products),
+                                (calibration_table, [language], calibration), (audit_table, [language], audit)]
+                for event in (
+                    add_button.click(add_photos, [user, add_files, add_product, add_name, add_brand, add_label,
+                                                  add_view, language], change_message, **change),
+                    import_button.click(import_products, [user, import_manifest, import_files, language],
+                                        change_message, **change),
+                    remove_ids_button.click(remove_refs, [user, remove_ids, language], change_message, **change),
+                    remove_pid_button.click(remove_product, [user, remove_pid, language], change_message, **change),
+                ):
+                    for fn, inputs, output in after_change:
+                        event = event.success(fn, inputs, output, **private)
+                    event.success(claim_choices, None, claimed, **private)
+                audit_refresh.click(audit_table, [language], audit, **private)
+
+            with tr(gr.Tab(t("tab_status"), id="status"), "tab_status"):
+                status = gr.Markdown(status_text("en"), elem_id="status")
+                status_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
+                status_refresh.click(status_text, [language], status, **private)
+
+        components = [c for c, _, _, _ in localized]
+        language.change(relabel, language, components, api_visibility="private") \
+            .then(status_text, language, status, api_visibility="private") \
+            .then(lambda lang: t("logged_out", lang), language, login_status, api_visibility="private")
+        demo.load(history_table, [history_query, history_verdict, language], history, api_visibility="private")
     return demo
 
 
@@ -149,6 +438,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    parser.add_argument("--max-upload-mb", type=int, default=64, help="largest upload accepted (default 64 MB)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
@@ -156,12 +446,16 @@ def main() -> None:
     if args.catalog is None:
         ensure_demo_catalog(catalog_dir, args.model)
     catalog, embedder = connect(catalog_dir, threads=args.threads)
-    verifier = Verifier(catalog, embedder)
-    demo = build_app(verifier)
-    # Two cores: one verification at a time keeps each answer fast instead of all of them slow.
+    service = Service(Verifier(catalog, embedder), Users())
+    if not service.users.configured:
+        log.warning("no catalog users configured (VERIFIER_ADMIN_USER/VERIFIER_ADMIN_PASSWORD or "
+                    "VERIFIER_USERS_FILE): the catalog can be browsed, not changed")
+    demo = build_app(service)
     demo.queue(default_concurrency_limit=1, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[], show_error=True,
-                css=".badge{color:#fff;padding:4px 12px;border-radius:6px;font-weight:700;font-size:1.3em}")
+    # Only Gradio's own upload cache and the app's download folder are served: nothing else on disk.
+    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(service.work_dir / "downloads"),
+                                                                             str(catalog_dir / "thumbs")],
+                show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb")
 
 
 if __name__ == "__main__":

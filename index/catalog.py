@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -196,6 +197,11 @@ class Catalog:
             self._lock_handle.close()
             self._lock_handle = None
 
+    def reload(self) -> None:
+        """See changes another writer committed: rebuild the search index from the checkpoint and
+        SQLite, then swap it in whole (a search in flight keeps the old one)."""
+        self.store = self._load_store()
+
     def __enter__(self) -> "Catalog":
         return self
 
@@ -310,7 +316,7 @@ class Catalog:
         # committed row never points at a missing thumbnail.
         for ref in new:
             if ref.thumbnail:
-                _write_atomic(self.thumbnail_path(ref.sha256), ref.thumbnail)
+                write_atomic(self.thumbnail_path(ref.sha256), ref.thumbnail)
         stored = np.asarray(vectors, dtype=np.float16)
         ids: list[int | None] = []
         added_ids, added_rows = [], []
@@ -464,11 +470,11 @@ def _acquire_write_lock(path: Path):
     return handle
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .calibration import Calibration
+from .messages import explain
 
 
 @dataclass(frozen=True)
@@ -52,23 +53,28 @@ class Decision:
     counterfeit_score: float | None
     product_id: str | None
     flags: tuple[str, ...]
-    explanation: str
+    #: The sentence's key in ``messages`` and its arguments: the app and reports render it in
+    #: the user's language; ``explanation`` is the English text.
+    message: str
+    message_args: dict
     p_value: float | None = None
     calibration_level: str | None = None
+
+    @property
+    def explanation(self) -> str:
+        return explain(self.message, self.message_args)
 
 
 def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy()) -> Decision:
     flags: list[str] = []
     if evidence.readable_photos == 0:
-        return Decision("unknown", None, None, ("no_readable_photo",),
-                        "None of the photos could be read, so nothing was compared.")
+        return Decision("unknown", None, None, ("no_readable_photo",), "no_readable_photo", {})
     target = evidence.claimed or evidence.identified
     if evidence.claimed and not evidence.claimed_in_catalog:
         return Decision("unknown", None, evidence.identified, ("claimed_product_not_in_catalog",),
-                        f"The catalog has no genuine reference of the claimed product {evidence.claimed}, "
-                        "so the claim cannot be checked.")
+                        "claimed_product_not_in_catalog", {"claimed": evidence.claimed})
     if target is None or evidence.target_similarity is None:
-        return Decision("unknown", None, None, ("empty_catalog",), "The catalog has no genuine references to compare with.")
+        return Decision("unknown", None, None, ("empty_catalog",), "empty_catalog", {})
 
     similarity = evidence.target_similarity
     p_value, level = _p_value(evidence, calibration, target)
@@ -78,54 +84,47 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         score = min(1.0, max(0.0, 1.0 - similarity))
     elif level in ("brand", "catalog"):
         flags.append(f"calibrated_at_{level}_level")
+    args = {"target": target, "similarity": similarity}
 
     fake = evidence.target_counterfeit_similarity
     if fake is not None and fake > similarity:
         flags.append("closer_to_known_counterfeit")
         # Nearer a known fake than any genuine reference: at least even odds of not being genuine.
-        return Decision("counterfeit", max(score or 0.0, 0.5), target, tuple(flags),
-                        f"The photos are closer to a known counterfeit of {target} (similarity {fake:.2f}) "
-                        f"than to any of its genuine references ({similarity:.2f}).", p_value, level)
+        return Decision("counterfeit", max(score or 0.0, 0.5), target, tuple(flags), "closer_to_known_counterfeit",
+                        {**args, "fake": fake}, p_value, level)
 
     if evidence.copied_reference is not None:
         image_id, product, label = evidence.copied_reference
         flags.append("reused_catalog_photo")
-        return Decision("unknown", None, product, tuple(flags),
-                        f"The photo is a copy of catalog photo #{image_id} of {product} (possibly resized, cropped, "
-                        "recompressed, watermarked or mirrored). It shows the brand's own picture, not the item on "
-                        "sale, so the item itself is unverified: ask for photos of the item in hand.", p_value, level)
+        return Decision("unknown", None, product, tuple(flags), "reused_catalog_photo",
+                        {"image_id": image_id, "product": product}, p_value, level)
 
     if (evidence.claimed and evidence.identified and evidence.identified != evidence.claimed
             and evidence.identified_claim_score is not None and evidence.target_claim_score is not None
             and evidence.identified_claim_score > evidence.target_claim_score):
         flags.append("looks_like_other_product")
+        args["identified"] = evidence.identified
 
     open_p = _open_set_p_value(evidence, calibration, target)
     if not evidence.claimed and open_p is not None and open_p < policy.unknown_p_value:
         flags.append("no_close_match")
-        return Decision("unknown", score, None, tuple(flags),
-                        f"The photo does not match any product in the catalog well enough to judge: it is less "
-                        f"similar to its best candidate, {target} ({similarity:.2f}), than "
-                        f"{100 * (1 - open_p):.0f}% of that product's genuine photos are.", p_value, level)
+        return Decision("unknown", score, None, tuple(flags), "no_close_match",
+                        {**args, "percent": 100 * (1 - open_p)}, p_value, level)
 
     if p_value is None and "looks_like_other_product" in flags:
-        return Decision("suspicious", score, target, tuple(flags),
-                        f"The photos look more like {evidence.identified} than like {target}; the catalog holds too "
-                        f"few references of {target} to say how much its genuine photos vary. Check the item by hand.",
-                        p_value, level)
+        return Decision("suspicious", score, target, tuple(flags), "looks_like_other_uncalibrated", args, p_value, level)
 
     if p_value is not None and p_value < policy.false_alarm_rate:
         flags.append("less_similar_than_genuine_photos")
-        other = f" It looks more like {evidence.identified}." if "looks_like_other_product" in flags else ""
-        return Decision("suspicious", score, target, tuple(flags),
-                        f"The photos score lower for {target} than {100 * (1 - p_value):.0f}% of its genuine "
-                        f"reference photos do (similarity {similarity:.2f}).{other} Check the item by hand.",
+        key = "less_similar_looks_like_other" if "looks_like_other_product" in flags else "less_similar_than_genuine"
+        return Decision("suspicious", score, target, tuple(flags), key, {**args, "percent": 100 * (1 - p_value)},
                         p_value, level)
 
-    typical = f"; {100 * p_value:.0f}% of its genuine photos score as low or lower" if p_value is not None else ""
-    return Decision("genuine", score, target, tuple(flags),
-                    f"The photos are consistent with the genuine references of {target} (similarity "
-                    f"{similarity:.2f}{typical}). A photo comparison cannot prove authenticity.", p_value, level)
+    if p_value is None:
+        return Decision("genuine", score, target, tuple(flags), "consistent_with_genuine_uncalibrated", args,
+                        p_value, level)
+    return Decision("genuine", score, target, tuple(flags), "consistent_with_genuine",
+                    {**args, "percent": 100 * p_value}, p_value, level)
 
 
 def _p_value(evidence: Evidence, calibration: Calibration, product: str) -> tuple[float | None, str]:

@@ -85,9 +85,16 @@ class Verifier:
     def __init__(self, catalog: Catalog, embedder: Embedder, policy: Policy | None = None, decode_workers: int = 1):
         self.catalog = catalog
         self.embedder = embedder
+        self._fixed_policy = policy
         self.policy = policy or policy_of(catalog)
         self.decode_workers = max(1, decode_workers)
         self.calibration = calibration_module.current(catalog)
+
+    def reload(self) -> None:
+        """Pick up catalog changes made by another writer (references, calibration, policy)."""
+        self.catalog.reload()
+        self.calibration = calibration_module.current(self.catalog)
+        self.policy = self._fixed_policy or policy_of(self.catalog)
 
     def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
               regions: bool = True) -> Verdict:
@@ -156,7 +163,8 @@ class Verifier:
         if not readable:
             decision = decide(Evidence(0, None, case.claimed_product_id, False, None), self.calibration, self.policy)
             return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id,
-                           explanation=decision.explanation, flags=decision.flags, **base)
+                           explanation=decision.explanation, flags=decision.flags,
+                           details={"message": _message(decision)}, **base)
 
         queries = np.stack([p.vector for p in readable])
         sims, ids = catalog.search(queries, SEARCH_K)
@@ -206,7 +214,7 @@ class Verifier:
         order = {product: rank for rank, product in enumerate(ranking)}
         matches = _matches(scores, best_image, refs, order, head_scores,
                            must_include=_must_show(decision.flags, target, copied))
-        details: dict = {"identified_product_id": identified}
+        details: dict = {"identified_product_id": identified, "message": _message(decision)}
         if decision.p_value is not None:
             details["genuine_p_value"] = round(decision.p_value, 4)
             details["calibration_level"] = decision.calibration_level
@@ -287,6 +295,12 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
         scores[key] = float(np.mean(values))
         best_image[key] = max((best[key] for best in per_photo if key in best), key=lambda t: t[0])[1]
     return scores, best_image
+
+
+def _message(decision) -> dict:
+    """The verdict's sentence as key and arguments, so it can be shown in another language."""
+    args = {k: (round(float(v), 4) if isinstance(v, (float, np.floating)) else v) for k, v in decision.message_args.items()}
+    return {"key": decision.message, "args": args}
 
 
 def _must_show(flags: Sequence[str], target: str | None, copied) -> list[tuple[str, str]]:

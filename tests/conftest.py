@@ -95,3 +95,52 @@ def weights_dir(tmp_path, monkeypatch):
     path.mkdir()
     monkeypatch.setenv("VERIFIER_WEIGHTS_DIR", str(path))
     return path
+
+
+ADMIN_USER, ADMIN_PASSWORD = "inspector-admin", "correct horse battery staple"
+ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots of the browser tests (kept, not committed)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def running_app(demo_catalog_dir, tmp_path_factory):
+    """The real app (``python app.py``) on loopback, over its own copy of the demo catalog, with one
+    catalog user configured through the environment. Yields (url, catalog folder)."""
+    import socket
+    import subprocess
+    import time
+
+    catalog = tmp_path_factory.mktemp("app") / "catalog"
+    shutil.copytree(demo_catalog_dir, catalog, ignore=shutil.ignore_patterns(".write.lock"))
+    port = _free_port()
+    env = dict(os.environ, VERIFIER_ADMIN_USER=ADMIN_USER, VERIFIER_ADMIN_PASSWORD=ADMIN_PASSWORD,
+               GRADIO_ANALYTICS_ENABLED="False")
+    log = open(catalog.parent / "app.log", "w")
+    process = subprocess.Popen([PYTHON, "app.py", "--catalog", str(catalog), "--port", str(port)],
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"app exited: {(catalog.parent / 'app.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise AssertionError("app did not start within 180 s")
+    yield f"http://127.0.0.1:{port}/", catalog
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
+from pathlib import Path
 
-import pytest
-
-from conftest import PYTHON, ROOT, demo_photo
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from conftest import demo_photo
 
 
 def test_demo_catalog_is_built_once_from_demo_folder(tmp_path):
@@ -32,45 +22,56 @@ def test_demo_catalog_is_built_once_from_demo_folder(tmp_path):
         assert catalog.generation == generation
 
 
-@pytest.fixture
-def running_app(demo_catalog_dir):
-    port = free_port()
-    process = subprocess.Popen([PYTHON, "app.py", "--catalog", str(demo_catalog_dir), "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"app exited: {process.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise AssertionError("app did not start within 120 s")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     from gradio_client import Client, handle_file
-
-    client = Client(running_app, verbose=False)
-    badge, gallery, heatmap, result = client.predict([handle_file(str(demo_photo("God-Morgon-Orange-Juice_002.jpg")))], "",
-                                            api_name="/verify")
-    result = json.loads(result)
-    assert result["product_id"] == "God-Morgon-Orange-Juice"
-    assert result["verdict"].upper() in badge and "God-Morgon-Orange-Juice" in badge
-    assert len(gallery) == len(result["matches"]) >= 1
-    assert "God-Morgon-Orange-Juice" in gallery[0]["caption"]
     from PIL import Image
 
+    url, catalog = running_app
+    client = Client(url, verbose=False)
+    badge, gallery, fakes, heatmap, report_html, report_json, raw = client.predict(
+        [handle_file(str(demo_photo("God-Morgon-Orange-Juice_002.jpg")))], None, "badge 17", "stall 4, market X", "en",
+        api_name="/verify")
+    record = json.loads(raw)
+    result = record["result"]
+    assert result["product_id"] == "God-Morgon-Orange-Juice"
+    assert f'data-verdict="{result["verdict"]}"' in badge and "God-Morgon-Orange-Juice" in badge
+    genuine = [m for m in result["matches"] if m["label"] == "genuine"]
+    assert len(gallery) == len(genuine) >= 1
+    assert "God-Morgon-Orange-Juice" in gallery[0]["caption"]
     with Image.open(heatmap) as overlay:  # the region map drawn over the photo
         assert overlay.size[0] > 100 and overlay.mode == "RGB"
     assert result["regions"]["rows"] == 9
+    # kept in the history, with the notes, in the catalog's own database
+    from index.history import History
+
+    kept = History(catalog).get(record["check_id"])
+    assert kept.notes == "stall 4, market X" and kept.inspector == "badge 17" and kept.verdict == result["verdict"]
+    assert Path(kept.photos[0].path).is_file() and Path(kept.photos[0].path).is_relative_to(catalog)
+    report = Path(report_html).read_text(encoding="utf-8")
+    assert f"#{record['check_id']}" in report and "stall 4, market X" in report and "data:image/jpeg;base64," in report
+    assert json.loads(Path(report_json).read_text(encoding="utf-8"))["check_id"] == record["check_id"]
+
+
+def test_batch_endpoint_checks_a_manifest_with_its_photos(running_app, tmp_path):
+    from gradio_client import Client, handle_file
+
+    url, _ = running_app
+    photos = [demo_photo("God-Morgon-Orange-Juice_002.jpg"), demo_photo("Oatly-Oat-Milk_002.jpg")]
+    manifest = tmp_path / "listings.csv"
+    manifest.write_text("path,claimed_product_id,case_id\n"
+                        f"photos/{photos[0].name},God-Morgon-Orange-Juice,listing-1\n"
+                        f"photos/{photos[1].name},God-Morgon-Orange-Juice,listing-2\n"
+                        "photos/missing.jpg,,listing-3\n", encoding="utf-8")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"<html>not a photo</html>")
+    client = Client(url, verbose=False)
+    summary, table, csv_path, jsonl_path = client.predict(
+        handle_file(str(manifest)), [handle_file(str(p)) for p in photos], "en", api_name="/batch")
+    lines = [json.loads(line) for line in Path(jsonl_path).read_text(encoding="utf-8").splitlines()]
+    assert [r["case_id"] for r in lines] == ["listing-1", "listing-2", "listing-3"]
+    assert lines[0]["verdict"] == "genuine" and lines[0]["product_id"] == "God-Morgon-Orange-Juice"
+    assert lines[1]["verdict"] in ("suspicious", "counterfeit")  # an oat drink claimed as orange juice
+    assert lines[2]["verdict"] == "unknown" and lines[2]["errors"]  # the missing photo is named, the batch goes on
+    rows = Path(csv_path).read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 4 and rows[0].startswith("case_id,")
+    assert "3 cases" in summary

@@ -1,0 +1,66 @@
+"""Catalog changes as one step each: take the writer lock, change, recompute calibration,
+write the audit entry. Used by the app (after login) and by the review loop.
+
+A process that checks photos keeps its own read-only catalog; after a change it calls
+``Verifier.reload()`` to see the new references.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from vision import Embedder
+
+from . import audit, calibration
+from .catalog import Catalog, CatalogError
+from .importer import ImportSummary, import_references
+from .manifests import ProductRow
+
+
+def add_references(catalog_dir: str | Path, embedder: Embedder, rows: Sequence[ProductRow], user: str,
+                   action: str = "add_references", extra: dict | None = None) -> ImportSummary:
+    with Catalog.open(catalog_dir, writable=True) as catalog:
+        catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())
+        summary = import_references(catalog, embedder, rows, progress=False)
+    products = sorted({row.product_id for row in rows})
+    audit.record(catalog_dir, user, action, {
+        "products": products, "labels": sorted({row.label for row in rows}), "photos": len(rows),
+        "added": summary.added, "already_present": summary.already_present,
+        "unreadable": [Path(path).name for path, _ in summary.unreadable], **(extra or {})})
+    return summary
+
+
+def remove_references(catalog_dir: str | Path, image_ids: Sequence[int], user: str) -> int:
+    with Catalog.open(catalog_dir, writable=True) as catalog:
+        known = catalog.references_by_id(image_ids)
+        missing = sorted(set(int(i) for i in image_ids) - set(known))
+        if missing:
+            raise CatalogError(f"no reference with image id {', '.join(map(str, missing))} in this catalog")
+        removed = catalog.remove_images(image_ids)
+        calibration.refresh(catalog)
+    audit.record(catalog_dir, user, "remove_references",
+                 {"image_ids": sorted(known), "products": sorted({r.product_id for r in known.values()}),
+                  "removed": removed})
+    return removed
+
+
+def remove_product(catalog_dir: str | Path, product_id: str, user: str) -> int:
+    with Catalog.open(catalog_dir, writable=True) as catalog:
+        removed = catalog.remove_product(product_id)
+        if not removed:
+            raise CatalogError(f"no product {product_id!r} in this catalog")
+        calibration.refresh(catalog)
+    audit.record(catalog_dir, user, "remove_product", {"product_id": product_id, "removed": removed})
+    return removed
+
+
+def set_false_alarm_rate(catalog_dir: str | Path, rate: float, user: str) -> None:
+    from .verify import set_policy, policy_of
+    from dataclasses import replace
+
+    if not 0.0 < rate < 0.5:
+        raise ValueError(f"the false-alarm rate must lie between 0 and 0.5, not {rate}")
+    with Catalog.open(catalog_dir, writable=True) as catalog:
+        set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=rate))
+    audit.record(catalog_dir, user, "set_false_alarm_rate", {"false_alarm_rate": rate})

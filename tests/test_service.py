@@ -1,0 +1,171 @@
+"""What the app does, without the browser: history, review loop, catalog changes with login and
+audit, batch uploads, reports, retake advice, two languages. Real catalog, model and photos."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from PIL import Image, ImageEnhance, ImageFilter
+
+from conftest import ROOT, demo_photo
+
+
+@pytest.fixture
+def service(catalog_copy, offline_embedder, tmp_path):
+    from index import Catalog, Verifier
+    from ui.auth import Users
+    from ui.service import Service
+
+    users = Users({"VERIFIER_ADMIN_USER": "owner", "VERIFIER_ADMIN_PASSWORD": "s3cret"})
+    svc = Service(Verifier(Catalog.open(catalog_copy), offline_embedder), users, work_dir=tmp_path / "work")
+    yield svc
+    svc.catalog.close()
+    svc.history.close()
+
+
+def test_every_check_is_kept_and_can_be_found_again(service):
+    orange = service.check([str(demo_photo("God-Morgon-Orange-Juice_002.jpg"))], notes="stall 12, Dong Xuan market",
+                           inspector="QLTT-07")
+    oat = service.check([str(demo_photo("Oatly-Oat-Milk_002.jpg"))], claimed="God-Morgon-Orange-Juice")
+    assert orange.check_id != oat.check_id
+    assert [r.check_id for r in service.history.search("Dong Xuan")] == [orange.check_id]
+    assert [r.check_id for r in service.history.search("QLTT")] == [orange.check_id]
+    assert oat.check_id in [r.check_id for r in service.history.search(verdict=oat.verdict)]
+    reopened = service.history.get(orange.check_id)
+    assert reopened.result["product_id"] == "God-Morgon-Orange-Juice"
+    # the photo is kept inside the catalog folder, so the case survives the upload's temp file
+    assert reopened.photos[0].path.startswith(str(service.catalog_dir))
+    assert reopened.result["regions"]["photo"] == reopened.photos[0].path
+
+
+def test_catalog_changes_need_a_login(service):
+    from ui.service import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        service.add_references(None, [str(ROOT / "tests/data/Banana_001.jpg")], "Banana")
+    with pytest.raises(NotAllowed):
+        service.remove_product("", "Oatly-Oat-Milk")
+    assert "Banana" not in [row[0] for row in service.products()]
+
+
+def test_review_overturns_a_verdict_and_teaches_the_catalog_a_known_fake(service):
+    """A seized item checked as genuine-looking; the brand owner overturns it and adds its photo
+    as a known counterfeit. The same photo checked again is now counterfeit, with the fake shown."""
+    from index.audit import entries
+
+    photo = str(demo_photo("Arla-Standard-Milk_002.jpg"))
+    first = service.check([photo], claimed="Arla-Standard-Milk")
+    assert first.verdict != "counterfeit"
+    summary = service.review("owner", first.check_id, "counterfeit", "lab test: fake", add_as="counterfeit")
+    assert summary.added == 1
+    reviewed = service.history.get(first.check_id)
+    assert (reviewed.review_verdict, reviewed.reviewer, reviewed.review_note) == ("counterfeit", "owner", "lab test: fake")
+    again = service.check([photo], claimed="Arla-Standard-Milk")
+    assert again.verdict == "counterfeit" and "closer_to_known_counterfeit" in again.result["flags"]
+    fakes = [m for m in again.result["matches"] if m["label"] == "counterfeit"]
+    assert fakes and fakes[0]["product_id"] == "Arla-Standard-Milk"
+    actions = [(e.user, e.action) for e in entries(service.catalog_dir)]
+    assert actions[:2] == [("owner", "add_from_review"), ("owner", "review_check")]
+
+
+def test_a_removed_product_is_no_longer_identified_and_the_removal_is_audited(service):
+    from index.audit import entries
+
+    photo = str(demo_photo("God-Morgon-Orange-Juice_002.jpg"))
+    assert service.check([photo]).product_id == "God-Morgon-Orange-Juice"
+    removed = service.remove_product("owner", "God-Morgon-Orange-Juice")
+    assert removed == 9
+    assert service.check([photo]).product_id != "God-Morgon-Orange-Juice"
+    latest = entries(service.catalog_dir)[0]
+    assert (latest.user, latest.action, latest.details["removed"]) == ("owner", "remove_product", 9)
+    with pytest.raises(Exception, match="no product"):
+        service.remove_product("owner", "God-Morgon-Orange-Juice")
+
+
+def test_batch_from_a_zip_with_its_manifest_inside(service, tmp_path):
+    bundle = tmp_path / "listings.zip"
+    photos = [demo_photo("Oatly-Oat-Milk_001.jpg"), demo_photo("Alpro-Vanilla-Soyghurt_002.jpg")]
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("listings.csv", "path,claimed_product_id,case_id\n"
+                         f"img/{photos[0].name},Oatly-Oat-Milk,L1\nimg/{photos[1].name},,L2\n")
+        for photo in photos:
+            archive.write(photo, f"img/{photo.name}")
+        archive.writestr("../../escaped.jpg", b"outside")  # must not be written outside the work folder
+    result = service.check_batch(None, [str(bundle)])
+    assert [row[0] for row in result.rows] == ["L1", "L2"]
+    assert result.rows[0][3] == "genuine"
+    assert sum(result.counts.values()) == 2
+    assert not (tmp_path / "escaped.jpg").exists() and not (service.work_dir / "escaped.jpg").exists()
+    lines = [json.loads(line) for line in result.jsonl_path.read_text().splitlines()]
+    assert lines[0]["claimed_product_id"] == "Oatly-Oat-Milk" and lines[0]["check_id"] > 0
+
+
+def test_batch_with_a_bad_manifest_names_the_line(service, tmp_path):
+    from index import ManifestError
+
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text("photo,claimed\nx.jpg,y\n")
+    with pytest.raises(ManifestError, match="path"):
+        service.check_batch(str(manifest), [])
+
+
+def test_reports_in_both_languages_hold_the_evidence(service, tmp_path):
+    from ui.report import report_html
+
+    record = service.check([str(demo_photo("Oatly-Oat-Milk_002.jpg"))], notes="ghi chú: quầy 5")
+    english = report_html(record, service.catalog, "en")
+    vietnamese = report_html(record, service.catalog, "vi")
+    assert "Photo verification report" in english and "Báo cáo kiểm tra ảnh" in vietnamese
+    assert "ghi chú: quầy 5" in vietnamese and "Oatly-Oat-Milk" in vietnamese
+    assert english.count("data:image/jpeg;base64,") >= 1 + len(record.result["matches"])
+    assert "http://" not in english and "https://" not in english  # opens on an air-gapped laptop
+
+
+def test_retake_advice_for_blurred_dark_and_small_photos(tmp_path):
+    from vision import load_image
+    from vision.quality import assess
+
+    sharp = load_image(demo_photo("Oatly-Oat-Milk_002.jpg"))
+    assert assess(sharp).ok
+    assert "blurred" in assess(sharp.filter(ImageFilter.GaussianBlur(4))).issues
+    assert "too_dark" in assess(ImageEnhance.Brightness(sharp).enhance(0.15)).issues
+    assert "too_small" in assess(sharp.resize((120, 120))).issues
+
+
+def test_a_blurred_upload_gets_advice_to_retake_it(service, tmp_path):
+    from ui.render import badge_html
+
+    blurred = tmp_path / "blurred.jpg"
+    with Image.open(demo_photo("Oatly-Oat-Milk_002.jpg")) as image:
+        image.filter(ImageFilter.GaussianBlur(4)).save(blurred)
+    record = service.check([str(blurred)])
+    assert record.quality[0]["issues"] == ["blurred"]
+    assert "blurred.jpg: the photo is blurred" in badge_html(record.result, "en", record.quality)
+    assert "ảnh bị mờ" in badge_html(record.result, "vi", record.quality)
+
+
+def test_logins_lock_after_repeated_failures_and_hashed_users_work(tmp_path):
+    from ui.auth import MAX_FAILURES, Users, hash_password
+
+    users_file = tmp_path / "users.txt"
+    users_file.write_text(f"# catalog users\nlan:{hash_password('mật khẩu', iterations=1000)}\n", encoding="utf-8")
+    users = Users({"VERIFIER_USERS_FILE": str(users_file)})
+    assert users.check("lan", "mật khẩu") and not users.check("lan", "wrong")
+    for _ in range(MAX_FAILURES):
+        users.check("lan", "wrong")
+    assert users.locked("lan") and not users.check("lan", "mật khẩu")
+    assert not Users({}).configured
+    users_file.write_text("lan:plaintext\n")
+    with pytest.raises(ValueError, match="line 1"):
+        Users({"VERIFIER_USERS_FILE": str(users_file)})
+
+
+def test_every_verdict_sentence_and_interface_text_exists_in_vietnamese():
+    from index.messages import MESSAGES
+    from ui.i18n import TEXT
+
+    for table in (MESSAGES, TEXT):
+        for key, texts in table.items():
+            assert texts.get("vi") and texts["vi"] != texts["en"] or key == "model", key

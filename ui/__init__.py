@@ -1,0 +1,1 @@
+"""The app\x27s logic and presentation without Gradio: service, reports, text in two languages."""

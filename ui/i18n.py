@@ -1,0 +1,225 @@
+"""Interface and report text in English and Vietnamese. Verdict sentences live in
+``index.messages``; this module holds everything else a person reads."""
+
+from __future__ import annotations
+
+from index.messages import LANGUAGES, explain
+
+LANGUAGE_CHOICES = [("English", "en"), ("Tiếng Việt", "vi")]
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "Counterfeit product photo verifier", "vi": "Kiểm tra ảnh sản phẩm nghi giả"},
+    "intro": {
+        "en": "Compare photos of one item with the catalog's genuine references. The verdict shows the nearest "
+              "matches as evidence. A photo comparison cannot prove authenticity: it tells whether the item looks "
+              "like the genuine references.",
+        "vi": "So sánh ảnh của một món hàng với các ảnh mẫu chính hãng trong danh mục. Kết luận kèm theo các ảnh "
+              "mẫu gần nhất làm bằng chứng. So sánh ảnh không thể chứng minh hàng thật: nó cho biết món hàng có "
+              "giống ảnh mẫu chính hãng hay không.",
+    },
+    "language": {"en": "Language", "vi": "Ngôn ngữ"},
+    # tabs
+    "tab_verify": {"en": "Verify", "vi": "Kiểm tra"},
+    "tab_history": {"en": "History", "vi": "Lịch sử"},
+    "tab_batch": {"en": "Batch", "vi": "Hàng loạt"},
+    "tab_catalog": {"en": "Catalog", "vi": "Danh mục"},
+    "tab_status": {"en": "Status", "vi": "Trạng thái"},
+    # verify
+    "photos": {"en": "Photos of one item (several angles welcome)", "vi": "Ảnh của một món hàng (nên chụp nhiều góc)"},
+    "claimed": {"en": "Claimed product (optional): type a name, brand or id",
+                "vi": "Sản phẩm được khai báo (không bắt buộc): gõ tên, thương hiệu hoặc mã"},
+    "notes": {"en": "Inspector's notes (kept with the check and in the report)",
+              "vi": "Ghi chú của cán bộ kiểm tra (lưu cùng lần kiểm tra và trong báo cáo)"},
+    "inspector": {"en": "Inspector (name or badge number, optional)", "vi": "Cán bộ kiểm tra (tên hoặc số hiệu, không bắt buộc)"},
+    "verify": {"en": "Verify", "vi": "Kiểm tra"},
+    "verdict": {"en": "Verdict", "vi": "Kết luận"},
+    "evidence": {"en": "Nearest catalog references (evidence)", "vi": "Ảnh mẫu gần nhất trong danh mục (bằng chứng)"},
+    "fakes": {"en": "Nearest known counterfeits", "vi": "Hàng giả đã biết gần nhất"},
+    "heatmap": {"en": "Where the photo matches the best genuine reference (green) and where not (red)",
+                "vi": "Vùng ảnh khớp với ảnh mẫu chính hãng gần nhất (xanh) và vùng không khớp (đỏ)"},
+    "report_html": {"en": "Report (HTML)", "vi": "Báo cáo (HTML)"},
+    "report_json": {"en": "Report (JSON)", "vi": "Báo cáo (JSON)"},
+    "raw": {"en": "Full result (JSON)", "vi": "Kết quả đầy đủ (JSON)"},
+    "need_photo": {"en": "Add at least one photo of the item.", "vi": "Hãy thêm ít nhất một ảnh của món hàng."},
+    "score": {"en": "Counterfeit score", "vi": "Điểm nghi giả"},
+    "score_help": {"en": "0 = typical of genuine photos, 1 = unlike them", "vi": "0 = giống ảnh chính hãng, 1 = khác hẳn"},
+    "score_cut": {"en": "flagged above {cut:.2f}: only {pct:.0f}% of genuine photos score higher",
+                  "vi": "bị gắn cờ khi trên {cut:.2f}: chỉ {pct:.0f}% ảnh chính hãng có điểm cao hơn"},
+    "identified": {"en": "Identified product", "vi": "Sản phẩm nhận diện được"},
+    "claimed_short": {"en": "Claimed product", "vi": "Sản phẩm khai báo"},
+    "none": {"en": "none", "vi": "không có"},
+    "flags": {"en": "Flags", "vi": "Cảnh báo"},
+    "unreadable": {"en": "Photos that could not be read", "vi": "Ảnh không đọc được"},
+    "retake": {"en": "Retake advice", "vi": "Nên chụp lại"},
+    "check_no": {"en": "Check", "vi": "Lần kiểm tra"},
+    "similarity": {"en": "similarity", "vi": "độ tương đồng"},
+    "probability": {"en": "probability", "vi": "xác suất"},
+    "outcome_genuine": {"en": "GENUINE-LOOKING", "vi": "GIỐNG HÀNG THẬT"},
+    "outcome_suspicious": {"en": "SUSPICIOUS", "vi": "ĐÁNG NGỜ"},
+    "outcome_counterfeit": {"en": "COUNTERFEIT", "vi": "HÀNG GIẢ"},
+    "outcome_unknown": {"en": "INCONCLUSIVE", "vi": "KHÔNG KẾT LUẬN ĐƯỢC"},
+    "flag_reused_catalog_photo": {"en": "reused catalog photo", "vi": "dùng lại ảnh danh mục"},
+    "flag_closer_to_known_counterfeit": {"en": "closer to a known counterfeit", "vi": "gần hàng giả đã biết hơn"},
+    "flag_looks_like_other_product": {"en": "looks like another product", "vi": "giống sản phẩm khác"},
+    "flag_no_close_match": {"en": "no close match in the catalog", "vi": "không có mẫu nào đủ gần trong danh mục"},
+    "flag_less_similar_than_genuine_photos": {"en": "less similar than genuine photos",
+                                              "vi": "kém giống hơn ảnh chính hãng"},
+    "flag_uncalibrated": {"en": "too few references to calibrate", "vi": "quá ít ảnh mẫu để hiệu chỉnh"},
+    "flag_calibrated_at_brand_level": {"en": "calibrated at brand level", "vi": "hiệu chỉnh theo thương hiệu"},
+    "flag_calibrated_at_catalog_level": {"en": "calibrated at catalog level", "vi": "hiệu chỉnh theo toàn danh mục"},
+    "flag_no_readable_photo": {"en": "no readable photo", "vi": "không có ảnh đọc được"},
+    "flag_claimed_product_not_in_catalog": {"en": "claimed product not in catalog",
+                                            "vi": "sản phẩm khai báo không có trong danh mục"},
+    "flag_empty_catalog": {"en": "empty catalog", "vi": "danh mục trống"},
+    "quality_too_small": {"en": "{name}: the photo is very small ({side} px); take it closer or at full resolution.",
+                          "vi": "{name}: ảnh quá nhỏ ({side} px); hãy chụp gần hơn hoặc ở độ phân giải đầy đủ."},
+    "quality_blurred": {"en": "{name}: the photo is blurred; hold still, tap to focus and retake it.",
+                        "vi": "{name}: ảnh bị mờ; hãy giữ máy chắc tay, chạm để lấy nét rồi chụp lại."},
+    "quality_too_dark": {"en": "{name}: the photo is too dark; retake it in better light.",
+                         "vi": "{name}: ảnh quá tối; hãy chụp lại ở nơi đủ sáng."},
+    "quality_too_bright": {"en": "{name}: the photo is washed out; avoid direct light or flash glare.",
+                           "vi": "{name}: ảnh bị cháy sáng; tránh ánh sáng chiếu thẳng hoặc lóa đèn flash."},
+    "disclaimer": {
+        "en": "A photo comparison cannot prove that an item is genuine or counterfeit. It shows whether the photos "
+              "look like the catalog's genuine references; a person decides, using this as evidence.",
+        "vi": "So sánh ảnh không thể chứng minh một món hàng là thật hay giả. Nó cho biết ảnh có giống các ảnh mẫu "
+              "chính hãng trong danh mục hay không; con người đưa ra quyết định, dùng kết quả này làm bằng chứng.",
+    },
+    # history / review
+    "history_search": {"en": "Search checks (product, case, notes, inspector or check number)",
+                       "vi": "Tìm lần kiểm tra (sản phẩm, vụ việc, ghi chú, cán bộ hoặc số lần kiểm tra)"},
+    "history_verdict": {"en": "Verdict filter", "vi": "Lọc theo kết luận"},
+    "search": {"en": "Search", "vi": "Tìm"},
+    "history_table": {"en": "Past checks (newest first)", "vi": "Các lần kiểm tra trước (mới nhất trước)"},
+    "open_check": {"en": "Check number to open", "vi": "Số lần kiểm tra cần mở"},
+    "open": {"en": "Open", "vi": "Mở"},
+    "review_title": {"en": "Review (brand owners, after login)", "vi": "Xem xét (chủ thương hiệu, sau khi đăng nhập)"},
+    "review_verdict": {"en": "Reviewed verdict", "vi": "Kết luận sau xem xét"},
+    "review_note": {"en": "Review note", "vi": "Ghi chú xem xét"},
+    "review_add": {"en": "Add this check's photos to the catalog as", "vi": "Thêm ảnh của lần kiểm tra này vào danh mục là"},
+    "review_add_none": {"en": "do not add", "vi": "không thêm"},
+    "review_product": {"en": "Product id for the added photos", "vi": "Mã sản phẩm cho ảnh được thêm"},
+    "save_review": {"en": "Save review", "vi": "Lưu xem xét"},
+    "no_check": {"en": "No check #{check_id} in the history.", "vi": "Không có lần kiểm tra #{check_id} trong lịch sử."},
+    "reviewed": {"en": "Check #{check_id} reviewed as {verdict} by {user}.",
+                 "vi": "Lần kiểm tra #{check_id} đã được xem xét là {verdict} bởi {user}."},
+    "added_refs": {"en": "Added {added} references to {product} ({present} already present).",
+                   "vi": "Đã thêm {added} ảnh mẫu cho {product} ({present} ảnh đã có sẵn)."},
+    # batch
+    "batch_intro": {
+        "en": "Upload a CSV manifest (columns: path, optional claimed_product_id and case_id) with its photos, or "
+              "a zip of photos (with a manifest inside, or one case per photo).",
+        "vi": "Tải lên tệp CSV (cột: path, tùy chọn claimed_product_id và case_id) cùng các ảnh, hoặc một tệp zip "
+              "chứa ảnh (có tệp CSV bên trong, hoặc mỗi ảnh là một vụ việc).",
+    },
+    "batch_manifest": {"en": "Manifest (CSV, optional)", "vi": "Tệp danh sách (CSV, không bắt buộc)"},
+    "batch_files": {"en": "Photos or a zip", "vi": "Ảnh hoặc tệp zip"},
+    "batch_run": {"en": "Check all", "vi": "Kiểm tra tất cả"},
+    "batch_table": {"en": "Results", "vi": "Kết quả"},
+    "batch_csv": {"en": "Results (CSV)", "vi": "Kết quả (CSV)"},
+    "batch_jsonl": {"en": "Results (JSONL)", "vi": "Kết quả (JSONL)"},
+    "batch_summary": {"en": "{cases} cases checked: {counts}.", "vi": "Đã kiểm tra {cases} vụ việc: {counts}."},
+    "batch_empty": {"en": "Add a manifest with its photos, or photos, or a zip.",
+                    "vi": "Hãy thêm tệp danh sách kèm ảnh, hoặc ảnh, hoặc tệp zip."},
+    # catalog
+    "login_title": {"en": "Log in to change the catalog", "vi": "Đăng nhập để thay đổi danh mục"},
+    "username": {"en": "User name", "vi": "Tên đăng nhập"},
+    "password": {"en": "Password", "vi": "Mật khẩu"},
+    "login": {"en": "Log in", "vi": "Đăng nhập"},
+    "logout": {"en": "Log out", "vi": "Đăng xuất"},
+    "logged_in": {"en": "Logged in as {user}.", "vi": "Đã đăng nhập: {user}."},
+    "logged_out": {"en": "Not logged in: the catalog can be browsed, not changed.",
+                   "vi": "Chưa đăng nhập: có thể xem danh mục nhưng không thể thay đổi."},
+    "login_failed": {"en": "Wrong user name or password.", "vi": "Sai tên đăng nhập hoặc mật khẩu."},
+    "login_disabled": {"en": "No catalog users are configured: set VERIFIER_ADMIN_USER and VERIFIER_ADMIN_PASSWORD "
+                             "(or VERIFIER_USERS_FILE) before starting the app.",
+                       "vi": "Chưa cấu hình người dùng danh mục: hãy đặt VERIFIER_ADMIN_USER và "
+                             "VERIFIER_ADMIN_PASSWORD (hoặc VERIFIER_USERS_FILE) trước khi chạy ứng dụng."},
+    "login_locked": {"en": "Too many failed attempts; wait a minute.", "vi": "Sai quá nhiều lần; hãy đợi một phút."},
+    "need_login": {"en": "Log in (Catalog tab) to change the catalog.",
+                   "vi": "Hãy đăng nhập (thẻ Danh mục) để thay đổi danh mục."},
+    "product_search": {"en": "Search products (name, brand or id)", "vi": "Tìm sản phẩm (tên, thương hiệu hoặc mã)"},
+    "products_table": {"en": "Products", "vi": "Sản phẩm"},
+    "product_to_show": {"en": "Product id to show", "vi": "Mã sản phẩm cần xem"},
+    "show": {"en": "Show references", "vi": "Xem ảnh mẫu"},
+    "references": {"en": "References", "vi": "Ảnh mẫu"},
+    "references_table": {"en": "References of the product", "vi": "Ảnh mẫu của sản phẩm"},
+    "add_title": {"en": "Add reference photos", "vi": "Thêm ảnh mẫu"},
+    "add_photos": {"en": "Reference photos", "vi": "Ảnh mẫu"},
+    "product_id": {"en": "Product id", "vi": "Mã sản phẩm"},
+    "product_name": {"en": "Product name", "vi": "Tên sản phẩm"},
+    "brand": {"en": "Brand", "vi": "Thương hiệu"},
+    "label": {"en": "Label", "vi": "Loại"},
+    "view": {"en": "View (front, back, label…)", "vi": "Góc chụp (trước, sau, nhãn…)"},
+    "add": {"en": "Add to catalog", "vi": "Thêm vào danh mục"},
+    "import_title": {"en": "Import a manifest", "vi": "Nhập tệp danh sách"},
+    "import_manifest": {"en": "Products manifest (CSV: path, product_id, label, name, brand, view)",
+                        "vi": "Tệp danh sách sản phẩm (CSV: path, product_id, label, name, brand, view)"},
+    "import_files": {"en": "Its photos, or a zip", "vi": "Ảnh kèm theo, hoặc tệp zip"},
+    "import": {"en": "Import", "vi": "Nhập"},
+    "remove_title": {"en": "Remove", "vi": "Xóa"},
+    "remove_ids": {"en": "Image ids to remove (comma-separated)", "vi": "Mã ảnh cần xóa (cách nhau bởi dấu phẩy)"},
+    "remove_refs": {"en": "Remove references", "vi": "Xóa ảnh mẫu"},
+    "remove_product": {"en": "Product id to remove (all its references)", "vi": "Mã sản phẩm cần xóa (mọi ảnh mẫu)"},
+    "remove_product_button": {"en": "Remove product", "vi": "Xóa sản phẩm"},
+    "removed": {"en": "Removed {removed} references.", "vi": "Đã xóa {removed} ảnh mẫu."},
+    "calibration_title": {"en": "Calibration per product", "vi": "Hiệu chỉnh theo sản phẩm"},
+    "audit_title": {"en": "Audit log (who changed what, when)", "vi": "Nhật ký thay đổi (ai, khi nào, thay đổi gì)"},
+    "refresh": {"en": "Refresh", "vi": "Làm mới"},
+    # status
+    "status_body": {
+        "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "
+              "{counterfeit} known counterfeit), generation {generation}.\n\n**Model** `{model}` ({dim}-d).\n\n"
+              "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
+              "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
+        "vi": "**Danh mục** `{catalog}`: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
+              "{counterfeit} hàng giả đã biết), thế hệ {generation}.\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
+              "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
+              "hiệu chỉnh bằng ảnh mẫu riêng.\n\n**Số lần kiểm tra đã lưu**: {checks}.\n\n**Phiên bản** {version}.",
+    },
+    # report
+    "report_title": {"en": "Photo verification report", "vi": "Báo cáo kiểm tra ảnh"},
+    "checked_at": {"en": "Checked at (UTC)", "vi": "Thời điểm kiểm tra (UTC)"},
+    "catalog_version": {"en": "Catalog (generation)", "vi": "Danh mục (thế hệ)"},
+    "model": {"en": "Model", "vi": "Mô hình"},
+    "photos_checked": {"en": "Photos checked", "vi": "Ảnh đã kiểm tra"},
+    "why": {"en": "Why", "vi": "Lý do"},
+    "matches_table": {"en": "Evidence: nearest references", "vi": "Bằng chứng: ảnh mẫu gần nhất"},
+    "col_product": {"en": "product", "vi": "sản phẩm"},
+    "col_label": {"en": "label", "vi": "loại"},
+    "col_similarity": {"en": "similarity", "vi": "độ tương đồng"},
+    "col_view": {"en": "view", "vi": "góc chụp"},
+    "col_image": {"en": "image id", "vi": "mã ảnh"},
+    "review": {"en": "Review", "vi": "Xem xét"},
+    "label_genuine": {"en": "genuine", "vi": "chính hãng"},
+    "label_counterfeit": {"en": "counterfeit", "vi": "hàng giả"},
+}
+
+
+def t(key: str, language: str = "en", **args) -> str:
+    texts = TEXT[key]
+    text = texts.get(language, texts["en"])
+    return text.format(**args) if args else text
+
+
+def outcome(verdict: str, language: str) -> str:
+    return t(f"outcome_{verdict}", language)
+
+
+def flag(name: str, language: str) -> str:
+    key = f"flag_{name}"
+    return t(key, language) if key in TEXT else name.replace("_", " ")
+
+
+def verdict_sentence(result: dict, language: str) -> str:
+    """The verdict's sentence in ``language``, from its message key (English text as a fallback)."""
+    message = (result.get("details") or {}).get("message")
+    if not message:
+        return result.get("explanation", "")
+    try:
+        return explain(message["key"], message.get("args"), language)
+    except (KeyError, ValueError):
+        return result.get("explanation", "")
+
+
+assert all(set(v) >= set(LANGUAGES) for v in TEXT.values()), "every text needs every language"

@@ -1,0 +1,310 @@
+"""Everything the app does, without Gradio: check photos and keep the check, batch-check a
+manifest, browse and change the catalog (after login, audited), review past checks.
+
+One process holds one model, one read-only catalog and one history. Checks run one at a time
+under a lock (two cores: one fast answer beats two slow ones); catalog changes take the
+catalog's writer lock in their own connection, then the checker reloads, so a check never sees
+a half-written index.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from index import Case, CatalogError, Verifier, cases_from_queries, read_queries
+from index import audit, editing
+from index.calibration import current as current_calibration
+from index.verify import POLICY_SETTING
+from index.history import CheckRecord, History
+from index.manifests import IMAGE_SUFFIXES, ManifestError, ProductRow, read_products
+from vision import UnreadableImage, load_image
+from vision.quality import assess
+
+from .auth import Users
+from .uploads import UploadError, stage
+
+VERSION = "0.2.0"
+#: Files the app writes for download (reports, batch results) live this long.
+DOWNLOAD_TTL_S = 3600
+
+BATCH_COLUMNS = ["case_id", "photos", "claimed_product_id", "verdict", "counterfeit_score", "product_id", "flags",
+                 "explanation", "check_id"]
+
+
+class NotAllowed(PermissionError):
+    """A catalog change without a logged-in user."""
+
+
+@dataclass
+class BatchResult:
+    rows: list[list]
+    csv_path: Path
+    jsonl_path: Path
+    counts: Counter
+
+
+class Service:
+    def __init__(self, verifier: Verifier, users: Users | None = None, work_dir: str | Path | None = None):
+        self.verifier = verifier
+        self.catalog = verifier.catalog
+        self.embedder = verifier.embedder
+        self.catalog_dir = self.catalog.path
+        self.history = History(self.catalog_dir)
+        self.users = users or Users()
+        self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="verifier-app-"))
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+
+    # ---- checking ------------------------------------------------------------------------
+
+    def check(self, photos: list[str], claimed: str | None = None, notes: str = "", inspector: str = "",
+              case_id: str | None = None) -> CheckRecord:
+        if not photos:
+            raise ValueError("no photos")
+        with self._lock:
+            self._pick_up_changes()
+            verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
+                                          case_id=case_id, regions=True)
+        return self._keep(verdict.to_dict(), photos, notes, inspector)
+
+    def _keep(self, result: dict, photos: list[str], notes: str, inspector: str) -> CheckRecord:
+        kept, quality, moved = [], [], {}
+        unreadable = {e["path"] for e in result.get("errors", [])}
+        for path in photos:
+            if path in unreadable:
+                continue
+            try:
+                stored = self.history.keep_photo(path)
+            except (UnreadableImage, OSError):
+                continue
+            kept.append(stored)
+            moved[path] = stored.path
+            try:
+                q = assess(load_image(stored.path, min_side=512))
+                quality.append({"name": stored.name, **q.to_dict()})
+            except (UnreadableImage, OSError):
+                pass
+        if result.get("regions") and result["regions"].get("photo") in moved:
+            result["regions"]["photo"] = moved[result["regions"]["photo"]]
+        check_id = self.history.record(result, kept, inspector=inspector.strip(), notes=notes.strip(), quality=quality)
+        return self.history.get(check_id)
+
+    def check_batch(self, manifest: str | None, files: list[str], progress: Callable[[int, int], None] | None = None,
+                    inspector: str = "") -> BatchResult:
+        folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._downloads()))
+        staged_manifest, staged_photos = stage(list(files or []), folder / "in", manifest)
+        if staged_manifest is not None:
+            rows = read_queries(staged_manifest)
+            rows = [_find_uploaded(row, folder / "in") for row in rows]
+            cases = [case for case, _ in cases_from_queries(rows, staged_manifest.name)]
+        else:
+            if not staged_photos:
+                raise UploadError("no photos found in the upload")
+            cases = [Case((str(p),), None, p.name) for p in sorted(staged_photos)]
+        rows_out, counts = [], Counter()
+        csv_path, jsonl_path = folder / "results.csv", folder / "results.jsonl"
+        with self._lock:
+            self._pick_up_changes()
+            verdicts = list(_with_progress(self.verifier.check_many(cases, progress=False), len(cases), progress))
+        with open(csv_path, "w", newline="", encoding="utf-8") as table, open(jsonl_path, "w", encoding="utf-8") as lines:
+            writer = csv.writer(table)
+            writer.writerow(BATCH_COLUMNS)
+            for case, verdict in zip(cases, verdicts):
+                record = self._keep(verdict.to_dict(), list(case.photos), "", inspector)
+                result = dict(record.result, check_id=record.check_id)
+                counts[verdict.verdict] += 1
+                row = [case.case_id or "", " ".join(Path(p).name for p in case.photos), verdict.claimed_product_id or "",
+                       verdict.verdict, "" if verdict.counterfeit_score is None else round(verdict.counterfeit_score, 4),
+                       verdict.product_id or "", " ".join(verdict.flags), verdict.explanation, record.check_id]
+                writer.writerow(row)
+                lines.write(json.dumps(result, ensure_ascii=False) + "\n")
+                rows_out.append(row)
+        shutil.rmtree(folder / "in", ignore_errors=True)
+        return BatchResult(rows_out, csv_path, jsonl_path, counts)
+
+    def _pick_up_changes(self) -> None:
+        """Reload when another writer (this app's catalog tab, an import on the command line) changed
+        the catalog since the last check."""
+        stamp = (self.catalog.generation, self.catalog.setting("calibration"), self.catalog.setting(POLICY_SETTING))
+        if stamp != getattr(self, "_stamp", None):
+            if hasattr(self, "_stamp"):
+                self.verifier.reload()
+            self._stamp = stamp
+
+    # ---- downloads -----------------------------------------------------------------------
+
+    def _downloads(self) -> Path:
+        """A folder for files offered for download; old ones are deleted as new ones are made."""
+        folder = self.work_dir / "downloads"
+        folder.mkdir(parents=True, exist_ok=True)
+        cutoff = time.time() - DOWNLOAD_TTL_S
+        for old in folder.iterdir():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old) if old.is_dir() else old.unlink()
+            except OSError:
+                pass
+        return folder
+
+    def report_files(self, record: CheckRecord, language: str) -> tuple[Path, Path]:
+        from .report import write_reports
+
+        folder = Path(tempfile.mkdtemp(prefix=f"report-{record.check_id}-", dir=self._downloads()))
+        return write_reports(record, self.catalog, language, folder)
+
+    # ---- browsing ------------------------------------------------------------------------
+
+    def product_choices(self) -> list[tuple[str, str]]:
+        """(label shown in the search box, product id): the box filters on name, brand and id."""
+        choices = []
+        for product in self.catalog.products():
+            refs = self.catalog.references(product_id=product.product_id)
+            name = next((r.name for r in refs if r.name), "")
+            brand = next((r.brand for r in refs if r.brand), "")
+            label = " · ".join(x for x in (name, brand) if x)
+            choices.append((f"{label} ({product.product_id})" if label else product.product_id, product.product_id))
+        return choices
+
+    def products(self, query: str = "") -> list[list]:
+        query = (query or "").strip().lower()
+        rows = []
+        for product in self.catalog.products():
+            refs = self.catalog.references(product_id=product.product_id)
+            name = next((r.name for r in refs if r.name), "")
+            brand = next((r.brand for r in refs if r.brand), "")
+            if query and query not in f"{product.product_id} {name} {brand}".lower():
+                continue
+            genuine = sum(r.label == "genuine" for r in refs)
+            rows.append([product.product_id, name, brand, genuine, len(refs) - genuine])
+        return rows
+
+    def references(self, product_id: str) -> list:
+        return self.catalog.references(product_id=(product_id or "").strip())
+
+    def calibration_rows(self) -> list[list]:
+        calibration = current_calibration(self.catalog)
+        rate = self.verifier.policy.false_alarm_rate
+        rows = []
+        for product, info in sorted(calibration.summary(rate).items()):
+            threshold = info.get("claim_threshold")
+            rows.append([product, info.get("references", ""), info.get("level", ""),
+                         "" if threshold is None else round(threshold, 3)])
+        return rows
+
+    def audit_rows(self) -> list[list]:
+        return [[e.entry_id, e.at, e.user, e.action, json.dumps(e.details, ensure_ascii=False)]
+                for e in audit.entries(self.catalog_dir)]
+
+    def status(self) -> dict:
+        stats = self.catalog.stats()
+        calibration = current_calibration(self.catalog)
+        summary = calibration.summary(self.verifier.policy.false_alarm_rate)
+        return {
+            "catalog": str(self.catalog_dir), "references": stats["references"], "products": stats["products"],
+            "genuine": stats["genuine_references"], "counterfeit": stats["counterfeit_references"],
+            "generation": stats["generation"], "model": self.embedder.name, "dim": self.embedder.dim,
+            "far": self.verifier.policy.false_alarm_rate,
+            "calibrated": sum(1 for info in summary.values() if info.get("level") == "product"),
+            "checks": len(self.history), "version": VERSION,
+        }
+
+    # ---- changing (login required, audited) ----------------------------------------------
+
+    def add_references(self, user: str | None, photos: list[str], product_id: str, label: str = "genuine",
+                       name: str = "", brand: str = "", view: str = "", action: str = "add_references",
+                       extra: dict | None = None):
+        user = _require(user)
+        product_id = (product_id or "").strip()
+        if not product_id:
+            raise ValueError("a product id is needed")
+        if label not in ("genuine", "counterfeit"):
+            raise ValueError(f"label must be genuine or counterfeit, not {label!r}")
+        if not photos:
+            raise ValueError("no photos to add")
+        rows = [ProductRow(i + 1, Path(p), product_id, label, name.strip(), brand.strip(), view.strip())
+                for i, p in enumerate(photos)]
+        summary = editing.add_references(self.catalog_dir, self.embedder, rows, user, action, extra)
+        with self._lock:
+            self._pick_up_changes()
+        return summary
+
+    def import_manifest(self, user: str | None, manifest: str, files: list[str]):
+        user = _require(user)
+        folder = Path(tempfile.mkdtemp(prefix="import-", dir=self.work_dir))
+        try:
+            staged, _ = stage(list(files or []), folder, manifest)
+            rows = read_products(staged)
+            rows = [_find_uploaded(row, folder) for row in rows]
+            summary = editing.add_references(self.catalog_dir, self.embedder, rows, user, "import_manifest",
+                                             {"manifest": Path(manifest).name})
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        with self._lock:
+            self._pick_up_changes()
+        return summary
+
+    def remove_references(self, user: str | None, image_ids: Iterable[int]) -> int:
+        removed = editing.remove_references(self.catalog_dir, list(image_ids), _require(user))
+        with self._lock:
+            self._pick_up_changes()
+        return removed
+
+    def remove_product(self, user: str | None, product_id: str) -> int:
+        removed = editing.remove_product(self.catalog_dir, (product_id or "").strip(), _require(user))
+        with self._lock:
+            self._pick_up_changes()
+        return removed
+
+    def review(self, user: str | None, check_id: int, verdict: str, note: str = "", add_as: str | None = None,
+               product_id: str | None = None):
+        """Confirm or overturn a past verdict; optionally add its photos to the catalog as genuine or
+        known-counterfeit references, so the catalog learns from cases."""
+        user = _require(user)
+        record = self.history.get(check_id)
+        if record is None:
+            raise KeyError(f"no check #{check_id} in the history")
+        self.history.review(check_id, verdict, note.strip(), user)
+        audit.record(self.catalog_dir, user, "review_check",
+                     {"check_id": check_id, "was": record.verdict, "now": verdict, "note": note.strip()})
+        if add_as:
+            target = (product_id or record.claimed_product_id or record.product_id or "").strip()
+            return self.add_references(user, [p.path for p in record.photos], target, add_as,
+                                       action="add_from_review", extra={"check_id": check_id})
+        return None
+
+
+def _require(user: str | None) -> str:
+    if not user:
+        raise NotAllowed("log in to change the catalog")
+    return user
+
+
+def _find_uploaded(row, folder: Path):
+    """A manifest path that does not exist may name a photo uploaded alongside it: match by name."""
+    if Path(row.path).exists():
+        return row
+    candidate = folder / Path(row.path).name
+    if candidate.exists():
+        from dataclasses import replace
+
+        return replace(row, path=candidate)
+    return row
+
+
+def _with_progress(verdicts, total: int, progress):
+    for done, verdict in enumerate(verdicts, 1):
+        if progress is not None:
+            progress(done, total)
+        yield verdict
+
+
+__all__ = ["BatchResult", "CatalogError", "ManifestError", "NotAllowed", "Service", "UploadError", "IMAGE_SUFFIXES"]

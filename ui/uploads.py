@@ -1,0 +1,85 @@
+"""Uploaded files laid out in one working folder: loose photos by name, zips extracted safely
+(no paths outside the folder, no links, bounded size), and the manifest next to them so its
+relative paths resolve."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from index.manifests import IMAGE_SUFFIXES
+
+MAX_ZIP_BYTES = 4 * 1024**3
+MAX_ZIP_FILES = 50_000
+
+
+class UploadError(ValueError):
+    """An upload that cannot be used; the message names the file and the reason."""
+
+
+def stage(files: list[str], folder: Path, manifest: str | None = None) -> tuple[Path | None, list[Path]]:
+    """Copy uploads into ``folder``. Returns (the manifest's staged path or None, photos staged)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    photos: list[Path] = []
+    found_manifests: list[Path] = []
+    for source in files:
+        source_path = Path(source)
+        if source_path.suffix.lower() == ".zip":
+            extracted = _extract(source_path, folder)
+            photos += [p for p in extracted if p.suffix.lower() in IMAGE_SUFFIXES]
+            found_manifests += [p for p in extracted if p.suffix.lower() == ".csv"]
+        elif source_path.suffix.lower() == ".csv" and manifest is None:
+            found_manifests.append(_copy(source_path, folder))
+        else:
+            photos.append(_copy(source_path, folder))
+    staged_manifest = None
+    if manifest:
+        staged_manifest = _copy(Path(manifest), folder)
+    elif len(found_manifests) == 1:
+        staged_manifest = found_manifests[0]
+    elif len(found_manifests) > 1:
+        names = ", ".join(p.name for p in found_manifests)
+        raise UploadError(f"several CSV files uploaded ({names}); upload one manifest")
+    return staged_manifest, photos
+
+
+def _copy(source: Path, folder: Path) -> Path:
+    target = folder / source.name
+    if target.exists():
+        raise UploadError(f"{source.name}: two uploaded files have this name; rename one")
+    shutil.copyfile(source, target)
+    return target
+
+
+def _extract(archive: Path, folder: Path) -> list[Path]:
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = [m for m in bundle.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_FILES:
+                raise UploadError(f"{archive.name}: {len(members)} files, more than the limit of {MAX_ZIP_FILES}")
+            total = sum(m.file_size for m in members)
+            if total > MAX_ZIP_BYTES:
+                raise UploadError(f"{archive.name}: {total / 1024**3:.1f} GiB uncompressed, more than the "
+                                  f"limit of {MAX_ZIP_BYTES / 1024**3:.0f} GiB")
+            extracted = []
+            root = folder.resolve()
+            for member in members:
+                name = PurePosixPath(member.filename)
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    continue  # a link could point anywhere
+                if name.is_absolute() or ".." in name.parts or name.parts[0].startswith("__MACOSX"):
+                    continue
+                if any(part.startswith(".") for part in name.parts):
+                    continue
+                target = (folder / Path(*name.parts)).resolve()
+                if root not in target.parents:
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with bundle.open(member) as source, open(target, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+                extracted.append(target)
+            return extracted
+    except zipfile.BadZipFile:
+        raise UploadError(f"{archive.name}: not a readable zip file") from None
