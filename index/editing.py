@@ -53,14 +53,3 @@ def remove_product(catalog_dir: str | Path, product_id: str, user: str) -> int:
         calibration.refresh(catalog)
     audit.record(catalog_dir, user, "remove_product", {"product_id": product_id, "removed": removed})
     return removed
-
-
-def set_false_alarm_rate(catalog_dir: str | Path, rate: float, user: str) -> None:
-    from .verify import set_policy, policy_of
-    from dataclasses import replace
-
-    if not 0.0 < rate < 0.5:
-        raise ValueError(f"the false-alarm rate must lie between 0 and 0.5, not {rate}")
-    with Catalog.open(catalog_dir, writable=True) as catalog:
-        set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=rate))
-    audit.record(catalog_dir, user, "set_false_alarm_rate", {"false_alarm_rate": rate})

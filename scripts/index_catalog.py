@@ -43,6 +43,12 @@ def main() -> int:
     with catalog:
         summary = import_references(catalog, embedder, rows, batch_size=args.batch_size, progress=not args.no_progress)
         totals = catalog.stats()
+    from index import audit
+
+    source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}
+    audit.record(args.catalog, audit.command_line_user(), "import",
+                 {**source, "added": summary.added, "already_present": summary.already_present,
+                  "unreadable": len(summary.unreadable)})
     if args.json:
         print(json.dumps({**summary.to_dict(), "catalog": totals}, indent=2))
     else:

@@ -38,6 +38,8 @@ def main() -> int:
     rate.add_argument("rate", type=float)
     args = parser.parse_args()
 
+    from index import audit
+
     writable = args.command.startswith(("remove", "set-"))
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
@@ -59,6 +61,7 @@ def main() -> int:
             if not 0.0 <= args.rate < 1.0:
                 parser.error("the false-alarm rate must lie in [0, 1), e.g. 0.05")
             set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=args.rate))
+            audit.record(args.catalog, audit.command_line_user(), "set_false_alarm_rate", {"false_alarm_rate": args.rate})
             print(f"false-alarm rate set to {args.rate}")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
@@ -71,6 +74,8 @@ def main() -> int:
                 from index import calibration
 
                 calibration.refresh(catalog)
+            target = {"image_ids": args.image_ids} if args.command == "remove-image" else {"products": args.product_ids}
+            audit.record(args.catalog, audit.command_line_user(), args.command.replace("-", "_"), {**target, "removed": removed})
             print(f"removed {removed} references; the catalog now holds {len(catalog)}")
     return 0
 
