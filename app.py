@@ -447,6 +447,10 @@ def main() -> None:
         ensure_demo_catalog(catalog_dir, args.model)
     catalog, embedder = connect(catalog_dir, threads=args.threads)
     service = Service(Verifier(catalog, embedder), Users())
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, service.work_dir, True)  # reports and batch files of this run
     if not service.users.configured:
         log.warning("no catalog users configured (VERIFIER_ADMIN_USER/VERIFIER_ADMIN_PASSWORD or "
                     "VERIFIER_USERS_FILE): the catalog can be browsed, not changed")
