@@ -63,7 +63,7 @@ def read_bytes(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise UnreadableImage(str(path), "file is empty (0 bytes)")
     if size > max_bytes:
         raise UnreadableImage(
-            str(path), f"file is {size / 1e6:.0f} MB, larger than the {max_bytes / 1e6:.0f} MB limit"
+            str(path), f"file is {size / 2**20:.0f} MiB, larger than the {max_bytes / 2**20:.0f} MiB limit"
         )
     try:
         return path.read_bytes()
