@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .store import DEFAULT_DESCRIPTION, FaissStore, fsync_dir
+from .store import DEFAULT_DESCRIPTION, FLAT, HNSW, HNSW_FROM, FaissStore, choose_description, fsync_dir
 
 FORMAT_VERSION = 1
 DB_NAME = "references.sqlite"
@@ -200,6 +201,7 @@ class Catalog:
     def reload(self) -> None:
         """See changes another writer committed: rebuild the search index from the checkpoint and
         SQLite, then swap it in whole (a search in flight keeps the old one)."""
+        self.index_description = self._meta("index_description")
         self.store = self._load_store()
 
     def __enter__(self) -> "Catalog":
@@ -291,6 +293,8 @@ class Catalog:
             "genuine_references": counts.get("genuine", 0),
             "counterfeit_references": counts.get("counterfeit", 0),
             "indexed_vectors": self.store.ntotal,
+            "index_mode": self.index_mode,
+            "index_tombstones": self.store.tombstones,
             "generation": self.generation,
             "created_at": self._meta("created_at"),
         }
@@ -393,9 +397,52 @@ class Catalog:
                     self.db.execute("INSERT INTO artifacts (name, data) VALUES (?, ?) "
                                     "ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, data))
 
-    def checkpoint(self) -> None:
-        """Write the search index to disk (atomically)."""
+    @property
+    def index_mode(self) -> str:
+        """``auto`` (the catalog picks its index type by size), ``flat`` or ``hnsw`` (pinned)."""
+        return self.setting("index_mode") or "auto"
+
+    def wanted_description(self) -> str:
+        mode = self.index_mode
+        if mode in ("flat", "hnsw"):
+            return {"flat": FLAT, "hnsw": HNSW}[mode]
+        wanted = choose_description(len(self))
+        if self.index_description == HNSW and wanted == FLAT and len(self) >= HNSW_FROM // 2:
+            return HNSW  # hysteresis: a few removals do not flip the index back and forth
+        return wanted
+
+    def rebuild_index(self, mode: str | None = None, progress: bool = False) -> None:
+        """Build the search index afresh from SQLite (the index type the mode asks for), write it
+        atomically, then record its type. A crash in between leaves a file whose type differs from
+        the record: the next open notices and rebuilds from SQLite again."""
         self._require_writable()
+        if mode is not None:
+            if mode not in ("auto", "flat", "hnsw"):
+                raise ValueError(f"index mode must be auto, flat or hnsw, not {mode!r}")
+            self.save_derived(settings={"index_mode": mode})
+        description = self.wanted_description()
+        store = FaissStore(self.embedder.dim, description)
+        ids = self.image_ids()
+        from tqdm import tqdm
+
+        for chunk in tqdm(list(_chunks(ids, 20_000)), desc=f"indexing ({description})", unit="chunk",
+                          disable=not progress, file=sys.stderr):
+            chunk_ids, vectors = self.vectors(chunk)
+            store.add(chunk_ids, vectors)
+        store.save(self.path / INDEX_NAME)
+        self.save_derived(settings={"index_description": description})
+        self.index_description = description
+        self.store = store
+        self._dirty = False
+        self._checkpointed_at = time.monotonic()
+
+    def checkpoint(self) -> None:
+        """Write the search index to disk (atomically); first switch its type if the catalog has
+        outgrown it (or shrunk below it), or rebuild it if removals left too many tombstones."""
+        self._require_writable()
+        if self.wanted_description() != self.index_description or self.store.needs_rebuild():
+            self.rebuild_index()
+            return
         self.store.save(self.path / INDEX_NAME)
         self._dirty = False
         self._checkpointed_at = time.monotonic()

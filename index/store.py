@@ -2,6 +2,15 @@
 
 Vectors are unit length and compared by inner product (= cosine similarity). Ids are the
 catalog's image ids, so search results map straight back to SQLite rows.
+
+Two index types, chosen by the catalog as it grows (``choose_description``):
+- ``IDMap2,Flat``: exact; the default up to ``HNSW_FROM`` references.
+- ``IDMap2,HNSW32,Flat``: a graph over the full float32 vectors (no compression, which would
+  erase the fine differences this product depends on); measured recall@10 >= 0.99 against exact
+  search at 1M (docs/benchmarks.md). HNSW cannot delete, so removed ids become *tombstones*:
+  searches skip them through an id selector, and the catalog rebuilds the index when they pass
+  ``REBUILD_SHARE`` of it. Tombstones are not stored: on open they are exactly the ids the
+  checkpoint holds and SQLite does not (the reconciliation every open does anyway).
 """
 
 from __future__ import annotations
@@ -12,30 +21,69 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-DEFAULT_DESCRIPTION = "IDMap2,Flat"
+FLAT = "IDMap2,Flat"
+HNSW = "IDMap2,HNSW32,Flat"
+DEFAULT_DESCRIPTION = FLAT
+#: From this many references on, an automatic catalog uses HNSW (below it, exact search is
+#: already a few milliseconds).
+HNSW_FROM = 20_000
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 128
+REBUILD_SHARE = 0.2
+
+
+def choose_description(references: int) -> str:
+    return HNSW if references >= HNSW_FROM else FLAT
 
 
 class FaissStore:
     def __init__(self, dim: int, description: str = DEFAULT_DESCRIPTION, index=None):
         self.dim = dim
         self.description = description
-        self.index = index if index is not None else faiss.index_factory(dim, description, faiss.METRIC_INNER_PRODUCT)
+        if index is None:
+            index = faiss.index_factory(dim, description, faiss.METRIC_INNER_PRODUCT)
+            if self.is_graph:
+                faiss.downcast_index(index.index).hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        self.index = index
+        self._tombstones = np.empty(0, dtype=np.int64)
+        self._selector = None
+
+    @property
+    def is_graph(self) -> bool:
+        return "HNSW" in self.description
 
     @property
     def ntotal(self) -> int:
-        return int(self.index.ntotal)
+        return int(self.index.ntotal) - len(self._tombstones)
+
+    @property
+    def tombstones(self) -> int:
+        return len(self._tombstones)
+
+    def needs_rebuild(self) -> bool:
+        return self.is_graph and len(self._tombstones) > REBUILD_SHARE * max(1, int(self.index.ntotal))
 
     def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        ids = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        if len(self._tombstones):
+            ids = ids[~np.isin(ids, self._tombstones)]
+        return ids
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
-            self.index.add_with_ids(_as_float32(vectors), np.asarray(ids, dtype=np.int64))
+            ids = np.asarray(ids, dtype=np.int64)
+            if len(self._tombstones) and np.isin(ids, self._tombstones).any():
+                raise ValueError("an id once removed cannot be added again (ids are never reused)")
+            self.index.add_with_ids(_as_float32(vectors), ids)
 
     def remove(self, ids) -> int:
         ids = np.asarray(list(ids), dtype=np.int64)
         if not len(ids):
             return 0
+        if self.is_graph:
+            present = ids[np.isin(ids, self.ids())]
+            self._tombstones = np.union1d(self._tombstones, present)
+            return len(present)
         return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +92,16 @@ class FaissStore:
         if not self.ntotal:
             n = len(queries)
             return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
-        return self.index.search(_as_float32(queries), k)
+        if not self.is_graph:
+            return self.index.search(_as_float32(queries), k)
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = max(HNSW_EF_SEARCH, k)
+        if len(self._tombstones):
+            if self._selector is None or self._selector[0] != len(self._tombstones):
+                removed = faiss.IDSelectorBatch(self._tombstones)
+                self._selector = (len(self._tombstones), removed, faiss.IDSelectorNot(removed))  # keep both alive
+            params.sel = self._selector[2]
+        return self.index.search(_as_float32(queries), k, params=params)
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader or a crash sees the old file or the new one, never half."""
@@ -61,6 +118,9 @@ class FaissStore:
         index = faiss.read_index(str(path))
         if index.d != dim:
             raise ValueError(f"{path}: index has dimension {index.d}, the catalog says {dim}")
+        inner = faiss.downcast_index(index.index) if hasattr(index, "index") else None
+        if ("HNSW" in description) != isinstance(inner, faiss.IndexHNSW):
+            raise ValueError(f"{path}: index type differs from the catalog's ({description})")
         return cls(dim, description, index=index)
 
 

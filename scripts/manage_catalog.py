@@ -8,6 +8,10 @@
     python scripts/manage_catalog.py CATALOG_DIR remove-product PRODUCT_ID [PRODUCT_ID ...]
     python scripts/manage_catalog.py CATALOG_DIR calibration
     python scripts/manage_catalog.py CATALOG_DIR set-false-alarm-rate 0.02
+    python scripts/manage_catalog.py CATALOG_DIR rebuild-index [--mode auto|flat|hnsw]
+
+The search index is exact (flat) up to 20,000 references and a graph (HNSW) from there, chosen
+by the catalog as it grows; `rebuild-index --mode flat|hnsw` pins a type, `--mode auto` unpins.
 
 Calibration (the product head and what genuine photos of each product score) is recomputed
 after every change.
@@ -36,11 +40,14 @@ def main() -> int:
     commands.add_parser("calibration", help="per product: calibration level and claim threshold")
     rate = commands.add_parser("set-false-alarm-rate", help="share of genuine photos that may be flagged (default 0.05)")
     rate.add_argument("rate", type=float)
+    rebuild = commands.add_parser("rebuild-index", help="rebuild the search index from the stored vectors")
+    rebuild.add_argument("--mode", choices=["auto", "flat", "hnsw"], default=None,
+                         help="pin the index type (default: keep the catalog's mode)")
     args = parser.parse_args()
 
     from index import audit
 
-    writable = args.command.startswith(("remove", "set-"))
+    writable = args.command.startswith(("remove", "set-", "rebuild"))
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
             print(json.dumps(catalog.stats(), indent=2))
@@ -63,6 +70,11 @@ def main() -> int:
             set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=args.rate))
             audit.record(args.catalog, audit.command_line_user(), "set_false_alarm_rate", {"false_alarm_rate": args.rate})
             print(f"false-alarm rate set to {args.rate}")
+        elif args.command == "rebuild-index":
+            catalog.rebuild_index(args.mode, progress=True)
+            audit.record(args.catalog, audit.command_line_user(), "rebuild_index",
+                         {"mode": catalog.index_mode, "index": catalog.index_description})
+            print(f"index rebuilt: {catalog.index_description} over {len(catalog)} references (mode {catalog.index_mode})")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:

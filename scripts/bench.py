@@ -1,0 +1,368 @@
+#!/usr/bin/env python
+"""Measure the project's way against the naive way, side by side in one run, and print ratios.
+
+    python scripts/bench.py                 # the full run behind docs/benchmarks.md (~20 min, ~12 GB RAM)
+    python scripts/bench.py --quick         # small sizes, a minute: checks that every part runs
+    python scripts/bench.py --sizes 10000 100000 --photos 24
+
+1. embedding throughput on 12-megapixel phone-like JPEGs: naive loop (full decode, one photo
+   at a time) against the pipeline (reduced-size JPEG decoding, micro-batches, decoding in a
+   thread while the model runs); embeddings compared (cosine);
+2. search at each size: exact flat index against the catalog's HNSW (latency, recall@10);
+3. end-to-end verification of one 12 MP photo against a 100k-reference catalog;
+4. memory per reference and catalog size on disk;
+5. bulk import of a folder of 12 MP photos: photos/s and the time for 100k.
+
+Synthetic vectors for the large indexes come from scripts/synthetic_vectors.py (shaped like real
+catalog embeddings). Results are printed and written to build/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from synthetic_vectors import catalog_like  # noqa: E402
+
+
+def machine() -> dict:
+    import faiss
+    import torch
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory, 1), "python": platform.python_version(),
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "faiss": faiss.__version__}
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ---- 1. embedding throughput -----------------------------------------------------------------
+
+def make_phone_photos(folder: Path, count: int) -> list[Path]:
+    """12-megapixel JPEGs (4000 x 3000) from the demo's real photos, with sensor-like noise so
+    they compress (and decode) like phone photos rather than smooth upscales."""
+    from PIL import Image
+
+    sources = sorted((ROOT / "demo" / "references").rglob("*.jpg"))
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        with Image.open(sources[i % len(sources)]) as image:
+            big = image.convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
+        pixels = np.asarray(big, dtype=np.int16) + rng.integers(-6, 7, (3000, 4000, 1), dtype=np.int16)
+        path = folder / f"phone-{i:03d}.jpg"
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path, quality=92)
+        paths.append(path)
+    return paths
+
+
+def bench_embedding(embedder, photos: list[Path]) -> dict:
+    import torch
+    from PIL import Image, ImageOps
+
+    from vision.images import decode, read_bytes
+
+    # naive: full decode, then preprocess and forward one photo at a time
+    started = time.perf_counter()
+    naive = []
+    for path in photos:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+        naive.append(embedder.embed_tensors([embedder.preprocess(image)], batch_size=1)[0])
+    naive_s = time.perf_counter() - started
+
+    # the project's pipeline (the importer's): reduced-size decoding in a thread next to inference
+    # (one core each), micro-batches
+    def prepare(path):
+        return embedder.preprocess(decode(read_bytes(path), str(path), min_side=embedder.min_decode_side))
+
+    from vision.runtime import pipeline_threads, prefetched
+
+    started = time.perf_counter()
+    fast, tensors = [], []
+    with ThreadPoolExecutor(1) as pool, pipeline_threads(1):
+        for tensor in prefetched(pool, prepare, photos):
+            tensors.append(tensor)
+            if len(tensors) == embedder.preferred_batch:
+                fast.append(embedder.embed_tensors(tensors))
+                tensors = []
+        if tensors:
+            fast.append(embedder.embed_tensors(tensors))
+    fast_s = time.perf_counter() - started
+    fast = np.concatenate(fast)
+    cosines = np.sum(np.stack(naive) * fast, axis=1)
+
+    # where the naive time goes: decoding alone
+    started = time.perf_counter()
+    for path in photos:
+        with Image.open(path) as image:
+            image.convert("RGB")
+    decode_full_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for path in photos:
+        decode(read_bytes(path), str(path), min_side=embedder.min_decode_side)
+    decode_draft_s = time.perf_counter() - started
+    del torch
+    return {
+        "photos": len(photos), "megapixels": 12.0,
+        "naive_photos_per_s": round(len(photos) / naive_s, 2),
+        "pipeline_photos_per_s": round(len(photos) / fast_s, 2),
+        "speedup": round(naive_s / fast_s, 2),
+        "cosine_min": round(float(cosines.min()), 4), "cosine_mean": round(float(cosines.mean()), 4),
+        "decode_full_ms": round(1000 * decode_full_s / len(photos), 1),
+        "decode_reduced_ms": round(1000 * decode_draft_s / len(photos), 1),
+    }
+
+
+# ---- 2. search ----------------------------------------------------------------------------
+
+def bench_search(size: int, queries: int = 200) -> dict:
+    import faiss
+
+    from index.store import FLAT, HNSW, FaissStore
+
+    vectors, probes = catalog_like(size, queries, seed=size)
+    ids = np.arange(1, size + 1, dtype=np.int64)
+
+    def latencies(store) -> list[float]:
+        store.search(probes[:5], 10)
+        out = []
+        for query in probes:
+            started = time.perf_counter()
+            store.search(query[None], 10)
+            out.append(time.perf_counter() - started)
+        return out
+
+    exact = FaissStore(vectors.shape[1], FLAT)
+    exact.add(ids, vectors)
+    flat_lat = latencies(exact)
+    _, truth = exact.search(probes, 10)
+    del exact
+
+    started = time.perf_counter()
+    graph = FaissStore(vectors.shape[1], HNSW)
+    for start in range(0, size, 100_000):
+        graph.add(ids[start:start + 100_000], vectors[start:start + 100_000])
+    build_s = time.perf_counter() - started
+    del vectors
+    graph_lat = latencies(graph)
+    _, found = graph.search(probes, 10)
+    recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)]))
+    # removal still works on the graph: remove 1% and check none comes back
+    removed = ids[:: 100]
+    graph.remove(removed)
+    _, after = graph.search(probes, 10)
+    flat_p50, graph_p50 = statistics.median(flat_lat), statistics.median(graph_lat)
+    result = {
+        "vectors": size,
+        "flat_p50_ms": round(1000 * flat_p50, 3),
+        "hnsw_p50_ms": round(1000 * graph_p50, 3),
+        "hnsw_p99_ms": round(1000 * sorted(graph_lat)[int(0.99 * (len(graph_lat) - 1))], 3),
+        "speedup": round(flat_p50 / graph_p50, 1),
+        "recall_at_10": round(recall, 4),
+        "hnsw_build_s": round(build_s, 1),
+        "removed_found_after_removal": int(np.isin(after, removed).sum()),
+        "faiss_threads": faiss.omp_get_max_threads(),
+    }
+    del graph
+    return result
+
+
+# ---- 3 + 4. end to end on a 100k catalog, memory and disk -----------------------------------
+
+def build_large_catalog(folder: Path, embedder, size: int) -> Path:
+    """The demo catalog's real references plus ``size`` synthetic ones (other products), with a
+    calibration whose product head has the shape a fitted head would have (see the note)."""
+    from index import Catalog, EmbedderRecord, NewReference, import_references, read_products
+    from index import calibration as calibration_module
+    from index.head import ProductHead
+
+    path = folder / "catalog-100k"
+    record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
+    with Catalog.create(path, record) as catalog:
+        import_references(catalog, embedder, read_products(ROOT / "demo" / "products.csv"), progress=False)
+        vectors, _ = catalog_like(size, 0, seed=7)
+        per_product = 35
+        for start in range(0, size, 20_000):
+            chunk = vectors[start:start + 20_000]
+            new = [NewReference(product_id=f"SYN-{(start + i) // per_product:05d}", sha256=f"synthetic-{start + i:08d}",
+                                label="genuine") for i in range(len(chunk))]
+            catalog.add(new, chunk)
+        catalog.checkpoint()
+        # A softmax head over ~2,900 products takes hours to fit on 2 cores (benchmarks.md); for
+        # latency only its shape matters: class means, the same (dim x products) matrix.
+        ids, stored = catalog.vectors()
+        refs = catalog.references_by_id(ids)
+        products = sorted({r.product_id for r in refs.values()})
+        column = {p: i for i, p in enumerate(products)}
+        labels = np.array([column[refs[int(i)].product_id] for i in ids])
+        weight = np.zeros((embedder.dim, len(products)), np.float32)
+        np.add.at(weight.T, labels, stored)
+        weight /= np.linalg.norm(weight, axis=0, keepdims=True)
+        head = ProductHead(tuple(products), weight, np.zeros(len(products), np.float32), catalog.generation)
+        similarities = {p: tuple(np.linspace(0.6, 0.95, 20).tolist()) for p in products}
+        calibration_module.save(catalog, calibration_module.Calibration(catalog.generation, {}, similarities, {}, head))
+    return path
+
+
+def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: int = 20) -> dict:
+    from index import Catalog, Verifier
+
+    before = rss_mib()
+    with Catalog.open(catalog_dir) as catalog:
+        loaded = rss_mib()
+        verifier = Verifier(catalog, embedder)
+        verifier.check([photos[0]])
+        times, with_regions = [], []
+        for i in range(rounds):
+            photo = photos[i % len(photos)]
+            started = time.perf_counter()
+            verifier.check([photo], regions=False)
+            times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            verifier.check([photo], regions=True)
+            with_regions.append(time.perf_counter() - started)
+        references = len(catalog)
+        index = catalog.index_description
+    disk = sum(f.stat().st_size for f in catalog_dir.rglob("*") if f.is_file())
+    sqlite_bytes = (catalog_dir / "references.sqlite").stat().st_size
+    faiss_bytes = (catalog_dir / "vectors.faiss").stat().st_size
+    return {
+        "references": references, "index": index,
+        "p50_ms": round(1000 * statistics.median(times), 1),
+        "p90_ms": round(1000 * sorted(times)[int(0.9 * (len(times) - 1))], 1),
+        "p50_with_regions_ms": round(1000 * statistics.median(with_regions), 1),
+        "memory_mib_for_open_catalog": round(loaded - before, 1),
+        "memory_bytes_per_reference": round((loaded - before) * 2**20 / references),
+        "disk_mib": round(disk / 2**20, 1),
+        "disk_bytes_per_reference": round(disk / references),
+        "sqlite_bytes_per_reference": round(sqlite_bytes / references),
+        "faiss_bytes_per_reference": round(faiss_bytes / references),
+    }
+
+
+# ---- 5. bulk import ------------------------------------------------------------------------
+
+def bench_import(folder: Path, embedder, photos: list[Path]) -> dict:
+    from PIL import Image, ImageOps
+
+    from index import Catalog, EmbedderRecord, NewReference, ProductRow, import_references
+    from vision.images import sha256_of, thumbnail_jpeg
+
+    record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
+    rows = [ProductRow(i, p, f"P{i % 5}") for i, p in enumerate(photos)]
+
+    # naive: read, full decode, embed and commit one photo at a time
+    naive_dir = folder / "import-naive"
+    started = time.perf_counter()
+    with Catalog.create(naive_dir, record) as catalog:
+        for row in rows:
+            data = row.path.read_bytes()
+            with Image.open(row.path) as image:
+                image = ImageOps.exif_transpose(image).convert("RGB")
+            vector = embedder.embed([image], batch_size=1)
+            catalog.add([NewReference(product_id=row.product_id, sha256=sha256_of(data), thumbnail=thumbnail_jpeg(image))],
+                        vector)
+        catalog.checkpoint()
+    naive_s = time.perf_counter() - started
+
+    fast_dir = folder / "import-pipeline"
+    with Catalog.create(fast_dir, record) as catalog:
+        summary = import_references(catalog, embedder, rows, progress=False)
+    # the naive loop fits no calibration: compare the photo work alone, report the refit apart
+    fast_s = summary.seconds - summary.calibration_seconds
+    rate = len(rows) / fast_s
+    return {
+        "photos": len(rows), "megapixels": 12.0,
+        "naive_photos_per_s": round(len(rows) / naive_s, 2),
+        "import_photos_per_s": round(rate, 2),
+        "speedup": round(naive_s / fast_s, 2),
+        "calibration_refit_s": round(summary.calibration_seconds, 1),
+        "hours_for_100k": round(100_000 / rate / 3600, 1),
+    }
+
+
+def table(title: str, rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    lines = [f"\n## {title}", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every part")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None, help="index sizes (default 10k 100k 1M)")
+    parser.add_argument("--photos", type=int, default=None, help="12 MP photos to make (default 24)")
+    parser.add_argument("--catalog-size", type=int, default=None, help="references for end-to-end (default 100k)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
+    args = parser.parse_args()
+    sizes = args.sizes or ([2_000, 20_000] if args.quick else [10_000, 100_000, 1_000_000])
+    photos_n = args.photos or (6 if args.quick else 24)
+    catalog_size = args.catalog_size or (5_000 if args.quick else 100_000)
+
+    from vision import load_embedder
+    from vision.runtime import configure_threads
+
+    configure_threads(args.threads)
+    embedder = load_embedder("offline")
+    results: dict = {"machine": machine()}
+    print(json.dumps(results["machine"]), flush=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        photos = make_phone_photos(work / "photos", photos_n)
+        results["embedding"] = bench_embedding(embedder, photos)
+        print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
+        results["search"] = []
+        for size in sizes:
+            results["search"].append(bench_search(size))
+            print(table(f"2. search, {size} vectors", [results["search"][-1]]), flush=True)
+        catalog_dir = build_large_catalog(work, embedder, catalog_size)
+        results["end_to_end"] = bench_end_to_end(catalog_dir, embedder, photos)
+        print(table(f"3-4. end to end, {catalog_size} references", [results["end_to_end"]]), flush=True)
+        shutil.rmtree(catalog_dir)
+        results["import"] = bench_import(work, embedder, photos)
+        print(table("5. bulk import, 12 MP JPEGs", [results["import"]]), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

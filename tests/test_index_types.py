@@ -1,0 +1,132 @@
+"""The fast search path (HNSW) against the exact one: same neighbours, same verdicts, removals
+that stick, an index type that follows the catalog's size and survives crashes between steps."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import DEMO, ROOT
+
+
+def catalog_like(n: int, queries: int = 0):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from synthetic_vectors import catalog_like as generate
+
+    return generate(n, queries)
+
+
+def test_hnsw_finds_the_same_neighbours_as_exact_search():
+    from index.store import FLAT, HNSW, FaissStore
+
+    vectors, queries = catalog_like(6000, 200)
+    ids = np.arange(10, 6010, dtype=np.int64)
+    exact, graph = FaissStore(1280, FLAT), FaissStore(1280, HNSW)
+    exact.add(ids, vectors)
+    graph.add(ids, vectors)
+    _, truth = exact.search(queries, 10)
+    _, found = graph.search(queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)])
+    assert recall >= 0.99
+    assert (truth[:, 0] == found[:, 0]).mean() >= 0.99
+
+
+def test_removed_ids_never_come_back_from_hnsw_and_are_found_again_after_a_reload(tmp_path):
+    from index.store import HNSW, FaissStore
+
+    vectors, _ = catalog_like(3000)
+    ids = np.arange(3000, dtype=np.int64)
+    store = FaissStore(1280, HNSW)
+    store.add(ids, vectors)
+    removed = ids[::3]
+    assert store.remove(removed) == len(removed)
+    assert store.remove(removed[:5]) == 0  # removing twice removes nothing
+    _, found = store.search(vectors[removed], 10)
+    assert not np.isin(found, removed).any()
+    assert store.ntotal == 2000 and np.array_equal(store.ids(), np.setdiff1d(ids, removed))
+    with pytest.raises(ValueError, match="never reused"):
+        store.add(removed[:1], vectors[:1])
+    assert store.needs_rebuild()  # a third of it is tombstones
+    store.save(tmp_path / "v.faiss")
+    reloaded = FaissStore.load(tmp_path / "v.faiss", 1280, HNSW)
+    assert reloaded.ntotal == 3000  # tombstones are not in the file: the catalog re-derives them from SQLite
+
+
+def test_a_catalog_on_hnsw_gives_the_same_verdicts_as_on_exact_search(catalog_copy, offline_embedder):
+    from index import Catalog, Verifier
+
+    queries = sorted(str(p) for p in (DEMO / "queries").glob("*.jpg"))
+    with Catalog.open(catalog_copy) as catalog:
+        exact = [v.to_dict() for v in Verifier(catalog, offline_embedder).check_many(
+            [_case(q) for q in queries], progress=False)]
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        catalog.rebuild_index("hnsw")
+        assert catalog.index_description == "IDMap2,HNSW32,Flat"
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.index_description == "IDMap2,HNSW32,Flat" and catalog.store.is_graph
+        fast = [v.to_dict() for v in Verifier(catalog, offline_embedder).check_many(
+            [_case(q) for q in queries], progress=False)]
+    for a, b in zip(exact, fast):
+        assert (a["verdict"], a["product_id"], a["counterfeit_score"]) == (b["verdict"], b["product_id"], b["counterfeit_score"])
+        assert [m["image_id"] for m in a["matches"]] == [m["image_id"] for m in b["matches"]]
+
+
+def test_removing_a_product_works_on_hnsw_and_survives_reopening(catalog_copy):
+    from index import Catalog
+
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        catalog.rebuild_index("hnsw")
+        gone = [r.image_id for r in catalog.references(product_id="Oatly-Oat-Milk")]
+        _, vectors = catalog.vectors(gone)
+        assert catalog.remove_product("Oatly-Oat-Milk") == 9
+        _, found = catalog.search(vectors, 5)
+        assert not np.isin(found, gone).any()
+    with Catalog.open(catalog_copy) as catalog:
+        assert np.array_equal(np.sort(catalog.store.ids()), catalog.image_ids())
+        _, found = catalog.search(vectors, 5)
+        assert not np.isin(found, gone).any()
+        assert catalog.store.ntotal == 45
+
+
+def test_the_index_type_follows_the_catalog_size(catalog_copy, monkeypatch):
+    import index.catalog
+    import index.store
+    from index import Catalog
+
+    monkeypatch.setattr(index.store, "HNSW_FROM", 50)
+    monkeypatch.setattr(index.catalog, "HNSW_FROM", 50)
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        assert catalog.index_description == "IDMap2,Flat" and len(catalog) == 54
+        catalog.checkpoint()  # 54 >= 50: outgrown exact search
+        assert catalog.index_description == "IDMap2,HNSW32,Flat"
+        catalog.remove_product("Oatly-Oat-Milk")  # 45: above half the threshold, stays a graph
+        assert catalog.index_description == "IDMap2,HNSW32,Flat"
+        catalog.rebuild_index("flat")  # pinned by hand
+        assert catalog.index_mode == "flat" and catalog.index_description == "IDMap2,Flat"
+
+
+def test_a_crash_between_writing_the_index_and_recording_its_type_is_repaired(catalog_copy, tmp_path):
+    from index import Catalog
+    from index.store import FLAT, FaissStore
+
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        catalog.rebuild_index("hnsw")
+        ids, vectors = catalog.vectors()
+    # the file says flat, the record says HNSW (as if killed between the two writes)
+    stale = FaissStore(1280, FLAT)
+    stale.add(ids, vectors)
+    stale.save(catalog_copy / "vectors.faiss")
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.store.is_graph and catalog.store.ntotal == len(catalog)
+        _, found = catalog.search(vectors[:3], 1)
+        assert np.array_equal(found[:, 0], ids[:3])
+
+
+def _case(path):
+    from index import Case
+
+    return Case((path,), None, None)
