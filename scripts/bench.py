@@ -174,9 +174,20 @@ def bench_search(size: int, queries: int = 200) -> dict:
         graph.add(ids[start:start + 100_000], vectors[start:start + 100_000])
     build_s = time.perf_counter() - started
     del vectors
+    def recall_of(found) -> float:
+        return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)]))
+
+    # the speed/recall trade of the graph's search breadth; the store's default is marked
+    import index.store as store_module
+
+    chosen = store_module.HNSW_EF_SEARCH
+    sweep = {}
+    for ef in sorted({64, 128, 192, 256, chosen}):
+        store_module.HNSW_EF_SEARCH = ef
+        sweep[ef] = (statistics.median(latencies(graph)), recall_of(graph.search(probes, 10)[1]))
+    store_module.HNSW_EF_SEARCH = chosen
     graph_lat = latencies(graph)
-    _, found = graph.search(probes, 10)
-    recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)]))
+    recall = recall_of(graph.search(probes, 10)[1])
     # removal still works on the graph: remove 1% and check none comes back
     removed = ids[:: 100]
     graph.remove(removed)
@@ -192,6 +203,8 @@ def bench_search(size: int, queries: int = 200) -> dict:
         "hnsw_build_s": round(build_s, 1),
         "removed_found_after_removal": int(np.isin(after, removed).sum()),
         "faiss_threads": faiss.omp_get_max_threads(),
+        "ef_search": chosen,
+        "ef_sweep_p50_ms_recall": {ef: [round(1000 * t, 3), round(r, 4)] for ef, (t, r) in sweep.items()},
     }
     del graph
     return result
@@ -327,6 +340,8 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=None, help="12 MP photos to make (default 24)")
     parser.add_argument("--catalog-size", type=int, default=None, help="references for end-to-end (default 100k)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    parser.add_argument("--only", choices=["embedding", "search", "end-to-end", "import"], nargs="+", default=None,
+                        help="run only these parts")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
     args = parser.parse_args()
     sizes = args.sizes or ([2_000, 20_000] if args.quick else [10_000, 100_000, 1_000_000])
@@ -342,19 +357,24 @@ def main() -> int:
     print(json.dumps(results["machine"]), flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        photos = make_phone_photos(work / "photos", photos_n)
-        results["embedding"] = bench_embedding(embedder, photos)
-        print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
-        results["search"] = []
-        for size in sizes:
-            results["search"].append(bench_search(size))
-            print(table(f"2. search, {size} vectors", [results["search"][-1]]), flush=True)
-        catalog_dir = build_large_catalog(work, embedder, catalog_size)
-        results["end_to_end"] = bench_end_to_end(catalog_dir, embedder, photos)
-        print(table(f"3-4. end to end, {catalog_size} references", [results["end_to_end"]]), flush=True)
-        shutil.rmtree(catalog_dir)
-        results["import"] = bench_import(work, embedder, photos)
-        print(table("5. bulk import, 12 MP JPEGs", [results["import"]]), flush=True)
+        parts = set(args.only or ["embedding", "search", "end-to-end", "import"])
+        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search"} else []
+        if "embedding" in parts:
+            results["embedding"] = bench_embedding(embedder, photos)
+            print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
+        if "search" in parts:
+            results["search"] = []
+            for size in sizes:
+                results["search"].append(bench_search(size))
+                print(table(f"2. search, {size} vectors", [results["search"][-1]]), flush=True)
+        if "end-to-end" in parts:
+            catalog_dir = build_large_catalog(work, embedder, catalog_size)
+            results["end_to_end"] = bench_end_to_end(catalog_dir, embedder, photos)
+            print(table(f"3-4. end to end, {catalog_size} references", [results["end_to_end"]]), flush=True)
+            shutil.rmtree(catalog_dir)
+        if "import" in parts:
+            results["import"] = bench_import(work, embedder, photos)
+            print(table("5. bulk import, 12 MP JPEGs", [results["import"]]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)

@@ -1,0 +1,25 @@
+"""The benchmark runs end to end at small sizes, and its fast paths stay equivalent to the naive
+ones (no timing asserted: speed is measured by scripts/bench.py, not tested)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import PYTHON, ROOT
+
+
+def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
+    out = tmp_path / "results.json"
+    run = subprocess.run([PYTHON, "scripts/bench.py", "--quick", "--sizes", "3000", "--photos", "8",
+                          "--catalog-size", "1000", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["embedding"]["cosine_min"] >= 0.99  # reduced-size decoding keeps the embedding
+    search = results["search"][0]
+    assert search["recall_at_10"] >= 0.99 and search["removed_found_after_removal"] == 0
+    assert results["end_to_end"]["references"] == 1054
+    assert results["import"]["photos"] == 8
+    for part in ("1. embedding", "2. search", "3-4. end to end", "5. bulk import"):
+        assert part in run.stdout
