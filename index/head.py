@@ -26,6 +26,15 @@ SCALE = 10.0
 WEIGHT_DECAY = 1e-3
 MAX_ITER = 60  # converged for identification: 60 iterations measured as good as 300, 4x faster
 FOLDS = 5
+#: Above this many references x products a head is "large": it is fitted in the top
+#: ``LARGE_DIMS`` principal directions of the references (folded back into the full space, so the
+#: stored head is the same shape) and with ``LARGE_FOLDS`` folds. The fit's cost grows with
+#: references x products x dimensions: measured 99 s at 20,000 references of 571 products in full.
+#: On Grocery Store features a head in 384 principal directions identified as well as one in
+#: 1,280 (recall@1 0.777 against 0.764) at a sixth of the time; small catalogs keep the full fit.
+LARGE = 2_000_000
+LARGE_DIMS = 384
+LARGE_FOLDS = 3
 #: References at least this similar are one photo session (burst shots, re-uploads): kept in one
 #: fold so that out-of-fold scores are not flattered by near-copies of themselves.
 NEAR_DUPLICATE = 0.92
@@ -84,15 +93,28 @@ def fit(vectors: np.ndarray, products: list[str], generation: int) -> tuple[Prod
         return None, oof
     index = {p: i for i, p in enumerate(classes)}
     labels = np.array([index[p] for p in products])
-    weight, bias = fit_linear(vectors, labels, len(classes))
-    head = ProductHead(tuple(classes), weight, bias, generation)
+    large = len(vectors) * len(classes) > LARGE and vectors.shape[1] > LARGE_DIMS
+    project = _principal_projection(vectors, LARGE_DIMS) if large else None
+    folds_count = LARGE_FOLDS if large else FOLDS
 
-    folds = _grouped_folds(vectors, labels)
-    for fold in range(FOLDS):
+    def fit_any(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if project is None:
+            return fit_linear(x, y, len(classes))
+        mean, basis = project
+        w, b = fit_linear((x - mean) @ basis, y, len(classes))
+        # back in the full space: SCALE * ((x - mean) @ basis) @ w + b == SCALE * x @ (basis @ w) + b'
+        full = basis @ w
+        return full, b - SCALE * (mean @ full)
+
+    weight, bias = fit_any(vectors, labels)
+    head = ProductHead(tuple(classes), weight.astype(np.float32), bias.astype(np.float32), generation)
+
+    folds = _grouped_folds(vectors, labels, folds_count)
+    for fold in range(folds_count):
         held = folds == fold
         if not held.any() or held.all():
             continue
-        w, b = fit_linear(vectors[~held], labels[~held], len(classes))
+        w, b = fit_any(vectors[~held], labels[~held])
         logits = SCALE * (vectors[held] @ w) + b
         logits -= logits.max(axis=1, keepdims=True)
         log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
@@ -103,7 +125,19 @@ def fit(vectors: np.ndarray, products: list[str], generation: int) -> tuple[Prod
     return head, oof
 
 
-def _grouped_folds(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _principal_projection(vectors: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, basis (d, dims)): the top principal directions of the references, scaled so that the
+    projected vectors keep about unit length (the head's logit scale assumes unit vectors)."""
+    x = np.asarray(vectors, np.float64)
+    mean = x.mean(axis=0)
+    centred = x - mean
+    _, eigenvectors = np.linalg.eigh(centred.T @ centred)
+    basis = eigenvectors[:, ::-1][:, :dims]
+    length = float(np.linalg.norm(centred @ basis, axis=1).mean()) or 1.0
+    return mean.astype(np.float32), (basis / length).astype(np.float32)
+
+
+def _grouped_folds(vectors: np.ndarray, labels: np.ndarray, folds_count: int = FOLDS) -> np.ndarray:
     """Assign folds so that near-duplicate references of a product share one fold."""
     folds = np.zeros(len(labels), dtype=int)
     rng = np.random.default_rng(0)
@@ -111,7 +145,7 @@ def _grouped_folds(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
         members = np.flatnonzero(labels == label)
         group = _near_duplicate_groups(vectors[members])
         order = rng.permutation(group.max() + 1)
-        folds[members] = order[group] % FOLDS
+        folds[members] = order[group] % folds_count
     return folds
 
 

@@ -130,3 +130,30 @@ def _case(path):
     from index import Case
 
     return Case((path,), None, None)
+
+
+def test_a_large_catalog_head_is_fitted_in_principal_directions_and_still_identifies(demo_catalog_dir, monkeypatch):
+    """The head of a large catalog (here forced: 54 references) is fitted in a few principal
+    directions and folded back into the full space: same shape, same scoring code."""
+    import index.head as head_module
+    from index import Catalog
+
+    with Catalog.open(demo_catalog_dir) as catalog:
+        ids, vectors = catalog.vectors()
+        refs = catalog.references_by_id(ids)
+    products = [refs[int(i)].product_id for i in ids]
+    full, full_oof = head_module.fit(vectors, products, 1)
+    monkeypatch.setattr(head_module, "LARGE", 0)
+    monkeypatch.setattr(head_module, "LARGE_DIMS", 24)
+    small, small_oof = head_module.fit(vectors, products, 1)
+    assert small.weight.shape == full.weight.shape and small.products == full.products
+    truth = np.array([small.products.index(p) for p in products])
+    assert (small.log_probs(vectors).argmax(axis=1) == truth).mean() >= 0.95
+    assert np.isfinite(small_oof).mean() >= 0.9  # out-of-fold scores from 3 folds
+    # folding back is exact: scores in the full space equal scores in the projected space
+    mean, basis = head_module._principal_projection(vectors, 24)
+    w, b = head_module.fit_linear((vectors - mean) @ basis, truth, len(small.products))
+    projected = head_module.SCALE * (((vectors - mean) @ basis) @ w) + b
+    projected -= projected.max(axis=1, keepdims=True)
+    projected -= np.log(np.exp(projected).sum(axis=1, keepdims=True))
+    assert np.allclose(projected, small.log_probs(vectors), atol=1e-3)
