@@ -348,6 +348,30 @@ class Catalog:
         self._dirty = self._dirty or bool(added_ids)
         return ids
 
+    def replace_vectors(self, image_ids: Sequence[int], vectors: np.ndarray, embedder: EmbedderRecord,
+                        artifacts: dict[str, bytes] | None = None) -> None:
+        """Every reference re-embedded by a new model, in one transaction with the model's record
+        (and its weights): the catalog holds old vectors with the old model or new with the new,
+        never a mix. The search index is then stale; ``rebuild_index`` follows."""
+        self._require_writable()
+        ids = [int(i) for i in image_ids]
+        if sorted(ids) != self.image_ids().tolist():
+            raise ValueError("replace_vectors needs a new vector for every reference")
+        stored = np.asarray(vectors, dtype=np.float16)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("UPDATE refs SET vector = ? WHERE image_id = ?",
+                                ((stored[i].tobytes(), image_id) for i, image_id in enumerate(ids)))
+            version = str(int(self.setting("vectors_version") or "0") + 1)
+            for key, value in (("embedder", json.dumps(asdict(embedder))), ("vectors_version", version)):
+                self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+            for name, data in (artifacts or {}).items():
+                self.db.execute("INSERT INTO artifacts (name, data) VALUES (?, ?) "
+                                "ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, data))
+            self._bump_generation()
+        self.embedder = embedder
+
     def remove_images(self, image_ids: Iterable[int]) -> int:
         self._require_writable()
         ids = sorted({int(i) for i in image_ids})
@@ -430,7 +454,8 @@ class Catalog:
             chunk_ids, vectors = self.vectors(chunk)
             store.add(chunk_ids, vectors)
         store.save(self.path / INDEX_NAME)
-        self.save_derived(settings={"index_description": description})
+        self.save_derived(settings={"index_description": description,
+                                    "index_vectors_version": self.setting("vectors_version") or "0"})
         self.index_description = description
         self.store = store
         self._dirty = False
@@ -456,7 +481,10 @@ class Catalog:
         dim = self.embedder.dim
         index_file = self.path / INDEX_NAME
         store = None
-        if index_file.is_file():
+        # Reconciling by id cannot see vectors that changed under the same ids (after `tune`): a
+        # checkpoint of older vectors is discarded and the index rebuilt from SQLite.
+        current = (self.setting("index_vectors_version") or "0") == (self.setting("vectors_version") or "0")
+        if index_file.is_file() and current:
             try:
                 store = FaissStore.load(index_file, dim, self.index_description)
             except Exception:
@@ -464,8 +492,9 @@ class Catalog:
         if store is None:
             store = FaissStore(dim, self.index_description)
         repaired = self._reconcile(store)
-        if repaired and self.writable:
+        if (repaired or not current) and self.writable:
             store.save(index_file)
+            self.save_derived(settings={"index_vectors_version": self.setting("vectors_version") or "0"})
         return store
 
     def _reconcile(self, store: FaissStore) -> bool:

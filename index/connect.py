@@ -33,7 +33,20 @@ def connect(
                 f"or build a new catalog for '{model}' in another folder."
             )
         try:
-            embedder = load_embedder(recorded, threads=threads)
+            if recorded == "offline-tuned":  # fine-tuned on this catalog: its weights live in it
+                from vision.offline import EfficientNetLite0
+                from vision.runtime import configure_threads
+
+                from .tuning import tuned_weights
+
+                configure_threads(threads)
+                state = tuned_weights(catalog)
+                if state is None:
+                    raise ModelMismatch(f"{catalog_dir}: the catalog says its model was fine-tuned, but the tuned "
+                                        "weights are missing from it")
+                embedder = EfficientNetLite0(tuned_state=state)
+            else:
+                embedder = load_embedder(recorded, threads=threads)
             catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())
         except Exception:
             catalog.close()

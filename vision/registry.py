@@ -40,6 +40,9 @@ def load_embedder(name: str = "auto", threads: int | None = None, allow_download
         from .offline import EfficientNetLite0
 
         return EfficientNetLite0()
+    if name == "offline-tuned":
+        raise UnknownModel("the model 'offline-tuned' is fine-tuned on one catalog and its weights live in that "
+                           "catalog: open the catalog (its commands do), or use --model offline for a new one")
     if name == "clip" or name.startswith("clip:"):
         from .clip_embedder import ClipEmbedder
 
