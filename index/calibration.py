@@ -142,22 +142,30 @@ def compute(catalog: Catalog) -> Calibration:
     order = {int(i): row for row, i in enumerate(id_array)}
     vectors = vectors[[order[i] for i in ids]]
 
+    # After `tune`, the backbone has seen its training references: their scores are optimistic
+    # (measured: 32% false alarms when calibrated on them). Calibrate on the references it did not
+    # train on (held out at tuning, or added since); the head still learns from all of them.
+    trained = trained_ids(catalog)
+    usable = np.array([i not in trained for i in ids]) if trained else np.ones(len(ids), bool)
+
     similarities: dict[str, list[float]] = {}
     start = 0
     for product, product_ids in by_product.items():
         own = vectors[start : start + len(product_ids)]  # ids are laid out product by product
+        keep = usable[start : start + len(product_ids)]
         start += len(product_ids)
         if len(own) < 2:
             continue
         sims = own @ own.T
         sims[sims >= head_module.NEAR_DUPLICATE] = -np.inf  # itself and its near-duplicates
-        best = sims.max(axis=1)
-        similarities[product] = sorted(float(v) for v in best[np.isfinite(best)])
+        best = sims.max(axis=1)[keep]
+        if len(best):
+            similarities[product] = sorted(float(v) for v in best[np.isfinite(best)])
 
     head, oof = head_module.fit(vectors, products, catalog.generation)
     claim_scores: dict[str, list[float]] = {}
-    for product, score in zip(products, oof):
-        if np.isfinite(score):
+    for product, score, ok in zip(products, oof, usable):
+        if ok and np.isfinite(score):
             claim_scores.setdefault(product, []).append(float(score))
     return Calibration(
         catalog.generation,
@@ -166,6 +174,15 @@ def compute(catalog: Catalog) -> Calibration:
         brands,
         head,
     )
+
+
+#: Artifact: JSON list of the image ids the catalog's tuned backbone was trained on.
+TRAINED_IDS_ARTIFACT = "tuned_on_ids.json"
+
+
+def trained_ids(catalog: Catalog) -> set[int]:
+    blob = catalog.artifact(TRAINED_IDS_ARTIFACT)
+    return set(json.loads(blob)) if blob else set()
 
 
 def current(catalog: Catalog) -> Calibration:

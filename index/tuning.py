@@ -9,6 +9,7 @@ open), then the calibration.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from . import calibration
 from .catalog import Catalog, CatalogError, EmbedderRecord
 
 BACKBONE_ARTIFACT = "tuned_backbone.safetensors"
+#: Share of each product's references (whole near-duplicate groups) kept out of fine-tuning, so
+#: that calibration learns what *unseen* genuine photos score (index.calibration).
+CALIBRATION_SHARE = 0.2
 #: Training photos are kept in memory at this short side (random crops of 224 come from them).
 TRAIN_SHORT_SIDE = 320
 
@@ -35,10 +39,11 @@ class TuneSummary:
     products: int
     epochs: int
     seconds: float
+    held_out: int = 0
 
     def format(self) -> str:
-        return (f"tuned on {self.references} genuine references of {self.products} products ({self.epochs} epochs) "
-                f"and re-embedded the catalog in {self.seconds / 60:.1f} min")
+        return (f"tuned on {self.references} genuine references of {self.products} products ({self.epochs} epochs; "
+                f"{self.held_out} more kept out for calibration) and re-embedded the catalog in {self.seconds / 60:.1f} min")
 
 
 def tuned_weights(catalog: Catalog):
@@ -70,8 +75,10 @@ def tune(catalog: Catalog, embedder: EfficientNetLite0, epochs: int = 5, size: i
     genuine = [r for r in refs if r.label == "genuine"]
     products = sorted({r.product_id for r in genuine})
     column = {p: i for i, p in enumerate(products)}
+    held = _calibration_holdout(catalog, genuine)
+    genuine_train = [r for r in genuine if r.image_id not in held]
     training = []
-    for ref in genuine:
+    for ref in genuine_train:
         try:
             image = load_image(ref.source_path, min_side=TRAIN_SHORT_SIDE)
         except UnreadableImage as exc:
@@ -79,7 +86,7 @@ def tune(catalog: Catalog, embedder: EfficientNetLite0, epochs: int = 5, size: i
         image.thumbnail((4 * TRAIN_SHORT_SIDE, TRAIN_SHORT_SIDE) if image.width >= image.height
                         else (TRAIN_SHORT_SIDE, 4 * TRAIN_SHORT_SIDE), Image.Resampling.BILINEAR)
         training.append(image)
-    state = fine_tune(embedder, training, [column[r.product_id] for r in genuine], epochs=epochs, size=size,
+    state = fine_tune(embedder, training, [column[r.product_id] for r in genuine_train], epochs=epochs, size=size,
                       progress=progress)
     del training
 
@@ -89,9 +96,40 @@ def tune(catalog: Catalog, embedder: EfficientNetLite0, epochs: int = 5, size: i
         vectors.append(embedder.embed(images))
     vectors = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    catalog.replace_vectors([r.image_id for r in refs], vectors, record, artifacts={BACKBONE_ARTIFACT: save(state)})
+    trained = json.dumps(sorted(r.image_id for r in genuine_train)).encode()
+    catalog.replace_vectors([r.image_id for r in refs], vectors, record,
+                            artifacts={BACKBONE_ARTIFACT: save(state), calibration.TRAINED_IDS_ARTIFACT: trained})
     catalog.rebuild_index()
     calibration.refresh(catalog)
-    return TuneSummary(len(genuine), len(products), epochs, time.monotonic() - started)
+    return TuneSummary(len(genuine_train), len(products), epochs, time.monotonic() - started, len(held))
+
+
+def _calibration_holdout(catalog: Catalog, genuine) -> set[int]:
+    """About ``CALIBRATION_SHARE`` of each product's references, whole near-duplicate groups at a
+    time (a burst of shots stays on one side), from products with at least 5 references."""
+    from .head import _near_duplicate_groups
+
+    rng = np.random.default_rng(0)
+    by_product: dict[str, list[int]] = {}
+    for ref in genuine:
+        by_product.setdefault(ref.product_id, []).append(ref.image_id)
+    held: set[int] = set()
+    for ids in by_product.values():
+        if len(ids) < 5:
+            continue
+        _, vectors = catalog.vectors(ids)
+        groups = _near_duplicate_groups(vectors)
+        members = np.asarray(sorted(ids))
+        target = max(1, round(CALIBRATION_SHARE * len(ids)))
+        taken = 0
+        for group in rng.permutation(groups.max() + 1):
+            if taken >= target:
+                break
+            chosen = members[groups == group]
+            if taken + len(chosen) > 2 * target:
+                continue
+            held.update(int(i) for i in chosen)
+            taken += len(chosen)
+    return held
 
 

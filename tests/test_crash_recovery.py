@@ -126,7 +126,6 @@ def test_killed_while_saving_calibration_the_catalog_stays_whole(demo_catalog_di
 
 
 def test_killed_while_removing_a_product_it_is_all_or_nothing_and_a_rerun_finishes(demo_catalog_dir, tmp_path):
-    rng = random.Random(11)
     outcomes = []
     for trial in range(8):
         catalog_dir = tmp_path / f"catalog-{trial}"

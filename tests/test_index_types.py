@@ -3,7 +3,6 @@ that stick, an index type that follows the catalog's size and survives crashes b
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pytest

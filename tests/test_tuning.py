@@ -20,7 +20,7 @@ def test_tune_stores_the_weights_re_embeds_and_reopens_with_the_tuned_model(cata
     catalog, embedder = connect(catalog_copy, writable=True)
     with catalog:
         summary = tune(catalog, embedder, epochs=1, size=128, progress=False)
-    assert summary.products == 6 and summary.references == 54
+    assert summary.products == 6 and summary.references + summary.held_out == 54 and summary.held_out >= 6
 
     catalog, tuned = connect(catalog_copy)  # the catalog's commands and the app open it like this
     with catalog:
@@ -79,3 +79,23 @@ def test_the_tuned_model_cannot_be_named_outside_its_catalog():
 
     with pytest.raises(UnknownModel, match="lives in that catalog|live in that catalog"):
         load_embedder("offline-tuned")
+
+
+def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_train_on(catalog_copy):
+    from index import Catalog, calibration, connect
+    from index.tuning import tune
+
+    catalog, embedder = connect(catalog_copy, writable=True)
+    with catalog:
+        tune(catalog, embedder, epochs=1, size=96, progress=False)
+    with Catalog.open(catalog_copy) as catalog:
+        trained = calibration.trained_ids(catalog)
+        unseen = set(catalog.image_ids().tolist()) - trained
+        assert trained and unseen
+        current = calibration.current(catalog)
+        per_product = {p.product_id: 0 for p in catalog.products()}
+        for ref in catalog.references():
+            if ref.image_id in unseen:
+                per_product[ref.product_id] += 1
+        for product, values in current.similarities.items():
+            assert len(values) <= per_product[product]  # one value per unseen reference at most

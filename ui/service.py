@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from index import Case, CatalogError, Verifier, cases_from_queries, read_queries
+from index import Case, Verifier, cases_from_queries, read_queries
 from index import audit, editing
 from index.calibration import current as current_calibration
 from index.verify import POLICY_SETTING
 from index.history import CheckRecord, History
-from index.manifests import IMAGE_SUFFIXES, ManifestError, ProductRow, read_products
+from index.manifests import ProductRow, read_products
 from vision import UnreadableImage, load_image
 from vision.quality import assess
 
@@ -307,4 +307,4 @@ def _with_progress(verdicts, total: int, progress):
         yield verdict
 
 
-__all__ = ["BatchResult", "CatalogError", "ManifestError", "NotAllowed", "Service", "UploadError", "IMAGE_SUFFIXES"]
+__all__ = ["BatchResult", "NotAllowed", "Service", "UploadError"]
