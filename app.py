@@ -98,8 +98,9 @@ def build_app(service: Service) -> gr.Blocks:
         rows = [[r.check_id, r.checked_at, r.verdict + (f" → {r.review_verdict}" if r.review_verdict else ""),
                  r.product_id or "", r.claimed_product_id or "", r.case_id or "", r.inspector, r.notes[:80]]
                 for r in service.history.search(text or "", verdict or None)]
-        columns = ["#", t("checked_at", language), t("verdict", language), t("identified", language),
-                   t("claimed_short", language), "case", t("inspector", language), t("notes", language)]
+        columns = ["#", t("col_checked", language), t("verdict", language), t("identified", language),
+                   t("claimed_short", language), t("col_case", language), t("col_inspector", language),
+                   t("col_notes", language)]
         return _frame(rows, columns)
 
     def open_check(check_id, language):
@@ -296,7 +297,7 @@ def build_app(service: Service) -> gr.Blocks:
                     open_button = tr(gr.Button(t("open")), "open", "value")
                 with gr.Row():
                     with gr.Column(scale=2):
-                        h_badge = gr.HTML()
+                        h_badge = gr.HTML(elem_id="history-badge")
                         h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto"), "evidence")
                         h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", visible=False), "fakes")
                         h_heatmap = tr(gr.Image(label=t("heatmap"), type="pil", interactive=False), "heatmap")
