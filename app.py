@@ -427,7 +427,13 @@ def build_app(service: Service) -> gr.Blocks:
         components = [c for c, _, _, _ in localized]
         language.change(relabel, language, components, api_visibility="private") \
             .then(status_text, language, status, api_visibility="private") \
-            .then(lambda lang: t("logged_out", lang), language, login_status, api_visibility="private")
+            .then(lambda lang, name: t("logged_in", lang, user=name) if name else t("logged_out", lang),
+                  [language, user], login_status, api_visibility="private") \
+            .then(products_table, [product_query, language], products, api_visibility="private") \
+            .then(history_table, [history_query, history_verdict, language], history, api_visibility="private") \
+            .then(show_references, [product_to_show, language], [ref_gallery, ref_table], api_visibility="private") \
+            .then(calibration_table, [language], calibration, api_visibility="private") \
+            .then(audit_table, [language], audit, api_visibility="private")
         demo.load(history_table, [history_query, history_verdict, language], history, api_visibility="private")
     return demo
 

@@ -99,6 +99,10 @@ def test_log_in_and_add_a_reference(page, running_app):
     page.get_by_text("Added 1 references to Banana-Test").wait_for(timeout=VERDICT_TIMEOUT_MS)
     page.locator("#products-table").get_by_text("Banana-Test").first.wait_for(timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / "catalog-after-add.png"), full_page=True)
+    # switching the language keeps the login and translates the tables too
+    page.get_by_text("Tiếng Việt").click()
+    page.get_by_text(f"Đã đăng nhập: {ADMIN_USER}.").wait_for(timeout=10_000)
+    page.locator("#products-table").get_by_text("Mã sản phẩm").first.wait_for(timeout=10_000)
 
     from index import Catalog
     from index.audit import entries
