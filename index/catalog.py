@@ -420,6 +420,15 @@ class Catalog:
                 else:
                     self.db.execute("INSERT INTO artifacts (name, data) VALUES (?, ?) "
                                     "ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, data))
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('derived_version', '1') "
+                            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def change_stamp(self) -> tuple[str, str]:
+        """(generation, derived_version): changes whenever references or derived data (calibration,
+        head, policy, index settings) change; cheap enough to read before every check."""
+        rows = dict(self.db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('generation', 'derived_version')").fetchall())
+        return rows.get("generation", "0"), rows.get("derived_version", "0")
 
     @property
     def index_mode(self) -> str:

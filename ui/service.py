@@ -23,7 +23,6 @@ from typing import Callable, Iterable
 from index import Case, Verifier, cases_from_queries, read_queries
 from index import audit, editing
 from index.calibration import current as current_calibration
-from index.verify import POLICY_SETTING
 from index.history import CheckRecord, History
 from index.manifests import ProductRow, read_products
 from vision import UnreadableImage, load_image
@@ -134,7 +133,7 @@ class Service:
     def _pick_up_changes(self) -> None:
         """Reload when another writer (this app's catalog tab, an import on the command line) changed
         the catalog since the last check."""
-        stamp = (self.catalog.generation, self.catalog.setting("calibration"), self.catalog.setting(POLICY_SETTING))
+        stamp = self.catalog.change_stamp()
         if stamp != getattr(self, "_stamp", None):
             if hasattr(self, "_stamp"):
                 self.verifier.reload()
@@ -167,25 +166,14 @@ class Service:
         """(label shown in the search box, product id): the box filters on name, brand and id."""
         choices = []
         for product in self.catalog.products():
-            refs = self.catalog.references(product_id=product.product_id)
-            name = next((r.name for r in refs if r.name), "")
-            brand = next((r.brand for r in refs if r.brand), "")
-            label = " · ".join(x for x in (name, brand) if x)
+            label = " · ".join(x for x in (product.name, product.brand) if x)
             choices.append((f"{label} ({product.product_id})" if label else product.product_id, product.product_id))
         return choices
 
     def products(self, query: str = "") -> list[list]:
         query = (query or "").strip().lower()
-        rows = []
-        for product in self.catalog.products():
-            refs = self.catalog.references(product_id=product.product_id)
-            name = next((r.name for r in refs if r.name), "")
-            brand = next((r.brand for r in refs if r.brand), "")
-            if query and query not in f"{product.product_id} {name} {brand}".lower():
-                continue
-            genuine = sum(r.label == "genuine" for r in refs)
-            rows.append([product.product_id, name, brand, genuine, len(refs) - genuine])
-        return rows
+        return [[p.product_id, p.name, p.brand, p.genuine, p.counterfeit] for p in self.catalog.products()
+                if not query or query in f"{p.product_id} {p.name} {p.brand}".lower()]
 
     def references(self, product_id: str) -> list:
         return self.catalog.references(product_id=(product_id or "").strip())
