@@ -1,16 +1,17 @@
 """The catalog of references, search over it, and verdicts. Knows nothing of pixels beyond
 what ``vision`` hands it (decoded photos and vectors)."""
 
-from .catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, NewReference, Product, Reference
+from .catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, NewReference, Product, Reference, StoreConfig
 from .connect import connect
 from .decision import Policy
 from .importer import ImportSummary, import_references
+from .milvus_store import MilvusError, RefFilter
 from .manifests import ManifestError, ProductRow, QueryRow, product_rows_from_folder, read_products, read_queries
 from .verdict import OUTCOMES, Match, PhotoError, Verdict
 from .verify import Case, Verifier, cases_from_queries
 
 __all__ = [
-    "Case", "Catalog", "CatalogError", "EmbedderRecord", "ImportSummary", "Match", "ManifestError", "ModelMismatch",
-    "NewReference", "OUTCOMES", "PhotoError", "Policy", "Product", "ProductRow", "QueryRow", "Reference", "Verdict",
+    "Case", "Catalog", "CatalogError", "EmbedderRecord", "ImportSummary", "Match", "ManifestError", "MilvusError", "ModelMismatch",
+    "NewReference", "OUTCOMES", "PhotoError", "Policy", "Product", "ProductRow", "QueryRow", "RefFilter", "Reference", "StoreConfig", "Verdict",
     "Verifier", "cases_from_queries", "connect", "import_references", "product_rows_from_folder", "read_products", "read_queries",
 ]

@@ -27,6 +27,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .milvus_store import MilvusStore, RefFilter, check_reachable, collection_name, resolve_uri
 from .store import DEFAULT_DESCRIPTION, FLAT, HNSW, HNSW_FROM, FaissStore, choose_description, fsync_dir
 
 FORMAT_VERSION = 1
@@ -34,6 +35,9 @@ DB_NAME = "references.sqlite"
 INDEX_NAME = "vectors.faiss"
 THUMBS = "thumbs"
 LABELS = ("genuine", "counterfeit")
+STORES = ("faiss", "milvus")
+#: Where a new Milvus-backed catalog keeps its vectors unless told otherwise: Milvus Lite, in-process.
+DEFAULT_MILVUS_URI = "vectors.milvus.db"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,6 +103,22 @@ class Product:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    """Where a catalog keeps its search vectors: ``faiss`` (a file in the catalog folder, the
+    default) or ``milvus`` (a collection at ``milvus_uri``: a local ``.db`` file runs Milvus Lite
+    in-process, ``http://host:19530`` reaches a Milvus server or cluster)."""
+
+    kind: str = "faiss"
+    milvus_uri: str = ""
+
+    def __post_init__(self):
+        if self.kind not in STORES:
+            raise ValueError(f"vector store must be one of {STORES}, not {self.kind!r}")
+        if self.kind == "milvus" and not self.milvus_uri:
+            object.__setattr__(self, "milvus_uri", DEFAULT_MILVUS_URI)
+
+
+@dataclass(frozen=True)
 class EmbedderRecord:
     """What a catalog remembers of the model that built it."""
 
@@ -116,6 +136,7 @@ class Catalog:
         self._lock_handle = lock_handle
         self.embedder = EmbedderRecord(**json.loads(self._meta("embedder")))
         self.index_description = self._meta("index_description")
+        self._store_failed = False
         self.store = self._load_store()
         self._dirty = False
         self._checkpointed_at = time.monotonic()
@@ -123,10 +144,14 @@ class Catalog:
     # ---- opening -------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, embedder: EmbedderRecord) -> "Catalog":
+    def create(cls, path: str | Path, embedder: EmbedderRecord, store: StoreConfig | None = None) -> "Catalog":
         path = Path(path)
+        store = store or StoreConfig()
         if (path / DB_NAME).exists():
             raise CatalogError(f"{path}: a catalog already exists here")
+        if store.kind == "milvus":  # a wrong URI or an unreachable server: refused before anything is written
+            path.mkdir(parents=True, exist_ok=True)
+            check_reachable(resolve_uri(store.milvus_uri, path))
         path.mkdir(parents=True, exist_ok=True)
         lock = _acquire_write_lock(path)
         (path / THUMBS).mkdir(exist_ok=True)
@@ -141,7 +166,10 @@ class Catalog:
             "index_description": DEFAULT_DESCRIPTION,
             "created_at": _now(),
             "generation": "0",
+            "vector_store": store.kind,
         }
+        if store.kind == "milvus":
+            settings.update(_milvus_settings(path, store.milvus_uri, version=1))
         with db:
             db.execute("BEGIN")
             db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", settings.items())
@@ -191,9 +219,12 @@ class Catalog:
                 )
 
     def close(self) -> None:
-        if self.writable and self._dirty:
-            self.checkpoint()
-        self.db.close()
+        try:
+            if self.writable and self._dirty:
+                self.checkpoint()
+        finally:
+            self.store.close()
+            self.db.close()
         if self._lock_handle is not None:
             self._lock_handle.close()
             self._lock_handle = None
@@ -202,7 +233,8 @@ class Catalog:
         """See changes another writer committed: rebuild the search index from the checkpoint and
         SQLite, then swap it in whole (a search in flight keeps the old one)."""
         self.index_description = self._meta("index_description")
-        self.store = self._load_store()
+        old, self.store = self.store, self._load_store()
+        old.close()
 
     def __enter__(self) -> "Catalog":
         return self
@@ -251,6 +283,18 @@ class Catalog:
     def known_hashes(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT sha256 FROM refs")}
 
+    def has_hash(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM refs WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+    def known_hash_prefixes(self) -> np.ndarray:
+        """The first 8 bytes of every reference's SHA-256 as sorted uint64: a compact stand-in for
+        the set of known photos (400 MB at 50 million references, against gigabytes of strings)."""
+        count = len(self)
+        rows = self.db.execute("SELECT sha256 FROM refs")
+        prefixes = np.fromiter((int(row[0][:16], 16) for row in rows), dtype=np.uint64, count=count)
+        prefixes.sort()
+        return prefixes
+
     def products(self) -> list[Product]:
         rows = self.db.execute(
             """SELECT product_id, MAX(name), MAX(brand),
@@ -274,8 +318,27 @@ class Catalog:
             vectors[i] = np.frombuffer(blob, dtype=np.float16)
         return ids, vectors
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.store.search(queries, k)
+    @property
+    def store_kind(self) -> str:
+        return self.setting("vector_store") or "faiss"
+
+    def search(self, queries: np.ndarray, k: int, where: RefFilter | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(similarities, ids) of the k nearest references, optionally only those matching
+        ``where`` (product ids, brands, labels); the same answer from either store."""
+        if not where:
+            return self.store.search(queries, k)
+        if self.store.kind == "milvus":
+            return self.store.search(queries, k, where=where)
+        return self.store.search(queries, k, allowed=self._filtered_ids(where))
+
+    def _filtered_ids(self, where: RefFilter) -> np.ndarray:
+        clauses, params = [], []
+        for column, values in (("product_id", where.product_ids), ("brand", where.brands), ("label", where.labels)):
+            if values is not None:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})" if values else "0")
+                params += list(values)
+        rows = self.db.execute(f"SELECT image_id FROM refs WHERE {' AND '.join(clauses)}", params).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def thumbnail_path(self, sha256: str) -> Path:
         return self.path / THUMBS / sha256[:2] / f"{sha256}.jpg"
@@ -287,7 +350,10 @@ class Catalog:
             "model": self.embedder.name,
             "dimension": self.embedder.dim,
             "preprocessing": self.embedder.preprocessing,
-            "index": self.index_description,
+            "index": describe_index(self.store_kind, self.index_description),
+            "vector_store": self.store_kind,
+            **({"milvus_uri": self.setting("milvus_uri"), "milvus_collection": self.setting("milvus_collection")}
+               if self.store_kind == "milvus" else {}),
             "products": self.db.execute("SELECT COUNT(DISTINCT product_id) FROM refs").fetchone()[0],
             "references": len(self),
             "genuine_references": counts.get("genuine", 0),
@@ -344,8 +410,10 @@ class Catalog:
                 self._bump_generation()
         # The index holds exactly what SQLite holds (the float16-rounded vectors), so a rebuild
         # from SQLite gives bit-identical search results.
-        self.store.add(np.asarray(added_ids, dtype=np.int64), stored[added_rows].astype(np.float32))
+        fields = [{"product_id": new[i].product_id, "brand": new[i].brand, "label": new[i].label} for i in added_rows]
         self._dirty = self._dirty or bool(added_ids)
+        self._write_store(self.store.add, np.asarray(added_ids, dtype=np.int64),
+                          stored[added_rows].astype(np.float32), fields)
         return ids
 
     def replace_vectors(self, image_ids: Sequence[int], vectors: np.ndarray, embedder: EmbedderRecord,
@@ -386,7 +454,8 @@ class Catalog:
                 self._bump_generation()
         if not hashes:
             return 0
-        self.store.remove(ids)
+        self._dirty = True
+        self._write_store(self.store.remove, ids)
         self.checkpoint()
         for sha in hashes:
             self.thumbnail_path(sha).unlink(missing_ok=True)
@@ -444,40 +513,72 @@ class Catalog:
             return HNSW  # hysteresis: a few removals do not flip the index back and forth
         return wanted
 
-    def rebuild_index(self, mode: str | None = None, progress: bool = False) -> None:
-        """Build the search index afresh from SQLite (the index type the mode asks for), write it
-        atomically, then record its type. A crash in between leaves a file whose type differs from
-        the record: the next open notices and rebuilds from SQLite again."""
+    def rebuild_index(self, mode: str | None = None, progress: bool = False, store: StoreConfig | None = None) -> None:
+        """Build the search index afresh from SQLite (the index type the mode asks for), write it,
+        then record it. ``store`` moves the vectors to another store (FAISS <-> Milvus).
+
+        FAISS: the file is written atomically, then its type recorded; a crash in between leaves a
+        file whose type differs from the record, which the next open rebuilds. Milvus: a new
+        collection is filled beside the old one, the catalog switches to it in one transaction,
+        then the old one is dropped; a crash before the switch leaves the old one in use."""
         self._require_writable()
         if mode is not None:
             if mode not in ("auto", "flat", "hnsw"):
                 raise ValueError(f"index mode must be auto, flat or hnsw, not {mode!r}")
             self.save_derived(settings={"index_mode": mode})
+        target = store or self._store_config()
         description = self.wanted_description()
-        store = FaissStore(self.embedder.dim, description)
-        ids = self.image_ids()
-        from tqdm import tqdm
-
-        for chunk in tqdm(list(_chunks(ids, 20_000)), desc=f"indexing ({description})", unit="chunk",
-                          disable=not progress, file=sys.stderr):
-            chunk_ids, vectors = self.vectors(chunk)
-            store.add(chunk_ids, vectors)
-        store.save(self.path / INDEX_NAME)
-        self.save_derived(settings={"index_description": description,
-                                    "index_vectors_version": self.setting("vectors_version") or "0"})
+        settings = {"vector_store": target.kind}
+        if target.kind == "milvus":
+            moving = self.store_kind != "milvus" or resolve_uri(target.milvus_uri, self.path) != \
+                resolve_uri(self.setting("milvus_uri") or "", self.path)
+            version = 1 if moving and self.store_kind != "milvus" else int(self.setting("milvus_collection_version") or "0") + 1
+            settings.update(_milvus_settings(self.path, target.milvus_uri, version,
+                                             base=None if moving else self.setting("milvus_collection_base")))
+            fresh = self._new_milvus(resolve_uri(target.milvus_uri, self.path), settings["milvus_collection"], description)
+        else:
+            fresh = FaissStore(self.embedder.dim, description)
+        try:
+            self._fill(fresh, description, progress)
+            if fresh.kind == "faiss":
+                fresh.save(self.path / INDEX_NAME)
+            else:
+                fresh.save()
+                settings["store_synced_generation"] = str(self.generation)
+        except BaseException:
+            if fresh.kind == "milvus":
+                _quietly(fresh.drop)
+            fresh.close()
+            raise
+        settings.update(index_description=description, index_vectors_version=self.setting("vectors_version") or "0")
+        self.save_derived(settings=settings)
+        old, self.store = self.store, fresh
+        if old.kind == "milvus" and (fresh.kind != "milvus" or old.collection != fresh.collection
+                                     or old.uri != fresh.uri):
+            _quietly(old.drop)  # servers still searching it notice the switch before their next check
+        old.close()
+        if fresh.kind == "milvus":
+            (self.path / INDEX_NAME).unlink(missing_ok=True)  # a stale FAISS file would only mislead
         self.index_description = description
-        self.store = store
         self._dirty = False
+        self._store_failed = False
         self._checkpointed_at = time.monotonic()
 
     def checkpoint(self) -> None:
-        """Write the search index to disk (atomically); first switch its type if the catalog has
-        outgrown it (or shrunk below it), or rebuild it if removals left too many tombstones."""
+        """Make the search index durable: FAISS writes its file (atomically), Milvus flushes and
+        the catalog records that the store holds every committed reference. First switch the
+        index type if the catalog has outgrown it (or shrunk below it), or rebuild it if removals
+        left too many tombstones."""
         self._require_writable()
         if self.wanted_description() != self.index_description or self.store.needs_rebuild():
             self.rebuild_index()
             return
-        self.store.save(self.path / INDEX_NAME)
+        if self.store.kind == "faiss":
+            self.store.save(self.path / INDEX_NAME)
+        else:
+            self.store.save()
+            if not self._store_failed:
+                self._set_plain_setting("store_synced_generation", str(self.generation))
         self._dirty = False
         self._checkpointed_at = time.monotonic()
 
@@ -486,7 +587,12 @@ class Catalog:
 
     # ---- internals -----------------------------------------------------------------------
 
-    def _load_store(self) -> FaissStore:
+    def _store_config(self) -> StoreConfig:
+        return StoreConfig(self.store_kind, self.setting("milvus_uri") or "")
+
+    def _load_store(self):
+        if self.store_kind == "milvus":
+            return self._load_milvus()
         dim = self.embedder.dim
         index_file = self.path / INDEX_NAME
         store = None
@@ -506,7 +612,83 @@ class Catalog:
             self.save_derived(settings={"index_vectors_version": self.setting("vectors_version") or "0"})
         return store
 
-    def _reconcile(self, store: FaissStore) -> bool:
+    def _load_milvus(self) -> MilvusStore:
+        """Readers use the shared collection as it is (they never write to it). The writer checks
+        that it holds exactly SQLite's references unless the last writer recorded so (a writer
+        killed between its SQLite commit and its Milvus write leaves that record behind)."""
+        uri = resolve_uri(self._meta("milvus_uri"), self.path)
+        name = self._meta("milvus_collection")
+        current = (self.setting("index_vectors_version") or "0") == (self.setting("vectors_version") or "0")
+        if not self.writable:
+            return MilvusStore(uri, name, self.embedder.dim, self.index_description)
+        store = self._new_milvus(uri, name, self.index_description, keep=True)
+        try:
+            previous = collection_name(self._meta("milvus_collection_base"),
+                                       int(self._meta("milvus_collection_version")) - 1)
+            if previous != name and store.client.has_collection(previous):  # left by a rebuild killed before its drop
+                _quietly(lambda: store.client.drop_collection(previous))
+            if not current:
+                store.close()
+                store = None
+                self.store = _Empty()
+                self.rebuild_index()
+                return self.store
+            if store.created or self.setting("store_synced_generation") != str(self.generation):
+                self._reconcile(store)
+                store.save()
+                self._set_plain_setting("store_synced_generation", str(self.generation))
+        except BaseException:
+            if store is not None:
+                store.close()
+            raise
+        return store
+
+    def _new_milvus(self, uri: str, name: str, description: str, keep: bool = False) -> MilvusStore:
+        """A store on collection ``name``: an existing one is kept (``keep``) or dropped first (a
+        leftover of a rebuild that did not finish)."""
+        store = MilvusStore(uri, name, self.embedder.dim, description, create=True)
+        if not keep and store.ntotal:
+            store.drop()
+            store.close()
+            store = MilvusStore(uri, name, self.embedder.dim, description, create=True)
+        return store
+
+    def _fill(self, store, description: str, progress: bool) -> None:
+        from tqdm import tqdm
+
+        ids = self.image_ids()
+        for chunk in tqdm(list(_chunks(ids, 20_000)), desc=f"indexing ({describe_index(store.kind, description)})", unit="chunk",
+                          disable=not progress, file=sys.stderr):
+            chunk_ids, vectors = self.vectors(chunk)
+            store.add(chunk_ids, vectors, self._store_rows(chunk_ids) if store.kind == "milvus" else None)
+
+    def _write_store(self, operation, *args) -> None:
+        """A store write after SQLite committed. If it fails, the catalog must not record the store
+        as in step with SQLite; the next writer to open it reconciles the two."""
+        try:
+            operation(*args)
+        except BaseException:
+            self._store_failed = True
+            raise
+
+    def _store_rows(self, image_ids: np.ndarray) -> list[dict]:
+        """product_id, brand and label of each id, in the order given (what Milvus filters on)."""
+        found: dict[int, dict] = {}
+        for chunk in _chunks([int(i) for i in image_ids], 500):
+            marks = ",".join("?" * len(chunk))
+            for image_id, product_id, brand, label in self.db.execute(
+                    f"SELECT image_id, product_id, brand, label FROM refs WHERE image_id IN ({marks})", chunk):
+                found[image_id] = {"product_id": product_id, "brand": brand, "label": label}
+        return [found[int(i)] for i in image_ids]
+
+    def _set_plain_setting(self, key: str, value: str) -> None:
+        """A bookkeeping setting that readers need not react to (no change stamp)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def _reconcile(self, store) -> bool:
         """Make the index hold exactly SQLite's references; True if anything had to change."""
         truth = self.image_ids()
         indexed = store.ids()
@@ -516,7 +698,7 @@ class Catalog:
             store.remove(extra)
         if len(missing):
             ids, vectors = self.vectors(missing)
-            store.add(ids, vectors)
+            store.add(ids, vectors, self._store_rows(ids))
         return bool(len(extra) or len(missing))
 
     def _meta(self, key: str) -> str:
@@ -565,6 +747,40 @@ def write_atomic(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def describe_index(store_kind: str, description: str) -> str:
+    if store_kind == "faiss":
+        return description
+    return f"Milvus {'HNSW (M 32)' if 'HNSW' in description else 'FLAT'}"
+
+
+def _milvus_settings(catalog_dir: Path, uri: str, version: int, base: str | None = None) -> dict[str, str]:
+    """Settings of a Milvus-backed catalog: its URI as given (a relative Milvus Lite file stays
+    relative to the catalog folder, so the folder can move) and one collection of its own."""
+    resolve_uri(uri, catalog_dir)  # refuses a malformed URI before anything is written
+    if base is None:
+        import uuid
+
+        base = f"{Path(catalog_dir).resolve().name}_{uuid.uuid4().hex[:8]}"
+    return {"milvus_uri": uri, "milvus_collection_base": base, "milvus_collection_version": str(version),
+            "milvus_collection": collection_name(base, version), "store_synced_generation": "0"}
+
+
+class _Empty:
+    """Stands in while the store is rebuilt from nothing."""
+
+    kind = "none"
+
+    def close(self) -> None:
+        pass
+
+
+def _quietly(operation) -> None:
+    try:
+        operation()
+    except Exception:
+        pass
 
 
 def _now() -> str:

@@ -11,8 +11,11 @@ from vision import UnknownModel, UnreadableImage, WeightsNotFound
 
 from .catalog import CatalogError
 from .manifests import ManifestError
+from .milvus_store import MilvusError
+from .ray_import import RayImportError
 
-USER_ERRORS = (CatalogError, ManifestError, UnreadableImage, WeightsNotFound, UnknownModel, FileNotFoundError)
+USER_ERRORS = (CatalogError, ManifestError, UnreadableImage, WeightsNotFound, UnknownModel, FileNotFoundError,
+               MilvusError, RayImportError)
 
 
 def run(main: Callable[[], int | None]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from vision import Embedder, load_embedder, resolve_name
 
-from .catalog import Catalog, EmbedderRecord, ModelMismatch
+from .catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, StoreConfig
 
 
 def connect(
@@ -16,14 +16,24 @@ def connect(
     create: bool = False,
     writable: bool = False,
     threads: int | None = None,
+    store: StoreConfig | None = None,
 ) -> tuple[Catalog, Embedder]:
     """The catalog and a loaded embedder that matches it.
 
     An existing catalog uses the model recorded in it; naming another model is an error, never
-    silently mixed vectors. A new catalog (``create=True``) uses ``model`` (default ``auto``).
+    silently mixed vectors. A new catalog (``create=True``) uses ``model`` (default ``auto``) and
+    keeps its vectors where ``store`` says (default: FAISS in the catalog folder); an existing one
+    asked for another store is refused with the command that moves it.
     """
     if Catalog.exists(catalog_dir):
         catalog = Catalog.open(catalog_dir, writable=writable)
+        if store is not None and store.kind != catalog.store_kind:
+            kind = catalog.store_kind
+            catalog.close()
+            raise CatalogError(
+                f"{catalog_dir}: this catalog keeps its vectors in {kind}, not {store.kind}. Move them with "
+                f"`python scripts/manage_catalog.py {catalog_dir} set-store {store.kind}"
+                + (f" --milvus-uri {store.milvus_uri}`" if store.kind == "milvus" else "`"))
         recorded = catalog.embedder.name
         if model and model != "auto" and model != recorded:
             catalog.close()
@@ -56,4 +66,4 @@ def connect(
         Catalog.open(catalog_dir)  # raises the "no catalog here" error with its advice
     embedder = load_embedder(resolve_name(model or "auto"), threads=threads)
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    return Catalog.create(catalog_dir, record), embedder
+    return Catalog.create(catalog_dir, record, store), embedder

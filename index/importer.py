@@ -35,6 +35,9 @@ class ImportSummary:
     seconds: float = 0.0
     #: Of ``seconds``: refitting the product head and calibration at the end.
     calibration_seconds: float = 0.0
+    #: On Ray: from the first batch an embedder actor started to the last it finished (the
+    #: pipeline's steady work, without starting Ray and loading the models).
+    embedding_seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return {

@@ -30,6 +30,8 @@ HNSW_FROM = 20_000
 HNSW_EF_CONSTRUCTION = 64
 HNSW_EF_SEARCH = 192
 REBUILD_SHARE = 0.2
+#: A filtered search (product, brand, label) over at most this many references is exact.
+EXACT_FILTER_MAX = 20_000
 
 
 def choose_description(references: int) -> str:
@@ -37,6 +39,8 @@ def choose_description(references: int) -> str:
 
 
 class FaissStore:
+    kind = "faiss"
+
     def __init__(self, dim: int, description: str = DEFAULT_DESCRIPTION, index=None):
         self.dim = dim
         self.description = description
@@ -69,7 +73,9 @@ class FaissStore:
             ids = ids[~np.isin(ids, self._tombstones)]
         return ids
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, rows=None) -> None:
+        """``rows`` (product_id, brand, label per vector) are for stores that filter by them; FAISS
+        filters by id instead (``search(allowed=...)``)."""
         if len(ids):
             ids = np.asarray(ids, dtype=np.int64)
             if len(self._tombstones) and np.isin(ids, self._tombstones).any():
@@ -86,12 +92,15 @@ class FaissStore:
             return len(present)
         return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(similarities, ids), each (n, k); missing neighbours have id -1."""
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(similarities, ids), each (n, k); missing neighbours have id -1 and similarity -inf.
+        ``allowed``: only these ids may be returned (a product/brand/label filter)."""
         k = max(1, min(k, self.ntotal)) if self.ntotal else 1
-        if not self.ntotal:
-            n = len(queries)
+        n = len(queries)
+        if not self.ntotal or (allowed is not None and not len(allowed)):
             return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
+        if allowed is not None:
+            return self._search_allowed(queries, k, np.asarray(allowed, dtype=np.int64))
         if not self.is_graph:
             return self.index.search(_as_float32(queries), k)
         params = faiss.SearchParametersHNSW()
@@ -102,6 +111,36 @@ class FaissStore:
                 self._selector = (len(self._tombstones), removed, faiss.IDSelectorNot(removed))  # keep both alive
             params.sel = self._selector[2]
         return self.index.search(_as_float32(queries), k, params=params)
+
+    def _search_allowed(self, queries: np.ndarray, k: int, allowed: np.ndarray):
+        # Allowed ids come from SQLite, so removed ids (tombstones) are never among them.
+        if self.is_graph and len(allowed) <= EXACT_FILTER_MAX:
+            # A graph walk that may only stop at a few per cent of its nodes misses neighbours
+            # (measured recall@10 0.91 with a 5% brand filter at 100k): a small subset is searched
+            # exactly, scanning the graph's own flat storage with the id filter.
+            storage = faiss.downcast_index(self.index.index).storage
+            translated = faiss.IDSelectorTranslated(self.index.id_map, faiss.IDSelectorBatch(allowed))
+            params = faiss.SearchParameters()
+            params.sel = translated
+            sims, positions = storage.search(_as_float32(queries), k, params=params)
+            id_map = faiss.vector_to_array(self.index.id_map)
+            ids = np.where(positions >= 0, id_map[np.maximum(positions, 0)], -1)
+            sims[ids < 0] = -np.inf
+            return sims, ids.astype(np.int64)
+        selector = faiss.IDSelectorBatch(allowed)
+        params = faiss.SearchParametersHNSW() if self.is_graph else faiss.SearchParameters()
+        if self.is_graph:
+            params.efSearch = max(HNSW_EF_SEARCH, k)
+        params.sel = selector
+        sims, ids = self.index.search(_as_float32(queries), k, params=params)
+        sims[ids < 0] = -np.inf
+        return sims, ids
+
+    def drop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader or a crash sees the old file or the new one, never half."""

@@ -4,6 +4,13 @@
     python scripts/index_catalog.py CATALOG_DIR --manifest PRODUCTS.csv [--model auto|clip|offline|clip:ARCH/TAG_OR_PATH] [--batch-size N]
     python scripts/index_catalog.py CATALOG_DIR --folder PHOTOS_DIR      # one subfolder per product_id
 
+Past one machine (docs/scaling.md):
+    --store milvus [--milvus-uri URI]   a new catalog keeps its vectors in Milvus: a local file
+                                        (default CATALOG_DIR/vectors.milvus.db, Milvus Lite) or
+                                        http://HOST:19530 (Milvus server or cluster)
+    --ray [ADDRESS]                     embed on Ray: a local Ray without ADDRESS, else join the
+                                        cluster at ADDRESS (e.g. ray://HEAD:10001, or auto)
+
 PRODUCTS.csv has a header row with the columns path, product_id and optionally label
 (genuine or counterfeit), name, brand, view. Relative paths resolve against the manifest's folder.
 Running the same import again adds only what is missing.
@@ -29,23 +36,47 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
     parser.add_argument("--allow-outside-paths", action="store_true",
                         help="accept manifest paths outside the manifest's folder")
+    parser.add_argument("--store", choices=["faiss", "milvus"], default=None,
+                        help="where a new catalog keeps its vectors (default faiss, in the catalog folder)")
+    parser.add_argument("--milvus-uri", default=None,
+                        help="Milvus for --store milvus: a .db file (Milvus Lite; relative to the catalog) or http://HOST:19530")
+    parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                        help="embed with Ray Data: a local Ray without ADDRESS, else the cluster at ADDRESS")
+    parser.add_argument("--ray-actors", type=int, default=None, help="embedder actors on Ray (default: half the CPUs)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args()
     if args.batch_size < 1:
         parser.error("--batch-size must be at least 1")
+    if args.milvus_uri and args.store not in (None, "milvus"):
+        parser.error("--milvus-uri goes with --store milvus")
+    store = None
+    if args.store or args.milvus_uri:
+        from index import StoreConfig
+
+        store = StoreConfig(args.store or "milvus", args.milvus_uri or "")
 
     if args.manifest:
         rows = read_products(args.manifest, allow_outside=args.allow_outside_paths)
     else:
         rows = product_rows_from_folder(args.folder, label=args.label)
-    catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=args.threads)
+    threads = args.threads if args.ray is None else (args.threads or 1)
+    catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store)
     with catalog:
-        summary = import_references(catalog, embedder, rows, batch_size=args.batch_size, progress=not args.no_progress)
+        if args.ray is None:
+            summary = import_references(catalog, embedder, rows, batch_size=args.batch_size, progress=not args.no_progress)
+        else:
+            from index.ray_import import import_references_ray
+
+            summary = import_references_ray(catalog, embedder, rows, address=args.ray or None,
+                                            batch_size=args.batch_size, actors=args.ray_actors,
+                                            progress=not args.no_progress)
         totals = catalog.stats()
     from index import audit
 
     source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}
+    if args.ray is not None:
+        source["ray"] = args.ray or "local"
     audit.record(args.catalog, audit.command_line_user(), "import",
                  {**source, "added": summary.added, "already_present": summary.already_present,
                   "unreadable": len(summary.unreadable)})

@@ -9,9 +9,13 @@
     python scripts/manage_catalog.py CATALOG_DIR calibration
     python scripts/manage_catalog.py CATALOG_DIR set-false-alarm-rate 0.02
     python scripts/manage_catalog.py CATALOG_DIR rebuild-index [--mode auto|flat|hnsw]
+    python scripts/manage_catalog.py CATALOG_DIR set-store milvus [--milvus-uri URI]
+    python scripts/manage_catalog.py CATALOG_DIR set-store faiss
 
 The search index is exact (flat) up to 20,000 references and a graph (HNSW) from there, chosen
 by the catalog as it grows; `rebuild-index --mode flat|hnsw` pins a type, `--mode auto` unpins.
+`set-store` moves the vectors between FAISS (a file in the catalog folder) and Milvus (a local
+Milvus Lite .db file, or http://HOST:19530 for a Milvus server or cluster); see docs/scaling.md.
 
 Calibration (the product head and what genuine photos of each product score) is recomputed
 after every change.
@@ -43,6 +47,10 @@ def main() -> int:
     rebuild = commands.add_parser("rebuild-index", help="rebuild the search index from the stored vectors")
     rebuild.add_argument("--mode", choices=["auto", "flat", "hnsw"], default=None,
                          help="pin the index type (default: keep the catalog's mode)")
+    move = commands.add_parser("set-store", help="move the vectors to FAISS or Milvus")
+    move.add_argument("store", choices=["faiss", "milvus"])
+    move.add_argument("--milvus-uri", default=None,
+                      help="a .db file (Milvus Lite, relative to the catalog) or http://HOST:19530 (default vectors.milvus.db)")
     args = parser.parse_args()
 
     from index import audit
@@ -74,7 +82,19 @@ def main() -> int:
             catalog.rebuild_index(args.mode, progress=True)
             audit.record(args.catalog, audit.command_line_user(), "rebuild_index",
                          {"mode": catalog.index_mode, "index": catalog.index_description})
-            print(f"index rebuilt: {catalog.index_description} over {len(catalog)} references (mode {catalog.index_mode})")
+            print(f"index rebuilt: {catalog.stats()['index']} over {len(catalog)} references (mode {catalog.index_mode})")
+        elif args.command == "set-store":
+            from index import StoreConfig
+
+            if args.milvus_uri and args.store != "milvus":
+                parser.error("--milvus-uri goes with set-store milvus")
+            catalog.rebuild_index(progress=True, store=StoreConfig(args.store, args.milvus_uri or ""))
+            stats = catalog.stats()
+            audit.record(args.catalog, audit.command_line_user(), "set_store",
+                         {k: stats[k] for k in ("vector_store", "milvus_uri", "milvus_collection") if k in stats})
+            print(f"vectors now in {stats['vector_store']}"
+                  + (f" at {stats['milvus_uri']}, collection {stats['milvus_collection']}" if "milvus_uri" in stats else "")
+                  + f": {stats['indexed_vectors']} of {stats['references']} references")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:

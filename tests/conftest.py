@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -109,38 +110,47 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def running_app(demo_catalog_dir, tmp_path_factory):
-    """The real app (``python app.py``) on loopback, over its own copy of the demo catalog, with one
-    catalog user configured through the environment. Yields (url, catalog folder)."""
+@contextmanager
+def app_server(catalog: Path, log_path: Path, startup_s: float = 180):
+    """``python app.py --catalog CATALOG`` on a free loopback port, with one catalog user from
+    the environment; yields its URL and stops it afterwards."""
     import socket
     import subprocess
     import time
 
-    catalog = tmp_path_factory.mktemp("app") / "catalog"
-    shutil.copytree(demo_catalog_dir, catalog, ignore=shutil.ignore_patterns(".write.lock"))
     port = _free_port()
     env = dict(os.environ, VERIFIER_ADMIN_USER=ADMIN_USER, VERIFIER_ADMIN_PASSWORD=ADMIN_PASSWORD,
                GRADIO_ANALYTICS_ENABLED="False")
-    log = open(catalog.parent / "app.log", "w")
+    log = open(log_path, "w")
     process = subprocess.Popen([PYTHON, "app.py", "--catalog", str(catalog), "--port", str(port)],
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"app exited: {(catalog.parent / 'app.log').read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise AssertionError("app did not start within 180 s")
-    yield f"http://127.0.0.1:{port}/", catalog
-    process.terminate()
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        deadline = time.monotonic() + startup_s
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"app exited: {Path(log_path).read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError(f"app did not start within {startup_s:.0f} s: {Path(log_path).read_text()[-2000:]}")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def running_app(demo_catalog_dir, tmp_path_factory):
+    """The real app (``python app.py``) on loopback, over its own copy of the demo catalog, with one
+    catalog user configured through the environment. Yields (url, catalog folder)."""
+    catalog = tmp_path_factory.mktemp("app") / "catalog"
+    shutil.copytree(demo_catalog_dir, catalog, ignore=shutil.ignore_patterns(".write.lock"))
+    with app_server(catalog, catalog.parent / "app.log") as url:
+        yield url, catalog

@@ -23,3 +23,21 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     assert results["import"]["photos"] == 8
     for part in ("1. embedding", "2. search", "3-4. end to end", "5. bulk import"):
         assert part in run.stdout
+
+
+def test_scaling_bench_quick_run_compares_ray_and_milvus_with_the_embedded_default(tmp_path):
+    out = tmp_path / "scaling.json"
+    run = subprocess.run([PYTHON, "scripts/bench_scaling.py", "--quick", "--photos", "4", "--sizes", "1000",
+                          "--queries", "10", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads(out.read_text())
+    imports = {row["import"]: row for row in results["import"]}
+    assert set(imports) == {"plain, FAISS", "Ray local, FAISS", "Ray local, Milvus Lite"}
+    assert all(row["max_vector_difference"] == 0.0 for row in imports.values())  # the same vectors every way
+    assert [row["store"] for row in results["writer"]] == ["FAISS", "Milvus Lite in-process"]
+    stores = {row["store"]: row for row in results["search"]}
+    assert len(stores) == 6 and all(row["recall_at_10"] >= 0.99 for row in stores.values())
+    assert all(row["filtered_recall_at_10"] >= 0.99 for row in stores.values())
+    assert results["sizing"]["references"] == 50_000_000
+    for part in ("1. bulk import", "2. search", "3. sizing"):
+        assert part in run.stdout

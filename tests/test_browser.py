@@ -6,29 +6,19 @@ Screenshots land in tests/artifacts/ after each run; look at them, not only at t
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN_PASSWORD, ADMIN_USER, ARTIFACTS, ROOT, demo_photo
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VERDICT_TIMEOUT_MS = 90_000
+from browser_steps import VERDICT_TIMEOUT_MS, chromium, fill_new_reference, log_in
+from conftest import ADMIN_USER, ARTIFACTS, ROOT, demo_photo
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).is_file(), (
-        "Chromium is missing: `make test` installs it (apt-get install chromium); see scripts/ensure_chromium.sh")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -80,19 +70,13 @@ def test_download_the_report_and_check_its_content(page):
 
 def test_log_in_and_add_a_reference(page, running_app):
     _, catalog = running_app
-    page.get_by_role("tab", name="Catalog").click()
-    page.locator("#add-accordion").click()
-    page.set_input_files("#add-photos input[type=file]", str(ROOT / "tests" / "data" / "Banana_001.jpg"))
-    page.fill("#add-product textarea, #add-product input", "Banana-Test")
+    fill_new_reference(page, ROOT / "tests" / "data" / "Banana_001.jpg", "Banana-Test")
     page.click("#add-button")
     page.get_by_text("Log in (Catalog tab) to change the catalog.").first.wait_for(timeout=20_000)
 
-    page.fill("#login-name input, #login-name textarea", ADMIN_USER)
-    page.fill("#login-password input", "wrong password")
-    page.click("#login-button")
+    log_in(page, "wrong password")
     page.get_by_text("Wrong user name or password.").wait_for(timeout=10_000)
-    page.fill("#login-password input", ADMIN_PASSWORD)
-    page.click("#login-button")
+    log_in(page)
     page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
 
     page.click("#add-button")
