@@ -123,8 +123,10 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
     if p_value is None:
         return Decision("genuine", score, target, tuple(flags), "consistent_with_genuine_uncalibrated", args,
                         p_value, level)
-    return Decision("genuine", score, target, tuple(flags), "consistent_with_genuine",
-                    {**args, "percent": 100 * p_value}, p_value, level)
+    # Within the claimed product's genuine range, yet the head prefers another product: the
+    # verdict stays (flagging every such photo would flag many genuine ones), the sentence says so.
+    key = "consistent_looks_like_other" if "looks_like_other_product" in flags else "consistent_with_genuine"
+    return Decision("genuine", score, target, tuple(flags), key, {**args, "percent": 100 * p_value}, p_value, level)
 
 
 def _p_value(evidence: Evidence, calibration: Calibration, product: str) -> tuple[float | None, str]:

@@ -68,6 +68,14 @@ MESSAGES: dict[str, dict[str, str]] = {
               "ảnh chính hãng của sản phẩm này có điểm bằng hoặc thấp hơn). So sánh ảnh không thể chứng minh "
               "hàng thật.",
     },
+    "consistent_looks_like_other": {
+        "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}; "
+              "{percent:.0f}% of its genuine photos score as low or lower), but they look more like {identified}: "
+              "compare the item with both. A photo comparison cannot prove authenticity.",
+        "vi": "Ảnh phù hợp với các ảnh mẫu chính hãng của {target} (độ tương đồng {similarity:.2f}; {percent:.0f}% "
+              "ảnh chính hãng của sản phẩm này có điểm bằng hoặc thấp hơn), nhưng ảnh giống {identified} hơn: hãy "
+              "đối chiếu món hàng với cả hai. So sánh ảnh không thể chứng minh hàng thật.",
+    },
     "consistent_with_genuine_uncalibrated": {
         "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}). "
               "A photo comparison cannot prove authenticity.",

@@ -97,6 +97,20 @@ def test_a_claim_for_a_product_not_in_the_catalog_is_unknown(demo_catalog_dir, o
     assert verdict.counterfeit_score is None
 
 
+def test_a_claim_the_photo_looks_unlike_is_never_told_as_plain_genuine(demo_catalog_dir, offline_embedder):
+    """An oat-milk photo claimed to be another brand's milk: whatever the calibrated verdict, the
+    sentence (in both languages) names the product the photo looks like."""
+    from index.messages import explain
+
+    verdict = verifier_for(demo_catalog_dir, offline_embedder).check(
+        [demo_photo("Oatly-Oat-Milk_002.jpg")], claimed_product_id="Arla-Standard-Milk")
+    assert verdict.details["identified_product_id"] == "Oatly-Oat-Milk"
+    assert "looks_like_other_product" in verdict.flags and verdict.verdict in ("genuine", "suspicious")
+    assert "Oatly-Oat-Milk" in verdict.explanation and "look" in verdict.explanation
+    message = verdict.details["message"]
+    assert "Oatly-Oat-Milk" in explain(message["key"], message["args"], "vi")
+
+
 def test_unreadable_photos_are_listed_and_the_rest_still_decide(demo_catalog_dir, offline_embedder, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really")
