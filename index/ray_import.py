@@ -99,8 +99,8 @@ def import_references_ray(
     progress: bool = True,
 ) -> ImportSummary:
     """``embedder``: the model this process loaded for the catalog (its name, weights for a tuned
-    model and fingerprint tell the actors what to load). ``actors``: embedder actors (default:
-    half the local cores, at least 1; on a cluster, one per ``threads_per_actor`` CPUs)."""
+    model and fingerprint tell the actors what to load). ``actors``: embedder actors of
+    ``threads_per_actor`` CPUs each (default: half the cluster's CPUs, at least 1; the rest decode)."""
     import warnings
 
     warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
@@ -117,9 +117,13 @@ def import_references_ray(
         context.enable_progress_bars = False
         context.execution_options.preserve_order = True  # ids follow the manifest, like the plain import
         context.execution_options.verbose_progress = False
-        if actors is None:
-            cpus = int(ray.cluster_resources().get("CPU", 1))
-            actors = max(1, cpus // 2 if not address else cpus // max(1, threads_per_actor))
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        if actors is None:  # half the CPUs embed, the other half decode
+            actors = max(1, (cpus // 2) // max(1, threads_per_actor))
+        if actors * threads_per_actor + DECODE_CPUS > cpus:
+            raise RayImportError(f"{actors} embedder actors of {threads_per_actor} CPU leave no CPU for decoding on "
+                                 f"a Ray cluster of {cpus} CPUs; use --ray-actors {max(1, (cpus - 1) // threads_per_actor)} "
+                                 "or fewer")
         known = ray.put(catalog.known_hash_prefixes())
         model = ray.put(_model_spec(catalog, embedder))
         items = [{"i": i, "path": str(row.path)} for i, row in enumerate(rows)]

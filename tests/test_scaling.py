@@ -253,6 +253,9 @@ def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(de
     second = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", full, "--ray", "--allow-outside-paths",
                         "--no-progress")
     assert "added 34, already present 20, unreadable 1" in second.stdout
+    too_many = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", full, "--ray", "--ray-actors", "999",
+                          "--allow-outside-paths", "--no-progress", check=False)
+    assert too_many.returncode == 2 and "leave no CPU for decoding" in too_many.stderr
     assert "broken.jpg: file is empty (0 bytes)" in second.stdout
 
     with Catalog.open(demo_catalog_dir) as plain, Catalog.open(catalog) as on_ray:
@@ -334,6 +337,8 @@ def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(milvus_serv
             page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
             page.click("#add-button")
             page.get_by_text("Added 1 references to Banana-Shared").wait_for(timeout=VERDICT_TIMEOUT_MS)
+            page.get_by_role("tab", name="Status").click()
+            page.get_by_text(f"Milvus {milvus_server} · shared_").wait_for(timeout=10_000)
 
         after = verify_on(url_b, banana)  # ...seen by server B
         assert after["matches"][0]["product_id"] == "Banana-Shared"

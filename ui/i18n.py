@@ -169,11 +169,13 @@ TEXT: dict[str, dict[str, str]] = {
     # status
     "status_body": {
         "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "
-              "{counterfeit} known counterfeit), generation {generation}.\n\n**Model** `{model}` ({dim}-d).\n\n"
+              "{counterfeit} known counterfeit), generation {generation}.\n\n"
+              "**Search index** {index} ({store}).\n\n**Model** `{model}` ({dim}-d).\n\n"
               "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
               "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
         "vi": "**Danh mục** `{catalog}`: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
-              "{counterfeit} hàng giả đã biết), thế hệ {generation}.\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
+              "{counterfeit} hàng giả đã biết), thế hệ {generation}.\n\n"
+              "**Chỉ mục tìm kiếm** {index} ({store}).\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
               "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
               "hiệu chỉnh bằng ảnh mẫu riêng.\n\n**Số lần kiểm tra đã lưu**: {checks}.\n\n**Phiên bản** {version}.",
     },

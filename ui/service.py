@@ -200,6 +200,7 @@ class Service:
             "catalog": str(self.catalog_dir), "references": stats["references"], "products": stats["products"],
             "genuine": stats["genuine_references"], "counterfeit": stats["counterfeit_references"],
             "generation": stats["generation"], "model": self.embedder.name, "dim": self.embedder.dim,
+            "index": stats["index"], "store": _store_line(stats),
             "far": self.verifier.policy.false_alarm_rate,
             "calibrated": sum(1 for info in summary.values() if info.get("level") == "product"),
             "checks": len(self.history), "version": VERSION,
@@ -296,3 +297,9 @@ def _with_progress(verdicts, total: int, progress):
 
 
 __all__ = ["BatchResult", "NotAllowed", "Service", "UploadError"]
+
+
+def _store_line(stats: dict) -> str:
+    if stats["vector_store"] == "milvus":
+        return f"Milvus {stats['milvus_uri']} · {stats['milvus_collection']}"
+    return "FAISS · vectors.faiss"
