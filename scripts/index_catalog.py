@@ -48,6 +48,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.batch_size < 1:
         parser.error("--batch-size must be at least 1")
+    if args.ray_actors is not None and (args.ray_actors < 1 or args.ray is None):
+        parser.error("--ray-actors goes with --ray and must be at least 1")
     if args.milvus_uri and args.store not in (None, "milvus"):
         parser.error("--milvus-uri goes with --store milvus")
     store = None
