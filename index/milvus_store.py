@@ -15,8 +15,8 @@ A token for a secured deployment comes from ``VERIFIER_MILVUS_TOKEN`` (never sto
 Index types mirror the embedded default: ``FLAT`` (exact) below 20,000 references, ``HNSW``
 (M 32, efConstruction 64, ef 192 at search) from there. Milvus deletes by id, so there are no
 tombstones. Changing the index type, or replacing every vector (``tune``), builds a new
-collection beside the old one and switches the catalog to it in one SQLite transaction: servers
-still searching the old one keep working until they notice the change.
+collection beside the old one and switches the catalog to it in one SQLite transaction; servers
+pick up the new one before their next check.
 """
 
 from __future__ import annotations
