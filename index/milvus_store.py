@@ -100,20 +100,23 @@ _clients_lock = threading.Lock()
 
 
 class _QuietUnimplemented(logging.Filter):
-    """pymilvus asks for a timestamp after creating an index (AllocTimestamp), which Milvus Lite's
-    in-process server does not implement; the client carries on, but the server thread would log
-    a traceback into the user's terminal."""
+    """pymilvus asks for a timestamp after creating an index (AllocTimestamp), which Milvus Lite
+    does not implement; the client carries on, but the server thread would log a traceback into
+    the user's terminal."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "Method not implemented" not in record.getMessage()
+        message = record.getMessage()
+        # ...and pymilvus warns when Milvus Lite cannot hand its query iterator a timestamp
+        return "Method not implemented" not in message and "failed to get mvccTs" not in message
 
 
 _quiet = _QuietUnimplemented()
 
 
 def _client(uri: str):
-    if is_local(uri) and _quiet not in logging.getLogger("grpc._server").filters:
-        logging.getLogger("grpc._server").addFilter(_quiet)
+    for name in ("grpc._server", "pymilvus.client.iterator.query_iterator"):
+        if _quiet not in logging.getLogger(name).filters:
+            logging.getLogger(name).addFilter(_quiet)
     with _clients_lock:
         entry = _clients.get(uri)
         if entry is None:

@@ -47,7 +47,8 @@ class RayImportError(RuntimeError):
 
 def start_ray(address: str | None, cpus: int | None = None):
     """Join the cluster at ``address`` ('auto' = the one this machine belongs to), or start a
-    local Ray on this machine. Returns a function that leaves it again."""
+    local Ray on this machine. Returns a function that leaves it again (a no-op when Ray was
+    already running in this process). Start Ray before opening a Milvus Lite file in-process."""
     try:
         import ray
         import ray.data  # noqa: F401
@@ -56,6 +57,8 @@ def start_ray(address: str | None, cpus: int | None = None):
                              "(every node of a cluster needs the same Ray version)") from None
     if ray.is_initialized():
         return lambda: None
+    # Ray waits 30 s for its control process to bind a port; a loaded 2-core machine can need more.
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "120")
     runtime_env = {
         # The project's packages travel to the workers, which may be other machines.
         "py_modules": [str(ROOT / "vision"), str(ROOT / "index")],
@@ -104,6 +107,7 @@ def import_references_ray(
     import warnings
 
     warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # "progress bars disabled": ours is on
     started = time.monotonic()
     summary = ImportSummary()
     if not rows:

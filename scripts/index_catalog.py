@@ -62,18 +62,27 @@ def main() -> int:
         rows = read_products(args.manifest, allow_outside=args.allow_outside_paths)
     else:
         rows = product_rows_from_folder(args.folder, label=args.label)
-    threads = args.threads if args.ray is None else (args.threads or 1)
-    catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store)
-    with catalog:
-        if args.ray is None:
-            summary = import_references(catalog, embedder, rows, batch_size=args.batch_size, progress=not args.no_progress)
-        else:
-            from index.ray_import import import_references_ray
+    leave_ray = lambda: None  # noqa: E731
+    if args.ray is not None:
+        from index.ray_import import import_references_ray, start_ray
 
-            summary = import_references_ray(catalog, embedder, rows, address=args.ray or None,
-                                            batch_size=args.batch_size, actors=args.ray_actors,
+        # Ray first: starting its processes while Milvus Lite's in-process gRPC server runs
+        # forks a process with gRPC threads (seen once to hang Ray's start-up).
+        leave_ray = start_ray(args.ray or None)
+    try:
+        threads = args.threads if args.ray is None else (args.threads or 1)
+        catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store)
+        with catalog:
+            if args.ray is None:
+                summary = import_references(catalog, embedder, rows, batch_size=args.batch_size,
                                             progress=not args.no_progress)
-        totals = catalog.stats()
+            else:
+                summary = import_references_ray(catalog, embedder, rows, address=args.ray or None,
+                                                batch_size=args.batch_size, actors=args.ray_actors,
+                                                progress=not args.no_progress)
+            totals = catalog.stats()
+    finally:
+        leave_ray()
     from index import audit
 
     source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}
