@@ -122,6 +122,12 @@ def import_references(
                 bar.update(len(prepared))
     finally:
         bar.close()
+    return finish_import(catalog, summary, started)
+
+
+def finish_import(catalog: Catalog, summary: ImportSummary, started: float) -> ImportSummary:
+    """After the last batch: write the search index, refit head and calibration (when anything
+    was added), and time the import."""
     if summary.added:
         catalog.checkpoint()
         refit_started = time.monotonic()

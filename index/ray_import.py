@@ -26,9 +26,8 @@ from typing import Sequence
 import numpy as np
 from tqdm import tqdm
 
-from . import calibration
 from .catalog import Catalog, NewReference
-from .importer import CHECKPOINT_EVERY_S, ImportSummary
+from .importer import CHECKPOINT_EVERY_S, ImportSummary, finish_import
 from .manifests import ProductRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,13 +155,7 @@ def import_references_ray(
     finally:
         leave()
     summary.embedding_seconds = max(0.0, last_embed - first_embed)
-    if summary.added:
-        catalog.checkpoint()
-        refit_started = time.monotonic()
-        calibration.refresh(catalog)
-        summary.calibration_seconds = time.monotonic() - refit_started
-    summary.seconds = time.monotonic() - started
-    return summary
+    return finish_import(catalog, summary, started)
 
 
 def _model_spec(catalog: Catalog, embedder) -> dict:

@@ -377,11 +377,15 @@ def main() -> int:
             print(table("5. bulk import, 12 MP JPEGs", [results["import"]]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"\nwritten to {out}")
+    write_results(results, args.out)
     return 0
+
+
+def write_results(results: dict, out: str) -> None:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {path}")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import machine, make_phone_photos, table  # noqa: E402
+from bench import machine, make_phone_photos, table, write_results  # noqa: E402
 from synthetic_vectors import catalog_like  # noqa: E402
 
 
@@ -276,10 +276,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=20)
         shutil.rmtree(work, ignore_errors=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"\nwritten to {out}")
+    write_results(results, args.out)
     return 0
 
 
