@@ -532,7 +532,7 @@ class Catalog:
         if target.kind == "milvus":
             moving = self.store_kind != "milvus" or resolve_uri(target.milvus_uri, self.path) != \
                 resolve_uri(self.setting("milvus_uri") or "", self.path)
-            version = 1 if moving and self.store_kind != "milvus" else int(self.setting("milvus_collection_version") or "0") + 1
+            version = int(self.setting("milvus_collection_version") or "0") + 1
             settings.update(_milvus_settings(self.path, target.milvus_uri, version,
                                              base=None if moving else self.setting("milvus_collection_base")))
             fresh = self._new_milvus(resolve_uri(target.milvus_uri, self.path), settings["milvus_collection"], description)

@@ -37,19 +37,26 @@ def offline_embedder():
 @pytest.fixture(scope="session")
 def demo_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
     """A catalog of the demo products built once; copy it (``catalog_copy``) before changing it."""
-    from index import Catalog, EmbedderRecord, import_references
-
-    path = tmp_path_factory.mktemp("catalogs") / "demo"
-    e = offline_embedder
-    with Catalog.create(path, EmbedderRecord(e.name, e.dim, e.preprocessing, e.fingerprint())) as catalog:
-        import_references(catalog, e, demo_rows, progress=False)
-    return path
+    return build_catalog(tmp_path_factory.mktemp("catalogs") / "demo", offline_embedder, demo_rows)
 
 
 @pytest.fixture
 def catalog_copy(demo_catalog_dir, tmp_path):
-    target = tmp_path / "catalog"
-    shutil.copytree(demo_catalog_dir, target, ignore=shutil.ignore_patterns(".write.lock"))
+    return copy_catalog(demo_catalog_dir, tmp_path / "catalog")
+
+
+def build_catalog(path: Path, embedder, rows, store=None) -> Path:
+    """A new catalog at ``path`` (vectors where ``store`` says) filled by the plain import."""
+    from index import Catalog, EmbedderRecord, import_references
+
+    record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
+    with Catalog.create(path, record, store) as catalog:
+        import_references(catalog, embedder, rows, progress=False)
+    return path
+
+
+def copy_catalog(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".write.lock"))
     return target
 
 
@@ -151,6 +158,6 @@ def running_app(demo_catalog_dir, tmp_path_factory):
     """The real app (``python app.py``) on loopback, over its own copy of the demo catalog, with one
     catalog user configured through the environment. Yields (url, catalog folder)."""
     catalog = tmp_path_factory.mktemp("app") / "catalog"
-    shutil.copytree(demo_catalog_dir, catalog, ignore=shutil.ignore_patterns(".write.lock"))
+    copy_catalog(demo_catalog_dir, catalog)
     with app_server(catalog, catalog.parent / "app.log") as url:
         yield url, catalog

@@ -5,7 +5,6 @@ plain import) on the same photos: same neighbours, same verdicts, same reference
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -13,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import DEMO, PYTHON, ROOT, demo_photo
+from conftest import DEMO, PYTHON, ROOT, build_catalog, copy_catalog, demo_photo
 
 SCRIPTS = ROOT / "scripts"
 QUERIES = sorted((DEMO / "queries").glob("*.jpg"))
@@ -31,21 +30,15 @@ def run_script(*args, check=True, timeout=600, env=None):
 def milvus_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
     """The demo photos imported by the plain import into a catalog whose vectors live in Milvus
     Lite (a .db folder inside the catalog)."""
-    from index import Catalog, EmbedderRecord, StoreConfig, import_references
+    from index import StoreConfig
 
-    path = tmp_path_factory.mktemp("milvus") / "demo-milvus"
-    e = offline_embedder
-    record = EmbedderRecord(e.name, e.dim, e.preprocessing, e.fingerprint())
-    with Catalog.create(path, record, StoreConfig("milvus")) as catalog:
-        import_references(catalog, e, demo_rows, progress=False)
-    return path
+    return build_catalog(tmp_path_factory.mktemp("milvus") / "demo-milvus", offline_embedder, demo_rows,
+                         StoreConfig("milvus"))
 
 
 @pytest.fixture
 def milvus_copy(milvus_catalog_dir, tmp_path):
-    target = tmp_path / "catalog"
-    shutil.copytree(milvus_catalog_dir, target, ignore=shutil.ignore_patterns(".write.lock"))
-    return target
+    return copy_catalog(milvus_catalog_dir, tmp_path / "catalog")
 
 
 def query_vectors(embedder, catalog):
@@ -209,8 +202,7 @@ def test_index_types_and_moving_between_stores_keep_the_answers(milvus_copy, off
 
 
 def test_commands_explain_store_mistakes(demo_catalog_dir, milvus_copy, tmp_path):
-    copy = tmp_path / "faiss-copy"
-    shutil.copytree(demo_catalog_dir, copy, ignore=shutil.ignore_patterns(".write.lock"))
+    copy = copy_catalog(demo_catalog_dir, tmp_path / "faiss-copy")
     wrong = run_script(SCRIPTS / "index_catalog.py", copy, "--folder", DEMO / "references", "--store", "milvus",
                        check=False)
     assert wrong.returncode == 2 and "keeps its vectors in faiss" in wrong.stderr and "set-store milvus" in wrong.stderr
