@@ -25,7 +25,7 @@ from index import Catalog, Verifier, connect, import_references, read_products
 from ui.auth import Users
 from ui.i18n import LANGUAGE_CHOICES, t
 from ui.render import badge_html, evidence_items, region_overlay
-from ui.service import Service
+from ui.service import LimitExceeded, Service
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
@@ -91,7 +91,10 @@ def build_app(service: Service) -> gr.Blocks:
         paths = _paths(files)
         if not paths:
             raise gr.Error(t("need_photo", language))
-        record = service.check(paths, claimed, notes or "", inspector or "")
+        try:
+            record = service.check(paths, claimed, notes or "", inspector or "")
+        except LimitExceeded as exc:
+            raise gr.Error(t(exc.key, language, **exc.args_)) from None
         return (*show_check(record, language), record.check_id)
 
     def history_table(text, verdict, language):

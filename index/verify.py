@@ -35,6 +35,9 @@ SEARCH_K = 100
 MAX_MATCHES = 5
 #: Nearest references per photo that are checked for being the very same picture.
 COPY_CANDIDATES = 3
+#: After embedding, a checked photo is kept only this large (long side) for the copy check
+#: (which works at 320 px) and the region map (the model's input size).
+HELD_PHOTO_SIDE = 640
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,14 @@ class Verifier:
             yield self._verdict(case, photos, regions)
 
     def _embed(self, paths: list[str]) -> list[_Embedded]:
+        """Each photo decoded, turned into the model's input and a small copy for the copy check
+        and region map right away: what a chunk holds stays small whatever the photos' size."""
         def load(path: str):
             try:
-                return load_photo(path, min_side=self.embedder.min_decode_side)
+                image = load_photo(path, min_side=self.embedder.min_decode_side).image
+                tensor = self.embedder.preprocess(image)
+                image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
+                return tensor, image
             except UnreadableImage as exc:
                 return exc
             except Exception as exc:  # an odd file gets an error entry, never a crash
@@ -147,10 +155,10 @@ class Verifier:
             if isinstance(item, UnreadableImage):
                 results[i].error = item.reason
         if good:
-            vectors = self.embedder.embed([loaded[i].image for i in good])
+            vectors = self.embedder.embed_tensors([loaded[i][0] for i in good])
             for row, i in enumerate(good):
                 results[i].vector = vectors[row]
-                results[i].image = loaded[i].image
+                results[i].image = loaded[i][1]
         return results
 
     def _verdict(self, case: Case, photos: list[_Embedded], regions: bool) -> Verdict:

@@ -41,6 +41,10 @@ TEXT: dict[str, dict[str, str]] = {
     "report_json": {"en": "Report (JSON)", "vi": "Báo cáo (JSON)"},
     "raw": {"en": "Full result (JSON)", "vi": "Kết quả đầy đủ (JSON)"},
     "need_photo": {"en": "Add at least one photo of the item.", "vi": "Hãy thêm ít nhất một ảnh của món hàng."},
+    "too_many_photos": {"en": "{count} photos in one check; at most {limit} are accepted. Choose the clearest "
+                              "angles (front, label, barcode), or use the Batch tab for many items.",
+                        "vi": "Một lần kiểm tra có {count} ảnh; chỉ nhận tối đa {limit} ảnh. Hãy chọn các góc rõ "
+                              "nhất (mặt trước, nhãn, mã vạch), hoặc dùng thẻ Hàng loạt cho nhiều món hàng."},
     "score": {"en": "Counterfeit score", "vi": "Điểm nghi giả"},
     "score_help": {"en": "0 = typical of genuine photos, 1 = unlike them", "vi": "0 = giống ảnh chính hãng, 1 = khác hẳn"},
     "score_cut": {"en": "flagged above {cut:.2f}: only {pct:.0f}% of genuine photos score higher",

@@ -94,8 +94,7 @@ def region_overlay(regions: dict | None, photo_path: str | None = None) -> Image
         return None
     from vision import load_image
 
-    photo = load_image(photo_path or regions["photo"])
-    photo.thumbnail((640, 640))
+    photo = load_image(photo_path or regions["photo"], max_side=640)
     width, height = photo.size
     left, top, right, bottom = regions["box"]
     grid = np.clip(np.array(regions["similarity"], dtype=np.float32), 0.0, 1.0)

@@ -41,7 +41,7 @@ def _data_uri(image: Image.Image, max_side: int = 640) -> str:
 
 def _photo(path: str) -> Image.Image | None:
     try:
-        return load_image(path)
+        return load_image(path, max_side=640)  # shown at most 640 px wide
     except (UnreadableImage, OSError):
         return None
 

@@ -29,6 +29,7 @@ from vision import UnreadableImage, load_image
 from vision.quality import assess
 
 from .auth import Users
+from .limits import LimitExceeded, Limits
 from .uploads import UploadError, stage
 
 VERSION = "0.2.0"
@@ -52,8 +53,10 @@ class BatchResult:
 
 
 class Service:
-    def __init__(self, verifier: Verifier, users: Users | None = None, work_dir: str | Path | None = None):
+    def __init__(self, verifier: Verifier, users: Users | None = None, work_dir: str | Path | None = None,
+                 limits: Limits | None = None):
         self.verifier = verifier
+        self.limits = limits or Limits.from_env()
         self.catalog = verifier.catalog
         self.embedder = verifier.embedder
         self.catalog_dir = self.catalog.path
@@ -69,6 +72,8 @@ class Service:
               case_id: str | None = None) -> CheckRecord:
         if not photos:
             raise ValueError("no photos")
+        if len(photos) > self.limits.photos_per_check:
+            raise LimitExceeded("too_many_photos", count=len(photos), limit=self.limits.photos_per_check)
         with self._lock:
             self._pick_up_changes()
             verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
@@ -88,7 +93,7 @@ class Service:
             kept.append(stored)
             moved[path] = stored.path
             try:
-                q = assess(load_image(stored.path, min_side=512))
+                q = assess(load_image(stored.path, min_side=512, max_side=1024))
                 quality.append({"name": stored.name, **q.to_dict()})
             except (UnreadableImage, OSError):
                 pass
@@ -296,7 +301,7 @@ def _with_progress(verdicts, total: int, progress):
         yield verdict
 
 
-__all__ = ["BatchResult", "NotAllowed", "Service", "UploadError"]
+__all__ = ["BatchResult", "LimitExceeded", "NotAllowed", "Service", "UploadError"]
 
 
 def _store_line(stats: dict) -> str:

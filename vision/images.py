@@ -23,8 +23,16 @@ except ImportError:  # pragma: no cover - the package is a declared dependency
     pillow_heif = None
 
 # A 12-megapixel phone photo is 12e6 pixels; 100 MP leaves room for panoramas and scans while
-# refusing decompression bombs long before they exhaust memory.
+# refusing decompression bombs long before they exhaust memory. A JPEG is decoded at a reduced
+# scale (``Image.draft``), so a large one costs little memory.
 MAX_PIXELS = 100_000_000
+#: Other formats (PNG, WebP, TIFF, HEIC, ...) decode at full size before they can be reduced:
+#: 50 MP is 200 MB as RGBA for the moment it takes to reduce it (a 48 MP phone HEIC still fits).
+#: Measured before this limit: one 10000 x 9900 PNG of 300 KB took a check to 2.5 GB.
+MAX_FULL_DECODE_PIXELS = 50_000_000
+#: Every decoded photo is reduced to this long side right away, whatever its format: enough for
+#: the model, the label text and barcodes; 12 MB as RGB, so a case of many photos stays small.
+MAX_HELD_SIDE = 2048
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -71,13 +79,15 @@ def read_bytes(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise UnreadableImage(str(path), f"cannot read file ({exc.strerror or exc})") from None
 
 
-def decode(data: bytes, source: str = "<upload>", min_side: int | None = None) -> Image.Image:
-    """Decode image bytes into an upright 8-bit RGB image.
+def decode(data: bytes, source: str = "<upload>", min_side: int | None = None,
+           max_side: int = MAX_HELD_SIDE) -> Image.Image:
+    """Decode image bytes into an upright 8-bit RGB image, at most ``max_side`` on its long side.
 
     ``min_side``: the caller needs no more than this many pixels on the short side, so JPEGs
     may be decoded at a reduced scale (``Image.draft``, a power-of-two DCT scaling that is
     several times faster than a full decode of a 12 MP photo). The result is never smaller
-    than ``min_side`` on its short side unless the photo itself is.
+    than ``min_side`` on its short side unless the photo itself is (or ``max_side`` says so).
+    Any format is reduced to ``max_side`` right after decoding, before any copy is made.
     """
     if not data:
         raise UnreadableImage(source, "file is empty (0 bytes)")
@@ -92,11 +102,20 @@ def decode(data: bytes, source: str = "<upload>", min_side: int | None = None) -
                     f"image is {width}x{height} = {width * height / 1e6:.0f} megapixels, "
                     f"more than the {MAX_PIXELS / 1e6:.0f} megapixel limit",
                 )
+            if image.format != "JPEG" and width * height > MAX_FULL_DECODE_PIXELS:
+                raise UnreadableImage(
+                    source,
+                    f"{image.format or 'this'} image is {width}x{height} = {width * height / 1e6:.0f} megapixels, "
+                    f"more than the {MAX_FULL_DECODE_PIXELS / 1e6:.0f} megapixel limit for formats other than "
+                    "JPEG; save it smaller or as JPEG",
+                )
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)  # animated GIF/WebP/APNG: the first frame stands for the photo
-            if min_side and image.format == "JPEG":
-                _draft_for_short_side(image, min_side)
+            if image.format == "JPEG":
+                _draft_for_short_side(image, min(min_side or max_side, max_side))
             image.load()
+            if max(image.size) > max_side:
+                image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # in place, EXIF kept
     except UnreadableImage:
         raise
     except UnidentifiedImageError:
@@ -132,15 +151,15 @@ def to_upright_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # L, 1, CMYK (Pillow inverts Adobe CMYK JPEGs itself), YCbCr, LAB, HSV
 
 
-def load_photo(path: str | Path, min_side: int | None = None) -> Photo:
+def load_photo(path: str | Path, min_side: int | None = None, max_side: int = MAX_HELD_SIDE) -> Photo:
     """Read a photo file once: its content hash and its decoded image."""
     data = read_bytes(path)
-    image = decode(data, str(path), min_side=min_side)
+    image = decode(data, str(path), min_side=min_side, max_side=max_side)
     return Photo(image=image, sha256=sha256_of(data), source=str(path), original_size=image.size)
 
 
-def load_image(path: str | Path, min_side: int | None = None) -> Image.Image:
-    return load_photo(path, min_side=min_side).image
+def load_image(path: str | Path, min_side: int | None = None, max_side: int = MAX_HELD_SIDE) -> Image.Image:
+    return load_photo(path, min_side=min_side, max_side=max_side).image
 
 
 def sha256_of(data: bytes) -> str:

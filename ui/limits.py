@@ -1,0 +1,39 @@
+"""What one request may ask of the app: each limit a setting (an environment variable) with a
+safe default, and a sentence for the user when a request goes past it.
+
+Why they exist (docs/reliability.md): one unauthenticated check with 8 photos of 10000 x 9900
+pixels took the app to 5.7 GB before photos were reduced on decoding and checks were capped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+class LimitExceeded(ValueError):
+    """A request larger than a limit allows; ``key`` and ``args`` give the user's sentence."""
+
+    def __init__(self, key: str, **args):
+        self.key = key
+        self.args_ = args
+        super().__init__(f"{key}: {args}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    #: Photos in one check (one item, several angles): an inspector rarely needs more than 6.
+    photos_per_check: int = 12
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "Limits":
+        """``VERIFIER_MAX_<FIELD>`` overrides each default, e.g. ``VERIFIER_MAX_PHOTOS_PER_CHECK=20``."""
+        values = {}
+        for spec in fields(cls):
+            raw = environ.get(f"VERIFIER_MAX_{spec.name.upper()}")
+            if raw:
+                try:
+                    values[spec.name] = max(1, int(raw))
+                except ValueError:
+                    raise ValueError(f"VERIFIER_MAX_{spec.name.upper()} must be a whole number, not {raw!r}") from None
+        return cls(**values)
