@@ -1,12 +1,12 @@
 """The catalog of references, search over it, and verdicts. Knows nothing of pixels beyond
 what ``vision`` hands it (decoded photos and vectors)."""
 
-from .catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, NewReference, Product, Reference, StoreConfig
+from .storing.catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, NewReference, Product, Reference, StoreConfig
 from .connect import connect
-from .decision import Policy
-from .importer import ImportSummary, import_references
-from .milvus_store import MilvusError, RefFilter
-from .manifests import ManifestError, ProductRow, QueryRow, product_rows_from_folder, read_products, read_queries
+from .judging.decision import Policy
+from .importing.importer import ImportSummary, import_references
+from .storing.milvus_store import MilvusError, RefFilter
+from .importing.manifests import ManifestError, ProductRow, QueryRow, product_rows_from_folder, read_products, read_queries
 from .verdict import OUTCOMES, Match, PhotoError, Verdict
 from .verify import Case, Verifier, cases_from_queries
 

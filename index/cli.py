@@ -9,10 +9,10 @@ from typing import Callable
 
 from vision import UnknownModel, UnreadableImage, WeightsNotFound
 
-from .catalog import CatalogError
-from .manifests import ManifestError
-from .milvus_store import MilvusError
-from .ray_import import RayImportError
+from .storing.catalog import CatalogError
+from .importing.manifests import ManifestError
+from .storing.milvus_store import MilvusError
+from .importing.ray_import import RayImportError
 
 USER_ERRORS = (CatalogError, ManifestError, UnreadableImage, WeightsNotFound, UnknownModel, FileNotFoundError,
                MilvusError, RayImportError)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from vision import Embedder, load_embedder, resolve_name
 
-from .catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, StoreConfig
+from .storing.catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, StoreConfig
 
 
 def connect(
@@ -47,7 +47,7 @@ def connect(
                 from vision.offline import EfficientNetLite0
                 from vision.runtime import configure_threads
 
-                from .tuning import tuned_weights
+                from .importing.tuning import tuned_weights
 
                 configure_threads(threads)
                 state = tuned_weights(catalog)

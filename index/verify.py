@@ -23,11 +23,11 @@ from tqdm import tqdm
 from vision import Embedder, UnreadableImage, load_photo
 from vision.near_copy import COPY_THRESHOLD, copy_scores
 
-from . import calibration as calibration_module
-from .catalog import Catalog, Reference
-from .decision import Evidence, Policy, decide
-from .manifests import ManifestError, QueryRow
-from .regions import region_evidence
+from .judging import calibration as calibration_module
+from .storing.catalog import Catalog, Reference
+from .judging.decision import Evidence, Policy, decide
+from .importing.manifests import ManifestError, QueryRow
+from .judging.regions import region_evidence
 from .verdict import Match, PhotoError, Verdict
 
 POLICY_SETTING = "policy"

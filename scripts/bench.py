@@ -148,7 +148,7 @@ def bench_embedding(embedder, photos: list[Path]) -> dict:
 def bench_search(size: int, queries: int = 200) -> dict:
     import faiss
 
-    from index.store import FLAT, HNSW, FaissStore
+    from index.storing.store import FLAT, HNSW, FaissStore
 
     vectors, probes = catalog_like(size, queries, seed=size)
     ids = np.arange(1, size + 1, dtype=np.int64)
@@ -178,7 +178,7 @@ def bench_search(size: int, queries: int = 200) -> dict:
         return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)]))
 
     # the speed/recall trade of the graph's search breadth; the store's default is marked
-    import index.store as store_module
+    import index.storing.store as store_module
 
     chosen = store_module.HNSW_EF_SEARCH
     sweep = {}
@@ -216,8 +216,8 @@ def build_large_catalog(folder: Path, embedder, size: int) -> Path:
     """The demo catalog's real references plus ``size`` synthetic ones (other products), with a
     calibration whose product head has the shape a fitted head would have (see the note)."""
     from index import Catalog, EmbedderRecord, NewReference, import_references, read_products
-    from index import calibration as calibration_module
-    from index.head import ProductHead
+    from index.judging import calibration as calibration_module
+    from index.judging.head import ProductHead
 
     path = folder / "catalog-100k"
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())

@@ -46,7 +46,7 @@ def bench_import(work: Path, photos: list[Path], threads: int | None) -> list[di
     from the first batch an actor started to the last it finished, without Ray's start-up and
     the model loading in each actor, which a long import pays once."""
     from index import ProductRow, StoreConfig, connect, import_references
-    from index.ray_import import import_references_ray, start_ray
+    from index.importing.ray_import import import_references_ray, start_ray
 
     rows = [ProductRow(i, p, f"P{i % 5}", brand=f"B{i % 2}") for i, p in enumerate(photos)]
     results, vectors = [], {}
@@ -138,8 +138,8 @@ def _free_port() -> int:
 
 
 def bench_search(work: Path, size: int, queries_n: int, server: str | None, milvus: bool = True) -> list[dict]:
-    from index.milvus_store import MilvusStore, RefFilter
-    from index.store import FLAT, HNSW, FaissStore
+    from index.storing.milvus_store import MilvusStore, RefFilter
+    from index.storing.store import FLAT, HNSW, FaissStore
 
     references, queries = catalog_like(size, queries=queries_n, seed=size)
     ids = np.arange(1, size + 1, dtype=np.int64)

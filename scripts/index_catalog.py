@@ -64,7 +64,7 @@ def main() -> int:
         rows = product_rows_from_folder(args.folder, label=args.label)
     leave_ray = lambda: None  # noqa: E731
     if args.ray is not None:
-        from index.ray_import import import_references_ray, start_ray
+        from index.importing.ray_import import import_references_ray, start_ray
 
         # Ray first: starting its processes while Milvus Lite's in-process gRPC server runs
         # forks a process with gRPC threads (seen once to hang Ray's start-up).
@@ -83,7 +83,7 @@ def main() -> int:
             totals = catalog.stats()
     finally:
         leave_ray()
-    from index import audit
+    from index.storing import audit
 
     source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}
     if args.ray is not None:

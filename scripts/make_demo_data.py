@@ -11,7 +11,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from index.manifests import write_manifest
+from index.importing.manifests import write_manifest
 
 PRODUCTS = {
     "Arla-Standard-Milk": ("Milk", "Arla"),

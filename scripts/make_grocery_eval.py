@@ -18,7 +18,7 @@ import csv
 import random
 from pathlib import Path
 
-from index.manifests import write_manifest
+from index.importing.manifests import write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261129

@@ -53,7 +53,7 @@ def main() -> int:
                       help="a .db file (Milvus Lite, relative to the catalog) or http://HOST:19530 (default vectors.milvus.db)")
     args = parser.parse_args()
 
-    from index import audit
+    from index.storing import audit
 
     writable = args.command.startswith(("remove", "set-", "rebuild"))
     with Catalog.open(args.catalog, writable=writable) as catalog:
@@ -62,7 +62,7 @@ def main() -> int:
         elif args.command == "products":
             print(json.dumps([asdict(p) for p in catalog.products()], indent=2, ensure_ascii=False))
         elif args.command == "calibration":
-            from index import calibration
+            from index.judging import calibration
             from index.verify import policy_of
 
             policy = policy_of(catalog)
@@ -103,7 +103,7 @@ def main() -> int:
             else:
                 removed = sum(catalog.remove_product(product_id) for product_id in args.product_ids)
             if removed:
-                from index import calibration
+                from index.judging import calibration
 
                 calibration.refresh(catalog)
             target = {"image_ids": args.image_ids} if args.command == "remove-image" else {"products": args.product_ids}

@@ -11,9 +11,10 @@ the catalog's commands and the app load them from there; the catalog's model bec
 
 import argparse
 
-from index import audit, connect
+from index import connect
+from index.storing import audit
 from index.cli import run
-from index.tuning import tune
+from index.importing.tuning import tune
 
 
 def main() -> int:

@@ -42,7 +42,7 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
         assert overlay.size[0] > 100 and overlay.mode == "RGB"
     assert result["regions"]["rows"] == 9
     # kept in the history, with the notes, in the catalog's own database
-    from index.history import History
+    from index.storing.history import History
 
     kept = History(catalog).get(record["check_id"])
     assert kept.notes == "stall 4, market X" and kept.inspector == "badge 17" and kept.verdict == result["verdict"]

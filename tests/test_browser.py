@@ -89,7 +89,7 @@ def test_log_in_and_add_a_reference(page, running_app):
     page.locator("#products-table").get_by_text("Mã sản phẩm").first.wait_for(timeout=10_000)
 
     from index import Catalog
-    from index.audit import entries
+    from index.storing.audit import entries
 
     with Catalog.open(catalog) as opened:
         assert [r.product_id for r in opened.references(product_id="Banana-Test")] == ["Banana-Test"]

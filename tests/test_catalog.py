@@ -10,7 +10,7 @@ import pytest
 
 from conftest import write_tiny_clip
 from index import Catalog, CatalogError, EmbedderRecord, ModelMismatch, NewReference, connect, import_references
-from index.catalog import INDEX_NAME
+from index.storing.catalog import INDEX_NAME
 
 
 def faiss_ids_on_disk(path):

@@ -138,7 +138,7 @@ def test_manage_lists_products_and_removes(tmp_path, demo_catalog_dir):
                                             "Alpro-Blueberry-Soyghurt", "God-Morgon-Orange-Juice"}
     refused = run("scripts/manage_catalog.py", tmp_path / "catalog", "set-false-alarm-rate", "5", check=False)
     assert refused.returncode == 2 and "must lie in [0, 1)" in refused.stderr
-    from index.audit import entries
+    from index.storing.audit import entries
 
     logged = [(e.action, e.details) for e in entries(tmp_path / "catalog")]  # newest first; the refusal is not logged
     assert logged == [("set_false_alarm_rate", {"false_alarm_rate": 0.02}),

@@ -16,7 +16,7 @@ import numpy as np
 
 from conftest import DEMO, PYTHON, ROOT
 from index import Catalog
-from index.catalog import DB_NAME
+from index.storing.catalog import DB_NAME
 
 
 def committed(catalog_dir) -> int:
@@ -89,7 +89,7 @@ def test_import_killed_at_random_moments_resumes_without_duplicates_or_losses(tm
 
 def assert_calibration_whole(catalog_dir) -> None:
     """The stored calibration parses, its head loads, and it is (or is made) current."""
-    from index import calibration
+    from index.judging import calibration
 
     with Catalog.open(catalog_dir) as catalog:
         current = calibration.current(catalog)
@@ -108,7 +108,7 @@ def kill_after(command, delay: float) -> None:
 
 
 SAVE_CALIBRATION_FOREVER = (
-    "import sys; from index import Catalog, calibration\n"
+    "import sys; from index import Catalog\nfrom index.judging import calibration\n"
     "with Catalog.open(sys.argv[1], writable=True) as c:\n"
     "    while True:\n"
     "        calibration.save(c, calibration.compute(c))\n"

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from conftest import DEMO, PYTHON, ROOT
-from index import Catalog, Policy, Verifier, calibration
+from index import Catalog, Policy, Verifier
+from index.judging import calibration
 from index.evaluation import auroc, tpr_at_fpr
 
 DATA = Path(__file__).parent / "data"

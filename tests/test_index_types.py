@@ -20,7 +20,7 @@ def catalog_like(n: int, queries: int = 0):
 
 
 def test_hnsw_finds_the_same_neighbours_as_exact_search():
-    from index.store import FLAT, HNSW, FaissStore
+    from index.storing.store import FLAT, HNSW, FaissStore
 
     vectors, queries = catalog_like(6000, 200)
     ids = np.arange(10, 6010, dtype=np.int64)
@@ -37,7 +37,7 @@ def test_hnsw_finds_the_same_neighbours_as_exact_search():
 def test_filtered_search_on_hnsw_is_exact_for_a_small_subset():
     """A brand filter keeping 5% of the references: a graph walk restricted to them missed
     neighbours (recall@10 0.91 at 100k), so HNSW scans its own storage for such subsets."""
-    from index.store import FLAT, HNSW, FaissStore
+    from index.storing.store import FLAT, HNSW, FaissStore
 
     vectors, queries = catalog_like(6000, 100)
     ids = np.arange(100, 6100, dtype=np.int64)
@@ -55,7 +55,7 @@ def test_filtered_search_on_hnsw_is_exact_for_a_small_subset():
 
 
 def test_removed_ids_never_come_back_from_hnsw_and_are_found_again_after_a_reload(tmp_path):
-    from index.store import HNSW, FaissStore
+    from index.storing.store import HNSW, FaissStore
 
     vectors, _ = catalog_like(3000)
     ids = np.arange(3000, dtype=np.int64)
@@ -112,12 +112,12 @@ def test_removing_a_product_works_on_hnsw_and_survives_reopening(catalog_copy):
 
 
 def test_the_index_type_follows_the_catalog_size(catalog_copy, monkeypatch):
-    import index.catalog
-    import index.store
+    import index.storing.catalog
+    import index.storing.store
     from index import Catalog
 
-    monkeypatch.setattr(index.store, "HNSW_FROM", 50)
-    monkeypatch.setattr(index.catalog, "HNSW_FROM", 50)
+    monkeypatch.setattr(index.storing.store, "HNSW_FROM", 50)
+    monkeypatch.setattr(index.storing.catalog, "HNSW_FROM", 50)
     with Catalog.open(catalog_copy, writable=True) as catalog:
         assert catalog.index_description == "IDMap2,Flat" and len(catalog) == 54
         catalog.checkpoint()  # 54 >= 50: outgrown exact search
@@ -130,7 +130,7 @@ def test_the_index_type_follows_the_catalog_size(catalog_copy, monkeypatch):
 
 def test_a_crash_between_writing_the_index_and_recording_its_type_is_repaired(catalog_copy, tmp_path):
     from index import Catalog
-    from index.store import FLAT, FaissStore
+    from index.storing.store import FLAT, FaissStore
 
     with Catalog.open(catalog_copy, writable=True) as catalog:
         catalog.rebuild_index("hnsw")
@@ -154,7 +154,7 @@ def _case(path):
 def test_a_large_catalog_head_is_fitted_in_principal_directions_and_still_identifies(demo_catalog_dir, monkeypatch):
     """The head of a large catalog (here forced: 54 references) is fitted in a few principal
     directions and folded back into the full space: same shape, same scoring code."""
-    import index.head as head_module
+    import index.judging.head as head_module
     from index import Catalog
 
     with Catalog.open(demo_catalog_dir) as catalog:

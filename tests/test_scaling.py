@@ -196,7 +196,7 @@ def test_index_types_and_moving_between_stores_keep_the_answers(milvus_copy, off
     with Catalog.open(milvus_copy) as catalog:
         assert catalog.store_kind == "milvus" and (milvus_copy / "moved.milvus.db").is_dir()
         assert np.array_equal(catalog.search(queries, 10)[1], before[1])
-    from index import audit
+    from index.storing import audit
 
     assert any(e.action == "set_store" for e in audit.entries(milvus_copy))
 
@@ -258,7 +258,7 @@ def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(de
         assert np.array_equal(ids_p, ids_r) and np.array_equal(vec_p, vec_r)  # bit-identical vectors
         assert on_ray.store.ntotal == 54 and on_ray.store_kind == "milvus"
         assert on_ray.setting("calibration") is not None
-    from index import audit
+    from index.storing import audit
 
     assert audit.entries(catalog)[0].details.get("ray") == "local"
 
@@ -346,8 +346,8 @@ def test_ray_decode_tells_a_hash_prefix_collision_from_a_known_photo(catalog_cop
     import pandas as pd
 
     from index import Catalog, ProductRow
-    from index.importer import ImportSummary
-    from index.ray_import import _commit, _decode
+    from index.importing.importer import ImportSummary
+    from index.importing.ray_import import _commit, _decode
     from vision.images import read_bytes, sha256_of
 
     banana = ROOT / "tests" / "data" / "Banana_001.jpg"

@@ -53,7 +53,7 @@ def test_catalog_changes_need_a_login(service):
 def test_review_overturns_a_verdict_and_teaches_the_catalog_a_known_fake(service):
     """A seized item checked as genuine-looking; the brand owner overturns it and adds its photo
     as a known counterfeit. The same photo checked again is now counterfeit, with the fake shown."""
-    from index.audit import entries
+    from index.storing.audit import entries
 
     photo = str(demo_photo("Arla-Standard-Milk_002.jpg"))
     first = service.check([photo], claimed="Arla-Standard-Milk")
@@ -71,7 +71,7 @@ def test_review_overturns_a_verdict_and_teaches_the_catalog_a_known_fake(service
 
 
 def test_a_removed_product_is_no_longer_identified_and_the_removal_is_audited(service):
-    from index.audit import entries
+    from index.storing.audit import entries
 
     photo = str(demo_photo("God-Morgon-Orange-Juice_002.jpg"))
     assert service.check([photo]).product_id == "God-Morgon-Orange-Juice"
@@ -163,7 +163,7 @@ def test_logins_lock_after_repeated_failures_and_hashed_users_work(tmp_path):
 
 
 def test_every_verdict_sentence_and_interface_text_exists_in_vietnamese():
-    from index.messages import MESSAGES
+    from index.judging.messages import MESSAGES
     from ui.i18n import TEXT
 
     for table in (MESSAGES, TEXT):

@@ -12,7 +12,7 @@ from conftest import demo_photo
 
 def test_tune_stores_the_weights_re_embeds_and_reopens_with_the_tuned_model(catalog_copy):
     from index import Catalog, Verifier, connect
-    from index.tuning import BACKBONE_ARTIFACT, tune
+    from index.importing.tuning import BACKBONE_ARTIFACT, tune
 
     with Catalog.open(catalog_copy) as catalog:
         ids_before, before = catalog.vectors()
@@ -57,7 +57,7 @@ def test_tune_refuses_when_a_reference_photo_is_gone_and_changes_nothing(catalog
     import sqlite3
 
     from index import Catalog, CatalogError, connect
-    from index.tuning import tune
+    from index.importing.tuning import tune
 
     with Catalog.open(catalog_copy) as catalog:
         victim = catalog.references(product_id="Oatly-Oat-Milk")[0]
@@ -82,8 +82,9 @@ def test_the_tuned_model_cannot_be_named_outside_its_catalog():
 
 
 def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_train_on(catalog_copy):
-    from index import Catalog, calibration, connect
-    from index.tuning import tune
+    from index import Catalog, connect
+    from index.judging import calibration
+    from index.importing.tuning import tune
 
     catalog, embedder = connect(catalog_copy, writable=True)
     with catalog:

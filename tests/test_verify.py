@@ -100,7 +100,7 @@ def test_a_claim_for_a_product_not_in_the_catalog_is_unknown(demo_catalog_dir, o
 def test_a_claim_the_photo_looks_unlike_is_never_told_as_plain_genuine(demo_catalog_dir, offline_embedder):
     """An oat-milk photo claimed to be another brand's milk: whatever the calibrated verdict, the
     sentence (in both languages) names the product the photo looks like."""
-    from index.messages import explain
+    from index.judging.messages import explain
 
     verdict = verifier_for(demo_catalog_dir, offline_embedder).check(
         [demo_photo("Oatly-Oat-Milk_002.jpg")], claimed_product_id="Arla-Standard-Milk")

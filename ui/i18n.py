@@ -1,9 +1,9 @@
 """Interface and report text in English and Vietnamese. Verdict sentences live in
-``index.messages``; this module holds everything else a person reads."""
+``index.judging.messages``; this module holds everything else a person reads."""
 
 from __future__ import annotations
 
-from index.messages import LANGUAGES, explain
+from index.judging.messages import LANGUAGES, explain
 
 LANGUAGE_CHOICES = [("English", "en"), ("Tiếng Việt", "vi")]
 

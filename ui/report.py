@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from index import Catalog
-from index.history import CheckRecord
+from index.storing.history import CheckRecord
 from vision import UnreadableImage, load_image
 
 from .i18n import flag, outcome, t, verdict_sentence

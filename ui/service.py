@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index import Case, Verifier, cases_from_queries, read_queries
-from index import audit, editing
-from index.calibration import current as current_calibration
-from index.history import CheckRecord, History
-from index.manifests import ProductRow, read_products
+from index.storing import audit, editing
+from index.judging.calibration import current as current_calibration
+from index.storing.history import CheckRecord, History
+from index.importing.manifests import ProductRow, read_products
 from vision import UnreadableImage, load_image
 from vision.quality import assess
 

@@ -9,7 +9,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from index.manifests import IMAGE_SUFFIXES
+from index.importing.manifests import IMAGE_SUFFIXES
 
 MAX_ZIP_BYTES = 4 * 1024**3
 MAX_ZIP_FILES = 50_000

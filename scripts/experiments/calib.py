@@ -1,6 +1,6 @@
 import numpy as np, sys, csv
 sys.path.insert(0,'.')
-from index import head as H
+from index.judging import head as H
 from index.evaluation import auroc, tpr_at_fpr
 Z=np.load('build/exp/feats.npz'); rl=list(Z['ref_lab']); ql=list(Z['q_lab'])
 nz=lambda x: x/np.linalg.norm(x,axis=1,keepdims=True)

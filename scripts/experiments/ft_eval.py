@@ -1,6 +1,6 @@
 import numpy as np, sys, csv
 sys.path.insert(0,'.')
-from index import head as H
+from index.judging import head as H
 from index.evaluation import auroc, tpr_at_fpr
 tag=sys.argv[1]
 rows=list(csv.DictReader(open('build/grocery/queries_claims.csv')))

@@ -1,6 +1,6 @@
 import numpy as np, sys, csv
 sys.path.insert(0,'.')
-from index import head as H
+from index.judging import head as H
 from index.evaluation import auroc
 Z=np.load('build/exp/feats.npz'); rl=np.array(Z['ref_lab']); ql=np.array(Z['q_lab'])
 nz=lambda x: x/np.linalg.norm(x,axis=1,keepdims=True)

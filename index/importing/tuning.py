@@ -22,12 +22,12 @@ from tqdm import tqdm
 from vision import UnreadableImage, load_image
 from vision.offline import EfficientNetLite0
 
-from . import calibration
-from .catalog import Catalog, CatalogError, EmbedderRecord
+from ..judging import calibration
+from ..storing.catalog import Catalog, CatalogError, EmbedderRecord
 
 BACKBONE_ARTIFACT = "tuned_backbone.safetensors"
 #: Share of each product's references (whole near-duplicate groups) kept out of fine-tuning, so
-#: that calibration learns what *unseen* genuine photos score (index.calibration).
+#: that calibration learns what *unseen* genuine photos score (index.judging.calibration).
 CALIBRATION_SHARE = 0.2
 #: Training photos are kept in memory at this short side (random crops of 224 come from them).
 TRAIN_SHORT_SIDE = 320
@@ -107,7 +107,7 @@ def tune(catalog: Catalog, embedder: EfficientNetLite0, epochs: int = 5, size: i
 def _calibration_holdout(catalog: Catalog, genuine) -> set[int]:
     """About ``CALIBRATION_SHARE`` of each product's references, whole near-duplicate groups at a
     time (a burst of shots stays on one side), from products with at least 5 references."""
-    from .head import _near_duplicate_groups
+    from ..judging.head import _near_duplicate_groups
 
     rng = np.random.default_rng(0)
     by_product: dict[str, list[int]] = {}

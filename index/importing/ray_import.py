@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 from tqdm import tqdm
 
-from .catalog import Catalog, NewReference
+from ..storing.catalog import Catalog, NewReference
 from .importer import CHECKPOINT_EVERY_S, ImportSummary, finish_import
 from .manifests import ProductRow
 

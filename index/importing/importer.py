@@ -20,8 +20,8 @@ from vision import Embedder, UnreadableImage, thumbnail_jpeg
 from vision.images import decode, read_bytes, sha256_of
 from vision.runtime import pipeline_threads, prefetched
 
-from . import calibration
-from .catalog import Catalog, NewReference
+from ..judging import calibration
+from ..storing.catalog import Catalog, NewReference
 from .manifests import ProductRow
 
 CHECKPOINT_EVERY_S = 60.0

@@ -12,10 +12,11 @@ from typing import Sequence
 
 from vision import Embedder
 
-from . import audit, calibration
+from . import audit
+from ..judging import calibration
 from .catalog import Catalog, CatalogError
-from .importer import ImportSummary, import_references
-from .manifests import ProductRow
+from ..importing.importer import ImportSummary, import_references
+from ..importing.manifests import ProductRow
 
 
 def add_references(catalog_dir: str | Path, embedder: Embedder, rows: Sequence[ProductRow], user: str,

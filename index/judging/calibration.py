@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import head as head_module
-from .catalog import Catalog
+from ..storing.catalog import Catalog
 
 MIN_VALUES = 10
 SETTING = "calibration"

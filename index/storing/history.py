@@ -17,7 +17,7 @@ from pathlib import Path
 from vision.images import read_bytes, sha256_of
 
 from .catalog import DB_NAME, write_atomic
-from .verdict import OUTCOMES
+from ..verdict import OUTCOMES
 
 CHECKS_DIR = "checks"
 REVIEW_OUTCOMES = OUTCOMES

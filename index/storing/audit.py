@@ -1,6 +1,6 @@
 """Who changed the catalog, when, and what: an append-only table in the catalog's database.
 
-Every change made through ``index.editing`` (the app's catalog tab, the review loop and the
+Every change made through ``index.storing.editing`` (the app's catalog tab, the review loop and the
 command-line tools) writes one row after the change has committed.
 """
 

@@ -1,0 +1,1 @@
+"""Bringing photos into a catalog: manifests, bulk import (plain or on Ray), fine-tuning the model to it."""

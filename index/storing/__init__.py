@@ -1,0 +1,1 @@
+"""Keeping the catalog: references, vectors, search index, check history, audit log."""
