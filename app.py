@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import time
 import sys
 from pathlib import Path
 
@@ -22,9 +23,11 @@ import gradio as gr
 import pandas as pd
 
 from index import Catalog, Verifier, connect, import_references, read_products
+from index.connect import READING_SETTING
+from index.importing.tuning import tune_in_background_if_due
 from ui.auth import Users
 from ui.i18n import LANGUAGE_CHOICES, t
-from ui.render import badge_html, evidence_items, region_overlay
+from ui.render import EVIDENCE_CSS, badge_html, evidence_items, region_overlay
 from ui.service import LimitExceeded, Service
 
 ROOT = Path(__file__).resolve().parent
@@ -38,7 +41,7 @@ CSS = """
 .verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
 .verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
 .check-no{color:#666;margin-left:8px}
-"""
+""" + EVIDENCE_CSS
 
 log = logging.getLogger("app")
 
@@ -48,13 +51,22 @@ def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = No
     rows = read_products(DEMO_MANIFEST)
     if Catalog.exists(catalog_dir):
         with Catalog.open(catalog_dir) as catalog:
-            if len(catalog) >= len(rows):
-                return
-    log.warning("building the demo catalog in %s (first run only)", catalog_dir)
+            current = len(catalog) >= len(rows) and catalog.setting(READING_SETTING) is not None
+        if current:
+            return
+        # made by an earlier version (other demo photos, no label reading): set aside, not lost
+        aside = catalog_dir.with_name(f"{catalog_dir.name}.earlier-{time.strftime('%Y%m%d-%H%M%S')}")
+        catalog_dir.rename(aside)
+        log.warning("the demo catalog was made by an earlier version; kept in %s", aside)
+    log.warning("building the demo catalog in %s (first run only: reads the label of every photo, about a minute)",
+                catalog_dir)
     catalog, embedder = connect(catalog_dir, model, create=True, writable=True)
     with catalog:
         summary = import_references(catalog, embedder, rows, progress=True)
     log.warning("demo catalog: %s", summary.format())
+    if tune_in_background_if_due(catalog_dir):
+        log.warning("fitting the model to the demo catalog in the background (a few minutes; checks use the "
+                    "current model until it is done; progress in %s/tuning.log)", catalog_dir)
 
 
 def _paths(files) -> list[str]:

@@ -1,12 +1,48 @@
-"""Open a catalog together with the model that built it (or create one for a chosen model)."""
+"""Open a catalog together with the model that built it (or create one for a chosen model), and
+the package reader (label text, barcodes) its settings ask for."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from vision import Embedder, load_embedder, resolve_name
+from vision.package import PackageReader
 
 from .storing.catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, StoreConfig
+
+#: Catalog setting: how references are read (text, codes, engine), recorded like the model.
+READING_SETTING = "package_reading"
+
+
+def reader_for(catalog: Catalog, threads: int | None = None) -> PackageReader:
+    """The package reader this catalog's references were read with (a catalog made before
+    reading existed reads nothing: its checks are judged as before)."""
+    stored = catalog.setting(READING_SETTING)
+    spec = json.loads(stored) if stored else {}
+    return PackageReader(text=bool(spec.get("text")), codes=bool(spec.get("codes")), threads=threads)
+
+
+def embedder_for(catalog: Catalog, threads: int | None = None) -> Embedder:
+    """The model that built this catalog, loaded and checked against its fingerprint (a model
+    fine-tuned on the catalog loads its weights from the catalog)."""
+    recorded = catalog.embedder.name
+    if recorded == "offline-tuned":
+        from vision.offline import EfficientNetLite0
+        from vision.runtime import configure_threads
+
+        from .importing.tuning import tuned_weights
+
+        configure_threads(threads)
+        state = tuned_weights(catalog)
+        if state is None:
+            raise ModelMismatch(f"{catalog.path}: the catalog says its model was fine-tuned, but the tuned "
+                                "weights are missing from it")
+        embedder = EfficientNetLite0(tuned_state=state)
+    else:
+        embedder = load_embedder(recorded, threads=threads)
+    catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())
+    return embedder
 
 
 def connect(
@@ -17,13 +53,16 @@ def connect(
     writable: bool = False,
     threads: int | None = None,
     store: StoreConfig | None = None,
+    read_text: bool = True,
+    read_codes: bool = True,
 ) -> tuple[Catalog, Embedder]:
     """The catalog and a loaded embedder that matches it.
 
     An existing catalog uses the model recorded in it; naming another model is an error, never
     silently mixed vectors. A new catalog (``create=True``) uses ``model`` (default ``auto``) and
-    keeps its vectors where ``store`` says (default: FAISS in the catalog folder); an existing one
-    asked for another store is refused with the command that moves it.
+    keeps its vectors where ``store`` says (default: FAISS in the catalog folder) and reads the
+    text and barcodes of its references unless told not to (``read_text``, ``read_codes``); an
+    existing one asked for another store is refused with the command that moves it.
     """
     if Catalog.exists(catalog_dir):
         catalog = Catalog.open(catalog_dir, writable=writable)
@@ -43,21 +82,7 @@ def connect(
                 f"or build a new catalog for '{model}' in another folder."
             )
         try:
-            if recorded == "offline-tuned":  # fine-tuned on this catalog: its weights live in it
-                from vision.offline import EfficientNetLite0
-                from vision.runtime import configure_threads
-
-                from .importing.tuning import tuned_weights
-
-                configure_threads(threads)
-                state = tuned_weights(catalog)
-                if state is None:
-                    raise ModelMismatch(f"{catalog_dir}: the catalog says its model was fine-tuned, but the tuned "
-                                        "weights are missing from it")
-                embedder = EfficientNetLite0(tuned_state=state)
-            else:
-                embedder = load_embedder(recorded, threads=threads)
-            catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())
+            embedder = embedder_for(catalog, threads)
         except Exception:
             catalog.close()
             raise
@@ -66,4 +91,5 @@ def connect(
         Catalog.open(catalog_dir)  # raises the "no catalog here" error with its advice
     embedder = load_embedder(resolve_name(model or "auto"), threads=threads)
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    return Catalog.create(catalog_dir, record, store), embedder
+    reading = PackageReader(text=read_text, codes=read_codes).describe()
+    return Catalog.create(catalog_dir, record, store, settings={READING_SETTING: json.dumps(reading)}), embedder

@@ -68,12 +68,18 @@ def evaluate(pairs: list[tuple[Verdict, Truth]], catalog_products: set[str]) -> 
     # Identification: queries of catalog products, checked without a claim.
     ident = [(v, t) for v, t in pairs if v.claimed_product_id is None and t.true_product_id in catalog_products]
     if ident:
-        hits1 = [v.product_id == t.true_product_id for v, t in ident]
+        # the best-ranked product, whether or not the evidence earned a verdict for it
+        hits1 = [(v.details.get("identified_product_id") or v.product_id) == t.true_product_id for v, t in ident]
         hits5 = [t.true_product_id in [m.product_id for m in v.matches if m.label == "genuine"][:5] for v, t in ident]
         figures["identification"] = {
             "queries": len(ident),
             "recall_at_1": round(float(np.mean(hits1)), 4),
             "recall_at_5": round(float(np.mean(hits5)), 4),
+            # a verdict naming the right product (genuine), the wrong one, or none (unknown)
+            "verdict_right_product": _round(float(np.mean([v.verdict == "genuine" and v.product_id == t.true_product_id
+                                                           for v, t in ident]))),
+            "verdict_wrong_product": _round(float(np.mean([v.verdict == "genuine" and v.product_id != t.true_product_id
+                                                           for v, t in ident]))),
         }
 
     # Claims: a true claim (label genuine) against a false one (label counterfeit: a look-alike or a fake).
@@ -81,15 +87,21 @@ def evaluate(pairs: list[tuple[Verdict, Truth]], catalog_products: set[str]) -> 
     if claims:
         negatives = np.array([v.counterfeit_score for v, t in claims if t.label == "genuine"])
         positives = np.array([v.counterfeit_score for v, t in claims if t.label == "counterfeit"])
-        false_alarms = [v.verdict != "genuine" for v, t in claims if t.label == "genuine"]
+        false_alarms = [v.verdict in ("suspicious", "counterfeit") for v, t in claims if t.label == "genuine"]
         caught = [v.verdict in ("suspicious", "counterfeit") for v, t in claims if t.label == "counterfeit"]
+        true_genuine = [v.verdict == "genuine" for v, t in claims if t.label == "genuine"]
+        false_genuine = [v.verdict == "genuine" for v, t in claims if t.label == "counterfeit"]
         figures["claims"] = {
             "true_claims": int(len(negatives)),
             "false_claims": int(len(positives)),
             "auroc": _round(auroc(negatives, positives)),
             "tpr_at_1pct_fpr": _round(tpr_at_fpr(negatives, positives, 0.01)),
             "tpr_at_5pct_fpr": _round(tpr_at_fpr(negatives, positives, 0.05)),
+            # true claims: earned the green badge / flagged (suspicious or counterfeit) / inconclusive
+            "true_claims_genuine": _round(float(np.mean(true_genuine))) if true_genuine else None,
             "verdict_false_alarm_rate": _round(float(np.mean(false_alarms))) if false_alarms else None,
+            # false claims (look-alikes, fakes): given the green badge (the costly error) / caught
+            "false_claims_genuine": _round(float(np.mean(false_genuine))) if false_genuine else None,
             "verdict_catch_rate": _round(float(np.mean(caught))) if caught else None,
         }
 
@@ -104,6 +116,8 @@ def evaluate(pairs: list[tuple[Verdict, Truth]], catalog_products: set[str]) -> 
             "auroc": _round(auroc(known_neg, unknown_pos)),
             "verdict_unknown_rate_on_unknown": _round(float(np.mean(
                 [v.verdict == "unknown" for v, t in open_set if t.true_product_id not in catalog_products]))),
+            "verdict_genuine_rate_on_unknown": _round(float(np.mean(
+                [v.verdict == "genuine" for v, t in open_set if t.true_product_id not in catalog_products]))),
         }
     in_catalog = [v for v, t in pairs if t.true_product_id in catalog_products]
     if in_catalog:

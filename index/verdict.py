@@ -63,6 +63,11 @@ class Verdict:
     #: Region evidence for the best genuine match: a grid of best-match similarities over the
     #: part of the photo the model sees (``box``), for drawing as a heatmap.
     regions: dict | None = None
+    #: What to photograph next (keys of ``index.judging.messages.ADVICE``) when inconclusive.
+    advice: tuple[str, ...] = ()
+    #: What was read on the photos (text, barcodes) against the product judged, and the known
+    #: fakes model, for a person to check.
+    evidence: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.verdict not in OUTCOMES:
@@ -88,4 +93,6 @@ class Verdict:
             "checked_at": self.checked_at,
             "details": self.details,
             "regions": self.regions,
+            "advice": list(self.advice),
+            "evidence": self.evidence,
         }

@@ -1,9 +1,11 @@
-"""Check photos against a catalog: embed, search, gather evidence per product, decide.
+"""Check photos against a catalog: read and embed each photo once, search, gather the evidence
+per product, decide.
 
 A case is the photos of one item (several angles) with an optional claimed product; it gets
-one Verdict. Products are ranked by the evidence of all their references (the product head
-fitted on the catalog, plus nearest-neighbour similarity for the evidence shown), and the
-photos of a case are combined into one decision.
+one Verdict. Each photo is decoded once, read (label text, barcodes: ``vision.package``, as the
+catalog's settings ask) and embedded; the case's evidence for each candidate product (product
+head, nearest references, label text) goes through the catalog's claim model, the barcodes
+through its GTINs, the fakes through its known-fakes models, and one decision comes out.
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ from tqdm import tqdm
 
 from vision import Embedder, UnreadableImage, load_photo
 from vision.near_copy import COPY_THRESHOLD, copy_scores
+from vision.package import PackageReader, PackageReading
 
-from .judging import calibration as calibration_module
-from .storing.catalog import Catalog, Reference
-from .judging.decision import Evidence, Policy, decide
+from .connect import reader_for
 from .importing.manifests import ManifestError, QueryRow
+from .judging import calibration as calibration_module
+from .judging.codes import CodeBook
+from .judging.decision import Evidence, Policy, decide
+from .judging.evidence import features
 from .judging.regions import region_evidence
+from .judging.text import read_words
+from .storing.catalog import Catalog, Reference
 from .verdict import Match, PhotoError, Verdict
 
 POLICY_SETTING = "policy"
@@ -38,6 +45,14 @@ COPY_CANDIDATES = 3
 #: After embedding, a checked photo is kept only this large (long side) for the copy check
 #: (which works at 320 px) and the region map (the model's input size).
 HELD_PHOTO_SIDE = 640
+#: Readings of recently checked photos kept (a few KB each).
+READINGS_KEPT = 512
+#: Products the claim model weighs for identification: the head's best few (the rest are far).
+CANDIDATES = 5
+#: A copy of a catalog photo must say the same thing: with at least this many words read on
+#: each, at least this share of them in common (OCR of the same print agrees on most words).
+COPY_MIN_WORDS = 3
+COPY_MIN_WORD_OVERLAP = 0.4
 
 
 @dataclass(frozen=True)
@@ -54,7 +69,8 @@ def policy_of(catalog: Catalog) -> Policy:
 
 
 def set_policy(catalog: Catalog, policy: Policy) -> None:
-    if not 0.0 <= policy.false_alarm_rate < 1.0 or not 0.0 <= policy.unknown_p_value < 1.0:
+    if not all(0.0 <= rate < 1.0 for rate in (policy.false_alarm_rate, policy.unknown_p_value, policy.accept_rate,
+                                              policy.open_accept_rate)):
         raise ValueError("rates must lie in [0, 1)")
     catalog.set_setting(POLICY_SETTING, json.dumps(asdict(policy)))
 
@@ -81,23 +97,42 @@ class _Embedded:
     path: str
     vector: np.ndarray | None = None
     image: Image.Image | None = field(default=None, repr=False)
+    reading: PackageReading = field(default_factory=PackageReading)
     error: str | None = None
 
 
 class Verifier:
-    def __init__(self, catalog: Catalog, embedder: Embedder, policy: Policy | None = None, decode_workers: int = 1):
+    def __init__(self, catalog: Catalog, embedder: Embedder, policy: Policy | None = None, decode_workers: int = 1,
+                 reader: PackageReader | None = None):
+        """``reader``: what to read on each photo (default: what the catalog's references were read
+        with, so photos and references are compared on the same evidence)."""
         self.catalog = catalog
         self.embedder = embedder
         self._fixed_policy = policy
-        self.policy = policy or policy_of(catalog)
+        self._fixed_reader = reader
         self.decode_workers = max(1, decode_workers)
-        self.calibration = calibration_module.current(catalog)
+        self._load()
+
+    def _load(self) -> None:
+        self.policy = self._fixed_policy or policy_of(self.catalog)
+        self.reader = self._fixed_reader or reader_for(self.catalog)
+        #: sha256 -> what was read on that photo: a photo checked again (another claim, a batch
+        #: re-run, a reopened case) is not read again
+        self._readings: dict[str, PackageReading] = {}
+        self.calibration = calibration_module.current(self.catalog)
+        info = self.catalog.product_info()
+        self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
 
     def reload(self) -> None:
-        """Pick up catalog changes made by another writer (references, calibration, policy)."""
+        """Pick up catalog changes made by another writer (references, calibration, policy, and the
+        model itself after a tuning committed: checks then embed with the tuned weights)."""
         self.catalog.reload()
-        self.calibration = calibration_module.current(self.catalog)
-        self.policy = self._fixed_policy or policy_of(self.catalog)
+        record = self.catalog.embedder
+        if record.name != self.embedder.name or not _same_fingerprint(record.fingerprint, self.embedder):
+            from .connect import embedder_for
+
+            self.embedder = embedder_for(self.catalog)
+        self._load()
 
     def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
               regions: bool = True) -> Verdict:
@@ -136,12 +171,20 @@ class Verifier:
     def _embed(self, paths: list[str]) -> list[_Embedded]:
         """Each photo decoded, turned into the model's input and a small copy for the copy check
         and region map right away: what a chunk holds stays small whatever the photos' size."""
+        reader = self.reader
+
         def load(path: str):
             try:
-                image = load_photo(path, min_side=self.embedder.min_decode_side).image
+                photo = load_photo(path, min_side=max(self.embedder.min_decode_side, reader.min_side))
+                image = photo.image
+                reading = self._readings.get(photo.sha256)
+                if reading is None:
+                    reading = self._readings[photo.sha256] = reader.read(image)
+                    while len(self._readings) > READINGS_KEPT:
+                        self._readings.pop(next(iter(self._readings)))
                 tensor = self.embedder.preprocess(image)
                 image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
-                return tensor, image
+                return tensor, image, reading
             except UnreadableImage as exc:
                 return exc
             except Exception as exc:  # an odd file gets an error entry, never a crash
@@ -159,17 +202,19 @@ class Verifier:
             for row, i in enumerate(good):
                 results[i].vector = vectors[row]
                 results[i].image = loaded[i][1]
+                results[i].reading = loaded[i][2]
         return results
 
     def _verdict(self, case: Case, photos: list[_Embedded], regions: bool) -> Verdict:
         catalog = self.catalog
+        calibration = self.calibration
         errors = tuple(PhotoError(p.path, p.error) for p in photos if p.error is not None)
         readable = [p for p in photos if p.vector is not None]
         base = dict(photos=case.photos, case_id=case.case_id, claimed_product_id=case.claimed_product_id, errors=errors,
                     model=self.embedder.name, catalog_generation=catalog.generation,
                     checked_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         if not readable:
-            decision = decide(Evidence(0, None, case.claimed_product_id, False, None), self.calibration, self.policy)
+            decision = decide(Evidence(0, None, case.claimed_product_id, False, None), calibration, self.policy)
             return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id,
                            explanation=decision.explanation, flags=decision.flags,
                            details={"message": _message(decision)}, **base)
@@ -178,18 +223,44 @@ class Verifier:
         sims, ids = catalog.search(queries, SEARCH_K)
         refs = catalog.references_by_id(ids.ravel())
         scores, best_image = _product_scores(sims, ids, refs)
+        words = read_words(line for p in readable for line in p.reading.text)
+        codes_read = [code for p in readable for code in p.reading.codes]
+        claimed = case.claimed_product_id
 
-        head = self.calibration.head
+        # ---- every candidate product's evidence, through the claim model ------------------------
+        head, model = calibration.head, calibration.model
+        probabilities: dict[str, float] = {}
         head_scores: dict[str, float] = {}
         if head is not None:
-            mean_log_probs = head.log_probs(queries).mean(axis=0)
-            head_scores = dict(zip(head.products, mean_log_probs.tolist()))
-        genuine = {product: s for (product, label), s in scores.items() if label == "genuine"}
-        ranking = sorted(head_scores, key=head_scores.get, reverse=True) if head_scores else \
-            sorted(genuine, key=genuine.get, reverse=True)
+            log_probs = head.log_probs(queries).mean(axis=0)
+            head_scores = dict(zip(head.products, log_probs.tolist()))
+            column = {p: i for i, p in enumerate(head.products)}
+            candidates = [head.products[i] for i in np.argsort(-log_probs)[:CANDIDATES]]
+            code_named = self.codes.identify(self.codes.judge(codes_read, None)) if self.codes else None
+            for extra in (claimed, code_named):
+                if extra in column and extra not in candidates:
+                    candidates.append(extra)
+            for product in candidates:  # exact, over all of the candidate's references: the evidence shown
+                exact = self._exact_product_score(queries, product, "genuine")
+                if exact is not None:
+                    scores[(product, "genuine")], best_image[(product, "genuine")] = exact
+            support = np.zeros(len(head.products))
+            if calibration.text is not None and words:
+                for product, value in calibration.text.supports(words).items():
+                    if product in column:
+                        support[column[product]] = value
+            if model is not None:
+                rows = np.array([column[p] for p in candidates])
+                matrix = features(np.tile(log_probs, (len(rows), 1)), np.tile(support, (len(rows), 1)),
+                                  np.full(len(rows), len(words)), rows)
+                probabilities = dict(zip(candidates, model.probability(matrix).tolist()))
+            ranking = sorted(candidates, key=lambda p: (probabilities.get(p, 0.0), head_scores[p]), reverse=True)
+        else:
+            genuine = {product: value for (product, label), value in scores.items() if label == "genuine"}
+            ranking = sorted(genuine, key=genuine.get, reverse=True)
+            code_named = None
         identified = ranking[0] if ranking else None
-        claimed = case.claimed_product_id
-        target = claimed or identified
+        target = claimed or code_named or identified
 
         target_similarity = target_fake = None
         if target is not None:
@@ -206,34 +277,52 @@ class Verifier:
         if missing:
             refs.update(catalog.references_by_id(missing))
 
+        findings = tuple(self.codes.judge(codes_read, target)) if codes_read else ()
+        comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
+        fake_model = calibration.fakes.for_product(target, calibration.brands.get(target, "")) if target else None
+        fake_score = fake_model.score(queries) if fake_model is not None else None
         copied = self._copied_reference(readable, ids, refs)
         evidence = Evidence(
             readable_photos=len(readable),
             identified=identified,
             claimed=claimed,
-            claimed_in_catalog=target_similarity is not None,
+            claimed_in_catalog=target_similarity is not None if claimed else False,
             target_similarity=target_similarity,
             target_counterfeit_similarity=target_fake,
-            target_claim_score=head_scores.get(target) if target else None,
-            identified_claim_score=head_scores.get(identified) if identified else None,
+            target_claim_score=probabilities.get(target) if target else None,
+            identified_claim_score=probabilities.get(identified) if identified else None,
             copied_reference=copied,
+            codes=findings,
+            identified_by_code=code_named if not claimed else None,
+            text=comparison,
+            words_read=len(words),
+            fake_score=fake_score,
+            fake_p_value=fake_model.p_value(fake_score) if fake_model is not None else None,
+            fake_scope=fake_model.scope if fake_model is not None else None,
         )
-        decision = decide(evidence, self.calibration, self.policy)
+        decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}
-        matches = _matches(scores, best_image, refs, order, head_scores,
-                           must_include=_must_show(decision.flags, target, copied))
+        matches = _matches(scores, best_image, refs, order, head_scores, probabilities,
+                           must_include=_must_show(decision.flags, target, copied, fake_model is not None))
         details: dict = {"identified_product_id": identified, "message": _message(decision)}
         if decision.p_value is not None:
             details["genuine_p_value"] = round(decision.p_value, 4)
             details["calibration_level"] = decision.calibration_level
             details["false_alarm_rate"] = self.policy.false_alarm_rate
+        if target and target in probabilities:
+            details["claim_probability"] = round(probabilities[target], 4)
+            details["accept_at"] = round(calibration.accept_threshold(self.policy.accept_rate, claimed=True)
+                                         if claimed or code_named else
+                                         calibration.accept_threshold(self.policy.open_accept_rate, claimed=False), 4)
         if copied is not None:
             details["copied_reference_id"] = copied[0]
         region = None
         if regions and target is not None and (target, "genuine") in best_image:
             region = self._regions(readable[0], refs.get(best_image[(target, "genuine")]))
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
-                       flags=decision.flags, matches=tuple(matches), details=details, regions=region, **base)
+                       flags=decision.flags, matches=tuple(matches), details=details, regions=region,
+                       advice=decision.advice,
+                       evidence=_evidence_record(readable, words, findings, comparison, evidence, fake_model), **base)
 
     def _exact_product_score(self, queries: np.ndarray, product_id: str, label: str):
         refs = self.catalog.references(product_id=product_id, label=label)
@@ -246,7 +335,9 @@ class Verifier:
         return float(best_per_photo.mean()), int(ids[flat % sims.shape[1]])
 
     def _copied_reference(self, readable: list[_Embedded], ids: np.ndarray, refs: dict[int, Reference]):
-        """The catalog photo that one of the checked photos is a copy of, if any."""
+        """The catalog photo that one of the checked photos is a copy of, if any: aligned pixel for
+        pixel (``vision.near_copy``) *and* saying the same thing (text, barcodes). Two labels
+        printed on one template line up too, but carry other words and numbers."""
         best = None
         for photo, row in zip(readable, ids):
             candidates, pictures = [], []
@@ -258,9 +349,25 @@ class Verifier:
                         pictures.append(reference.convert("RGB"))
                     candidates.append(ref)
             for ref, score in zip(candidates, copy_scores(photo.image, pictures)):
-                if score >= COPY_THRESHOLD and (best is None or score > best[0]):
+                if score >= COPY_THRESHOLD and (best is None or score > best[0]) and self._same_content(photo, ref):
                     best = (score, ref)
         return None if best is None else (best[1].image_id, best[1].product_id, best[1].label)
+
+    def _same_content(self, photo: _Embedded, ref: Reference) -> bool:
+        """False when what was read on the two disagrees: other barcode numbers, or mostly other words."""
+        stored = self.catalog.readings([ref.image_id]).get(ref.image_id)
+        if not stored:
+            return True
+        theirs = PackageReading.from_json(stored)
+        ours_codes = {c.text for c in photo.reading.codes}
+        their_codes = {c.text for c in theirs.codes}
+        if ours_codes and their_codes and not ours_codes & their_codes:
+            return False
+        ours_words = {w.word for w in read_words(photo.reading.text)}
+        their_words = {w.word for w in read_words(theirs.text)}
+        if len(ours_words) >= COPY_MIN_WORDS and len(their_words) >= COPY_MIN_WORDS:
+            return len(ours_words & their_words) / len(ours_words | their_words) >= COPY_MIN_WORD_OVERLAP
+        return True
 
     def _regions(self, photo: _Embedded, reference: Reference | None) -> dict | None:
         if reference is None:
@@ -278,6 +385,15 @@ class Verifier:
             "box": list(self.embedder.covered_box(*photo.image.size)),
         })
         return evidence
+
+
+def _same_fingerprint(recorded, embedder: Embedder) -> bool:
+    if not recorded:
+        return True
+    ours = getattr(embedder, "_fingerprint_cache", None)
+    if ours is None:
+        ours = embedder._fingerprint_cache = embedder.fingerprint()
+    return float(np.dot(np.asarray(recorded, np.float32), np.asarray(ours, np.float32))) >= 0.99
 
 
 def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference]):
@@ -305,17 +421,36 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
     return scores, best_image
 
 
+def _evidence_record(readable, words, findings, comparison, evidence: Evidence, fake_model) -> dict:
+    """What was read on the photos and how it bears on the product judged, for a person to check."""
+    record: dict = {
+        "text": {
+            "read": [{"text": line.text, "confidence": round(line.confidence, 3), "photo": photo.path}
+                     for photo in readable for line in photo.reading.text],
+            "words": [w.word for w in words],
+        },
+        "codes": [finding.to_dict() for finding in findings],
+    }
+    if comparison is not None:
+        record["text"].update(comparison.to_dict())
+    if fake_model is not None:
+        record["known_fakes"] = {"model": fake_model.scope, "fakes": fake_model.fakes, "genuine": fake_model.genuine,
+                                 "log_odds": round(evidence.fake_score, 3),
+                                 "p_value": round(evidence.fake_p_value, 4)}
+    return record
+
+
 def _message(decision) -> dict:
     """The verdict's sentence as key and arguments, so it can be shown in another language."""
     args = {k: (round(float(v), 4) if isinstance(v, (float, np.floating)) else v) for k, v in decision.message_args.items()}
     return {"key": decision.message, "args": args}
 
 
-def _must_show(flags: Sequence[str], target: str | None, copied) -> list[tuple[str, str]]:
+def _must_show(flags: Sequence[str], target: str | None, copied, has_fake_model: bool = False) -> list[tuple[str, str]]:
     keys = []
     if target is not None:
         keys.append((target, "genuine"))
-        if "closer_to_known_counterfeit" in flags:
+        if "closer_to_known_counterfeit" in flags or "matches_known_counterfeits" in flags or has_fake_model:
             keys.append((target, "counterfeit"))
     if copied is not None:
         keys.append((copied[1], copied[2]))
@@ -323,7 +458,7 @@ def _must_show(flags: Sequence[str], target: str | None, copied) -> list[tuple[s
 
 
 def _matches(scores, best_image, refs: dict[int, Reference], order: dict[str, int], head_scores: dict[str, float],
-             must_include) -> list[Match]:
+             probabilities: dict[str, float], must_include) -> list[Match]:
     """Products best first: genuine entries in identification order; a product's known fakes
     right before its genuine entry when nearer than it, right after otherwise."""
 
@@ -343,7 +478,9 @@ def _matches(scores, best_image, refs: dict[int, Reference], order: dict[str, in
         ref = refs.get(best_image[key])
         if ref is None:
             continue
-        probability = float(np.exp(head_scores[key[0]])) if key[1] == "genuine" and key[0] in head_scores else None
+        probability = None
+        if key[1] == "genuine":
+            probability = probabilities.get(key[0], float(np.exp(head_scores[key[0]])) if key[0] in head_scores else None)
         matches.append(Match(key[0], key[1], scores[key], ref.image_id, ref.name, ref.brand, ref.view, ref.sha256,
                              probability))
     return matches

@@ -9,9 +9,11 @@
    at a time) against the pipeline (reduced-size JPEG decoding, micro-batches, decoding in a
    thread while the model runs); embeddings compared (cosine);
 2. search at each size: exact flat index against the catalog's HNSW (latency, recall@10);
-3. end-to-end verification of one 12 MP photo against a 100k-reference catalog;
+3. end-to-end verification of one 12 MP photo against a 100k-reference catalog: appearance only
+   (the path before label text and barcodes) against reading the label and the barcodes too;
 4. memory per reference and catalog size on disk;
-5. bulk import of a folder of 12 MP photos: photos/s and the time for 100k.
+5. bulk import of a folder of 12 MP photos: photos/s and the time for 100k, without and with
+   reading the text and barcodes of every photo.
 
 Synthetic vectors for the large indexes come from scripts/synthetic_vectors.py (shaped like real
 catalog embeddings). Results are printed and written to build/bench/results.json.
@@ -38,6 +40,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from synthetic_vectors import catalog_like  # noqa: E402
+
+#: Catalog setting of a catalog that reads the label text and barcodes of its photos.
+READS_EVERYTHING = {"package_reading": json.dumps({"text": True, "codes": True, "engine": "rapidocr-ppocrv4"})}
 
 
 def machine() -> dict:
@@ -217,11 +222,13 @@ def build_large_catalog(folder: Path, embedder, size: int) -> Path:
     calibration whose product head has the shape a fitted head would have (see the note)."""
     from index import Catalog, EmbedderRecord, NewReference, import_references, read_products
     from index.judging import calibration as calibration_module
+    from index.judging.claim_model import ClaimModel
+    from index.judging.evidence import FEATURES
     from index.judging.head import ProductHead
 
     path = folder / "catalog-100k"
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    with Catalog.create(path, record) as catalog:
+    with Catalog.create(path, record, settings=READS_EVERYTHING) as catalog:
         import_references(catalog, embedder, read_products(ROOT / "demo" / "products.csv"), progress=False)
         vectors, _ = catalog_like(size, 0, seed=7)
         per_product = 35
@@ -243,27 +250,49 @@ def build_large_catalog(folder: Path, embedder, size: int) -> Path:
         weight /= np.linalg.norm(weight, axis=0, keepdims=True)
         head = ProductHead(tuple(products), weight, np.zeros(len(products), np.float32), catalog.generation)
         similarities = {p: tuple(np.linspace(0.6, 0.95, 20).tolist()) for p in products}
-        calibration_module.save(catalog, calibration_module.Calibration(catalog.generation, {}, similarities, {}, head))
+        # a claim model of the fitted shape (its weights do not change the work a check does)
+        n = len(FEATURES)
+        model = ClaimModel(np.zeros(n), np.ones(n), np.full(n, 0.1), 0.0, catalog.generation)
+        scores = tuple(np.linspace(0.05, 0.95, 50).tolist())
+        calibration_module.save(catalog, calibration_module.Calibration(
+            catalog.generation, similarities=similarities, head=head, model=model,
+            lookalike_scores=scores, lookalike_weights=(1.0,) * 50, unknown_scores=scores, unknown_weights=(1.0,) * 50))
     return path
 
 
 def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: int = 20) -> dict:
     from index import Catalog, Verifier
+    from vision.package import PackageReader
+    from vision.text import TextReader
 
     before = rss_mib()
     with Catalog.open(catalog_dir) as catalog:
         loaded = rss_mib()
-        verifier = Verifier(catalog, embedder)
-        verifier.check([photos[0]])
-        times, with_regions = [], []
+        plain = Verifier(catalog, embedder, reader=PackageReader(text=False, codes=False))
+        reading = Verifier(catalog, embedder)  # the catalog's setting: label text and barcodes
+        plain.check([photos[0]])
+        reading.check([photos[0]])
+        reads = []
+        original = TextReader.read
+        TextReader.read = lambda self, image: reads.append(1) or original(self, image)
+        try:
+            reading._readings.clear()
+            reading.check([photos[1 % len(photos)]], regions=True)
+        finally:
+            TextReader.read = original
+        times, with_regions, with_text = [], [], []
         for i in range(rounds):
             photo = photos[i % len(photos)]
             started = time.perf_counter()
-            verifier.check([photo], regions=False)
+            plain.check([photo], regions=False)
             times.append(time.perf_counter() - started)
             started = time.perf_counter()
-            verifier.check([photo], regions=True)
+            plain.check([photo], regions=True)
             with_regions.append(time.perf_counter() - started)
+            reading._readings.clear()  # a new photo each time: it is read, not remembered
+            started = time.perf_counter()
+            reading.check([photo], regions=True)
+            with_text.append(time.perf_counter() - started)
         references = len(catalog)
         index = catalog.index_description
     disk = sum(f.stat().st_size for f in catalog_dir.rglob("*") if f.is_file())
@@ -274,6 +303,9 @@ def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: in
         "p50_ms": round(1000 * statistics.median(times), 1),
         "p90_ms": round(1000 * sorted(times)[int(0.9 * (len(times) - 1))], 1),
         "p50_with_regions_ms": round(1000 * statistics.median(with_regions), 1),
+        "p50_with_text_and_codes_ms": round(1000 * statistics.median(with_text), 1),
+        "p90_with_text_and_codes_ms": round(1000 * sorted(with_text)[int(0.9 * (len(with_text) - 1))], 1),
+        "text_reads_per_photo": len(reads),
         "memory_mib_for_open_catalog": round(loaded - before, 1),
         "memory_bytes_per_reference": round((loaded - before) * 2**20 / references),
         "disk_mib": round(disk / 2**20, 1),
@@ -314,6 +346,10 @@ def bench_import(folder: Path, embedder, photos: list[Path]) -> dict:
     # the naive loop fits no calibration: compare the photo work alone, report the refit apart
     fast_s = summary.seconds - summary.calibration_seconds
     rate = len(rows) / fast_s
+    reading_dir = folder / "import-reading"
+    with Catalog.create(reading_dir, record, settings=READS_EVERYTHING) as catalog:
+        read = import_references(catalog, embedder, rows, progress=False)
+    read_rate = len(rows) / (read.seconds - read.calibration_seconds)
     return {
         "photos": len(rows), "megapixels": 12.0,
         "naive_photos_per_s": round(len(rows) / naive_s, 2),
@@ -321,6 +357,8 @@ def bench_import(folder: Path, embedder, photos: list[Path]) -> dict:
         "speedup": round(naive_s / fast_s, 2),
         "calibration_refit_s": round(summary.calibration_seconds, 1),
         "hours_for_100k": round(100_000 / rate / 3600, 1),
+        "with_text_and_codes_photos_per_s": round(read_rate, 2),
+        "with_text_and_codes_hours_for_100k": round(100_000 / read_rate / 3600, 1),
     }
 
 

@@ -12,8 +12,13 @@ Past one machine (docs/scaling.md):
                                         cluster at ADDRESS (e.g. ray://HEAD:10001, or auto)
 
 PRODUCTS.csv has a header row with the columns path, product_id and optionally label
-(genuine or counterfeit), name, brand, view. Relative paths resolve against the manifest's folder.
+(genuine or counterfeit), name, brand, view, label_text (what the genuine package says) and gtin
+(one or several, separated by spaces or ';'). Relative paths resolve against the manifest's folder.
 Running the same import again adds only what is missing.
+
+A new catalog reads the label text (OCR) and the barcodes of every reference, and every check
+compares them: evidence that tells a product from its look-alike. --no-text / --no-codes turn
+either off for a new catalog (the catalog records the choice, like the model).
 """
 
 import argparse
@@ -28,7 +33,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("catalog", help="catalog folder (created if it does not exist)")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--manifest", help="CSV: path, product_id[, label, name, brand, view]")
+    source.add_argument("--manifest", help="CSV: path, product_id[, label, name, brand, view, label_text, gtin]")
     source.add_argument("--folder", help="folder with one subfolder of photos per product_id")
     parser.add_argument("--model", default=None, help=f"{MODEL_CHOICES} (new catalogs; default auto)")
     parser.add_argument("--batch-size", type=int, default=32, help="photos embedded and committed together (default 32)")
@@ -43,6 +48,8 @@ def main() -> int:
     parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                         help="embed with Ray Data: a local Ray without ADDRESS, else the cluster at ADDRESS")
     parser.add_argument("--ray-actors", type=int, default=None, help="embedder actors on Ray (default: half the CPUs)")
+    parser.add_argument("--no-text", action="store_true", help="a new catalog does not read label text (OCR)")
+    parser.add_argument("--no-codes", action="store_true", help="a new catalog does not read barcodes")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args()
@@ -71,7 +78,8 @@ def main() -> int:
         leave_ray = start_ray(args.ray or None)
     try:
         threads = args.threads if args.ray is None else (args.threads or 1)
-        catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store)
+        catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store,
+                                    read_text=not args.no_text, read_codes=not args.no_codes)
         with catalog:
             if args.ray is None:
                 summary = import_references(catalog, embedder, rows, batch_size=args.batch_size,
@@ -91,12 +99,18 @@ def main() -> int:
     audit.record(args.catalog, audit.command_line_user(), "import",
                  {**source, "added": summary.added, "already_present": summary.already_present,
                   "unreadable": len(summary.unreadable)})
+    from index.importing.tuning import LOG_NAME, tune_in_background_if_due
+
+    tuning = tune_in_background_if_due(args.catalog) if summary.added else None
     if args.json:
-        print(json.dumps({**summary.to_dict(), "catalog": totals}, indent=2))
+        print(json.dumps({**summary.to_dict(), "catalog": totals, "tuning_started": tuning}, indent=2))
     else:
         print(summary.format())
         print(f"catalog {args.catalog}: {totals['references']} references of {totals['products']} products, "
-              f"model {totals['model']}")
+              f"model {totals['model']}, reads {totals['reading']}")
+        if tuning:
+            print(f"fitting the model to the catalog in the background ({tuning}); checks use the current model "
+                  f"until it is done; progress in {args.catalog}/{LOG_NAME}")
     return 0
 
 

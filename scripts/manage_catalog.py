@@ -11,14 +11,16 @@
     python scripts/manage_catalog.py CATALOG_DIR rebuild-index [--mode auto|flat|hnsw]
     python scripts/manage_catalog.py CATALOG_DIR set-store milvus [--milvus-uri URI]
     python scripts/manage_catalog.py CATALOG_DIR set-store faiss
+    python scripts/manage_catalog.py CATALOG_DIR set-auto-tune on|off
 
 The search index is exact (flat) up to 20,000 references and a graph (HNSW) from there, chosen
 by the catalog as it grows; `rebuild-index --mode flat|hnsw` pins a type, `--mode auto` unpins.
 `set-store` moves the vectors between FAISS (a file in the catalog folder) and Milvus (a local
 Milvus Lite .db file, or http://HOST:19530 for a Milvus server or cluster); see docs/scaling.md.
 
-Calibration (the product head and what genuine photos of each product score) is recomputed
-after every change.
+Calibration (the product head, the claim model and what genuine photos of each product score)
+is recomputed after every change, and a change large enough starts fitting the model to the
+catalog in the background (`set-auto-tune off` stops that; `scripts/tune_catalog.py` runs it by hand).
 """
 
 import argparse
@@ -51,6 +53,8 @@ def main() -> int:
     move.add_argument("store", choices=["faiss", "milvus"])
     move.add_argument("--milvus-uri", default=None,
                       help="a .db file (Milvus Lite, relative to the catalog) or http://HOST:19530 (default vectors.milvus.db)")
+    auto_tune = commands.add_parser("set-auto-tune", help="fit the model to the catalog in the background after changes")
+    auto_tune.add_argument("state", choices=["on", "off"])
     args = parser.parse_args()
 
     from index.storing import audit
@@ -95,6 +99,12 @@ def main() -> int:
             print(f"vectors now in {stats['vector_store']}"
                   + (f" at {stats['milvus_uri']}, collection {stats['milvus_collection']}" if "milvus_uri" in stats else "")
                   + f": {stats['indexed_vectors']} of {stats['references']} references")
+        elif args.command == "set-auto-tune":
+            from index.importing.tuning import AUTO_TUNE_SETTING
+
+            catalog.set_setting(AUTO_TUNE_SETTING, args.state)
+            audit.record(args.catalog, audit.command_line_user(), "set_auto_tune", {"auto_tune": args.state})
+            print(f"background tuning {args.state}")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:
@@ -109,6 +119,11 @@ def main() -> int:
             target = {"image_ids": args.image_ids} if args.command == "remove-image" else {"products": args.product_ids}
             audit.record(args.catalog, audit.command_line_user(), args.command.replace("-", "_"), {**target, "removed": removed})
             print(f"removed {removed} references; the catalog now holds {len(catalog)}")
+    if args.command.startswith("remove"):
+        from index.importing.tuning import tune_in_background_if_due
+
+        if tune_in_background_if_due(args.catalog):
+            print("fitting the model to the catalog in the background")
     return 0
 
 

@@ -1,40 +1,56 @@
 #!/usr/bin/env python
 """Fine-tune the offline model on a catalog's own genuine references, then re-embed the catalog.
 
-    python scripts/tune_catalog.py CATALOG_DIR [--epochs 5] [--size 224] [--threads N]
+    python scripts/tune_catalog.py CATALOG_DIR [--if-due] [--full] [--epochs N] [--threads N]
 
-Needs every reference's source photo (the paths recorded at import). Takes ~13 min for 2,721
-references on 2 cores (5 epochs). The tuned weights are stored in the catalog (safetensors), and
-the catalog's commands and the app load them from there; the catalog's model becomes
-`offline-tuned`. Run it again after adding many references or products.
+Imports and removals start this in the background by themselves when the catalog changed enough
+(see docs/verification.md; `manage_catalog.py CATALOG auto-tune off` stops that), so a brand owner
+rarely needs to run it. Checks keep using the committed model until the tuned one is committed
+whole. The tuned weights are stored in the catalog (safetensors) and every command and the app
+load them from there; the catalog's model becomes `offline-tuned`.
+
+  --if-due   tune only if the catalog changed enough since the last tuning (what the background run does)
+  --full     train the whole backbone (slower) instead of its last blocks on cached views
+
+VERIFIER_TUNE_RECIPE='{"epochs": 1, "size": 96, "train_from": 11, "views": 1}' overrides the recipe
+(a quick one for tests and trials).
 """
 
 import argparse
+import json
+import os
 
-from index import connect
-from index.storing import audit
 from index.cli import run
-from index.importing.tuning import tune
+from index.importing.tuning import Recipe, tune
+from index.storing import audit
+
+DEFAULT = Recipe()  # the last blocks on cached augmented views (docs/verification.md)
+FULL = Recipe(epochs=5, size=224, train_from=None)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("catalog")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--size", type=int, default=224, help="training crop size (default 224)")
+    parser.add_argument("--if-due", action="store_true", help="only if the catalog changed enough since the last tuning")
+    parser.add_argument("--full", action="store_true", help="train the whole backbone (slower)")
+    parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args()
-    if args.epochs < 1:
+    if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be at least 1")
-    catalog, embedder = connect(args.catalog, writable=True, threads=args.threads)
-    if embedder.name not in ("offline", "offline-tuned"):
-        catalog.close()
-        parser.error(f"tuning is implemented for the offline model; this catalog uses {embedder.name!r}")
-    with catalog:
-        summary = tune(catalog, embedder, epochs=args.epochs, size=args.size, progress=not args.no_progress)
+    recipe = FULL if args.full else DEFAULT
+    if os.environ.get("VERIFIER_TUNE_RECIPE"):
+        recipe = Recipe(**json.loads(os.environ["VERIFIER_TUNE_RECIPE"]))
+    if args.epochs:
+        recipe = Recipe(args.epochs, recipe.size, recipe.train_from, recipe.views)
+    summary = tune(args.catalog, recipe, progress=not args.no_progress, threads=args.threads, only_if_due=args.if_due)
+    if summary is None:
+        print(f"{args.catalog}: tuning not due (the catalog changed little since the last tuning)")
+        return 0
     audit.record(args.catalog, audit.command_line_user(), "tune",
-                 {"epochs": args.epochs, "size": args.size, "references": summary.references})
+                 {"recipe": recipe.__dict__, "references": summary.references, "held_out": summary.held_out,
+                  "background": args.if_due})
     print(summary.format())
     return 0
 

@@ -13,6 +13,8 @@ import pytest
 # No test may reach for the network: `auto` must decide from what is on disk.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["VERIFIER_OFFLINE"] = "1"
+# Imports start a background tuning when one is due; tests that want one start it themselves.
+os.environ["VERIFIER_AUTO_TUNE"] = "0"
 os.environ.setdefault("VERIFIER_THREADS", "2")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,12 +47,18 @@ def catalog_copy(demo_catalog_dir, tmp_path):
     return copy_catalog(demo_catalog_dir, tmp_path / "catalog")
 
 
-def build_catalog(path: Path, embedder, rows, store=None) -> Path:
-    """A new catalog at ``path`` (vectors where ``store`` says) filled by the plain import."""
+def build_catalog(path: Path, embedder, rows, store=None, read: bool = True) -> Path:
+    """A new catalog at ``path`` (vectors where ``store`` says) filled by the plain import; it
+    reads the label text and barcodes of its references, as a new catalog does by default."""
+    import json
+
     from index import Catalog, EmbedderRecord, import_references
+    from index.connect import READING_SETTING
+    from vision.package import PackageReader
 
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    with Catalog.create(path, record, store) as catalog:
+    settings = {READING_SETTING: json.dumps(PackageReader(text=read, codes=read).describe())}
+    with Catalog.create(path, record, store, settings=settings) as catalog:
         import_references(catalog, embedder, rows, progress=False)
     return path
 

@@ -15,7 +15,7 @@ def test_demo_catalog_is_built_once_from_demo_folder(tmp_path):
     target = tmp_path / "demo"
     ensure_demo_catalog(target, "offline")
     with Catalog.open(target) as catalog:
-        assert len(catalog) == 54 and catalog.embedder.name == "offline"
+        assert len(catalog) == 134 and catalog.embedder.name == "offline"
         generation = catalog.generation
     ensure_demo_catalog(target, "offline")  # second start: nothing rebuilt
     with Catalog.open(target) as catalog:

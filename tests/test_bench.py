@@ -19,7 +19,8 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     assert results["embedding"]["cosine_min"] >= 0.99  # reduced-size decoding keeps the embedding
     search = results["search"][0]
     assert search["recall_at_10"] >= 0.99 and search["removed_found_after_removal"] == 0
-    assert results["end_to_end"]["references"] == 1054
+    assert results["end_to_end"]["references"] == 1134
+    assert results["end_to_end"]["text_reads_per_photo"] == 1  # the label is read once per photo
     assert results["import"]["photos"] == 8
     for part in ("1. embedding", "2. search", "3-4. end to end", "5. bulk import"):
         assert part in run.stdout

@@ -131,18 +131,18 @@ def test_a_phone_sized_screen_stays_usable(browser, running_app):
 
 
 def test_history_finds_and_reopens_a_past_check(page):
-    verify(page, demo_photo("Arla-Ecological-Medium-Fat-Milk_002.jpg"))
+    verify(page, demo_photo("Garant-Ecological-Standard-Milk_002.jpg"))
     check_no = page.locator("#verdict .check-no").inner_text().split("#")[-1].strip()
     page.get_by_role("tab", name="History").click()
     page.fill("#check-number input", check_no)
     page.get_by_role("button", name="Open").click()
     page.locator("#history-badge .badge").wait_for(timeout=30_000)
     assert f"#{check_no}" in page.locator("#history-badge").inner_text()
-    page.fill("#history-query textarea, #history-query input", "Arla-Ecological")
+    page.fill("#history-query textarea, #history-query input", "Garant-Ecological")
     page.get_by_role("button", name="Search").first.click()
     table = page.locator("#history-table")
     page.wait_for_function(
-        "() => { const t = document.querySelector('#history-table'); return t && t.innerText.includes('Arla-Ecological')"
+        "() => { const t = document.querySelector('#history-table'); return t && t.innerText.includes('Garant-Ecological')"
         " && !t.innerText.includes('God-Morgon'); }", timeout=20_000)
     rows = table.locator("tbody tr")
     assert rows.count() >= 1

@@ -21,8 +21,8 @@ def faiss_ids_on_disk(path):
 def test_import_fills_sqlite_faiss_and_thumbnails_in_agreement(demo_catalog_dir, demo_rows):
     with Catalog.open(demo_catalog_dir) as catalog:
         stats = catalog.stats()
-        assert stats["references"] == len(demo_rows) == 54
-        assert stats["products"] == 6 and stats["model"] == "offline" and stats["dimension"] == 1280
+        assert stats["references"] == len(demo_rows) == 134
+        assert stats["products"] == 9 and stats["model"] == "offline" and stats["dimension"] == 1280
         assert np.array_equal(np.sort(catalog.store.ids()), catalog.image_ids())
         assert np.array_equal(faiss_ids_on_disk(demo_catalog_dir), catalog.image_ids())
         for ref in catalog.references():
@@ -59,7 +59,7 @@ def test_remove_an_image_and_a_whole_product(catalog_copy):
         assert not catalog.thumbnail_path(victim.sha256).exists()
         assert catalog.remove_product("Arla-Standard-Milk") == 9
         assert "Arla-Standard-Milk" not in {p.product_id for p in catalog.products()}
-        assert len(catalog) == 54 - 10
+        assert len(catalog) == 134 - 10
         assert np.array_equal(np.sort(catalog.store.ids()), catalog.image_ids())
     assert np.array_equal(faiss_ids_on_disk(catalog_copy), Catalog.open(catalog_copy).image_ids())
 
@@ -97,7 +97,7 @@ def test_only_one_writer_at_a_time(catalog_copy):
         with pytest.raises(CatalogError, match="another process is changing this catalog"):
             Catalog.open(catalog_copy, writable=True)
         with Catalog.open(catalog_copy) as reader:  # readers are never blocked
-            assert len(reader) == 54
+            assert len(reader) == 134
 
 
 def test_opening_with_another_model_is_a_clear_error(catalog_copy, weights_dir):
@@ -129,7 +129,7 @@ def test_labels_and_product_ids_are_validated(catalog_copy):
             catalog.add([NewReference("P", "a" * 64, label="fake")], vector)
         with pytest.raises(ValueError, match="product_id"):
             catalog.add([NewReference("  ", "a" * 64)], vector)
-        assert len(catalog) == 54
+        assert len(catalog) == 134
 
 
 def test_catalog_created_for_a_model_records_it(tmp_path, offline_embedder):

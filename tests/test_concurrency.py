@@ -56,7 +56,7 @@ def test_checks_are_answered_alike_while_an_import_and_a_removal_run(catalog_cop
     sizes = [n for _, _, n in during_import]
     assert sizes == sorted(sizes), "a reader saw the catalog shrink during an import"
     after_import = service.check([str(photo)])
-    assert len(service.catalog) == 54 + 40 and service.catalog.store.ntotal == 94
+    assert len(service.catalog) == 134 + 40 and service.catalog.store.ntotal == 174
 
     removing = subprocess.Popen([PYTHON, "scripts/manage_catalog.py", str(catalog_copy), "remove-product",
                                  "Oatly-Oat-Milk"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -64,7 +64,7 @@ def test_checks_are_answered_alike_while_an_import_and_a_removal_run(catalog_cop
     assert removing.wait() == 0, removing.stderr.read()
     assert {p for p, _, _ in during_removal} == {"God-Morgon-Orange-Juice"}
     service.check([str(photo)])
-    assert len(service.catalog) == 45 and service.catalog.store.ntotal == 45
+    assert len(service.catalog) == 120 and service.catalog.store.ntotal == 120
     assert after_import.result["product_id"] == "God-Morgon-Orange-Juice"
     service.catalog.close()
 

@@ -84,7 +84,7 @@ def test_import_killed_at_random_moments_resumes_without_duplicates_or_losses(tm
     )
     assert finish.returncode == 0, finish.stderr
     assert f"already present {previous}" in finish.stdout
-    assert assert_consistent(catalog_dir) == 54
+    assert assert_consistent(catalog_dir) == 134
 
 
 def assert_calibration_whole(catalog_dir) -> None:
@@ -121,7 +121,7 @@ def test_killed_while_saving_calibration_the_catalog_stays_whole(demo_catalog_di
     rng = random.Random(7)
     for _ in range(8):
         kill_after([PYTHON, "-c", SAVE_CALIBRATION_FOREVER, str(catalog_dir)], rng.uniform(1.0, 5.0))
-        assert assert_consistent(catalog_dir) == 54
+        assert assert_consistent(catalog_dir) == 134
         assert_calibration_whole(catalog_dir)
 
 
@@ -133,11 +133,11 @@ def test_killed_while_removing_a_product_it_is_all_or_nothing_and_a_rerun_finish
         command = [PYTHON, "scripts/manage_catalog.py", str(catalog_dir), "remove-product", "Oatly-Oat-Milk"]
         kill_after(command, 0.5 + 2.0 * trial / 7)  # from before the commit (~1.5 s) to the calibration after it
         count = assert_consistent(catalog_dir)
-        assert count in (54, 45), "a product was half removed"
+        assert count in (134, 120), "a product was half removed"
         outcomes.append(count)
         assert_calibration_whole(catalog_dir)
         rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert rerun.returncode == 0, rerun.stderr
-        assert assert_consistent(catalog_dir) == 45
+        assert assert_consistent(catalog_dir) == 120
         assert_calibration_whole(catalog_dir)
-    print(f"removal trials: killed before the commit {outcomes.count(54)}, after it {outcomes.count(45)}")
+    print(f"removal trials: killed before the commit {outcomes.count(134)}, after it {outcomes.count(120)}")

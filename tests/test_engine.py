@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 from pathlib import Path
@@ -26,7 +27,7 @@ def verifier_for(catalog_dir, embedder, **kwargs):
 def test_a_product_left_out_of_the_catalog_is_unknown_not_a_guess(demo_catalog_dir, offline_embedder, photo):
     verdict = verifier_for(demo_catalog_dir, offline_embedder).check([DATA / photo])
     assert verdict.verdict == "unknown" and verdict.product_id is None
-    assert "no_close_match" in verdict.flags
+    assert {"no_close_match", "insufficient_evidence"} & set(verdict.flags) and verdict.advice
     assert verdict.matches, "the nearest references are still shown as evidence"
 
 
@@ -34,37 +35,47 @@ def test_calibration_is_stored_per_product_with_fallbacks_and_follows_changes(ca
     with Catalog.open(catalog_copy, writable=True) as catalog:
         stored = json.loads(catalog.setting(calibration.SETTING))
         assert stored["generation"] == catalog.generation
-        assert set(stored["claim_scores"]) == {p.product_id for p in catalog.products()}
+        genuine = {p.product_id for p in catalog.products() if p.genuine}
+        assert set(stored["claim_scores"]) == genuine
         summary = calibration.current(catalog).summary(0.05)
-        # 9 references each: too few alone; two Arla products pool at brand level, a lone brand at catalog level
-        assert summary["Arla-Standard-Milk"]["level"] == "brand"
-        assert summary["God-Morgon-Orange-Juice"]["level"] == "catalog"
-        assert catalog.artifact(calibration.HEAD_ARTIFACT)
+        # 14 references each: every demo product is calibrated on its own references
+        assert {info["level"] for info in summary.values()} == {"product"}
+        assert catalog.artifact(calibration.HEAD_ARTIFACT) and catalog.artifact(calibration.CLAIM_MODEL_ARTIFACT)
 
-        catalog.remove_product("Oatly-Oat-Milk")
+        # too few left: an Arla product pools with its brand, a lone brand with the catalog
+        for product in ("Arla-Standard-Milk", "Oatly-Oat-Milk"):
+            catalog.remove_images([r.image_id for r in catalog.references(product_id=product)][:7])
         fresh = calibration.current(catalog)  # stale: recomputed for the new generation
-        assert fresh.generation == catalog.generation and "Oatly-Oat-Milk" not in fresh.claim_scores
-        assert "Oatly-Oat-Milk" not in fresh.head.products
+        assert fresh.generation == catalog.generation
+        summary = fresh.summary(0.05)
+        assert summary["Arla-Standard-Milk"]["level"] == "brand"
+        assert summary["Oatly-Oat-Milk"]["level"] == "catalog"
+        catalog.remove_product("Oatly-Oat-Milk")
+        fresh = calibration.current(catalog)
+        assert "Oatly-Oat-Milk" not in fresh.claim_scores and "Oatly-Oat-Milk" not in fresh.head.products
 
 
-def test_product_with_enough_references_is_calibrated_on_its_own(catalog_copy, offline_embedder):
-    from index import ProductRow, import_references
-
-    extra = sorted((DEMO / "queries").glob("God-Morgon-Orange-Juice_*.jpg"))
-    with Catalog.open(catalog_copy, writable=True) as catalog:
-        import_references(catalog, offline_embedder, [ProductRow(0, p, "God-Morgon-Orange-Juice") for p in extra],
-                          progress=False)
-        assert calibration.current(catalog).summary(0.05)["God-Morgon-Orange-Juice"]["level"] == "product"
+def test_calibration_counts_each_photo_session_once(catalog_copy):
+    """Burst shots of one shelf are one session: each weighs 1 / the session's size."""
+    with Catalog.open(catalog_copy) as catalog:
+        current = calibration.current(catalog)
+    for product, weights in current.claim_weights.items():
+        assert len(weights) == len(current.claim_scores[product])
+        assert all(0 < w <= 1 for w in weights)
+    total_refs = sum(len(v) for v in current.claim_scores.values())
+    sessions = sum(sum(w) for w in current.claim_weights.values())
+    assert sessions < total_refs  # the demo photos include sessions of several shots
+    report = current.fit_report
+    assert 0 < report["true_claims_accepted"] <= 1 and report["weights"]
 
 
 def test_the_false_alarm_target_sets_how_many_genuine_photos_are_flagged(demo_catalog_dir, offline_embedder):
-    photos = sorted(str(p) for p in (DEMO / "queries").glob("*.jpg") if "Natural-Oatghurt" not in p.name)
-    claims = [Path(p).name.rsplit("_", 1)[0] for p in photos]
+    rows = [r for r in csv.DictReader(open(DEMO / "queries.csv")) if r["claimed_product_id"] and r["label"] == "genuine"]
 
     def flagged(rate):
         verifier = verifier_for(demo_catalog_dir, offline_embedder, policy=Policy(false_alarm_rate=rate))
-        return sum(verifier.check([p], claimed_product_id=c, regions=False).verdict == "suspicious"
-                   for p, c in zip(photos, claims))
+        return sum("less_similar_than_genuine_photos" in verifier.check([DEMO / r["path"]], r["claimed_product_id"],
+                                                                        regions=False).flags for r in rows)
 
     assert flagged(0.0) == 0
     assert flagged(0.0) <= flagged(0.2) <= flagged(0.9)
@@ -91,27 +102,19 @@ def test_region_evidence_shows_where_a_photo_differs_from_the_reference(demo_cat
 
 
 def test_evaluation_writes_figures_and_plots(demo_catalog_dir, tmp_path):
-    rows = ["path,claimed_product_id,case_id,true_product_id,label"]
-    for photo in sorted((DEMO / "queries").glob("*.jpg")):
-        product = photo.name.rsplit("_", 1)[0]
-        true_id = "" if product == "Oatly-Natural-Oatghurt" else product
-        rows.append(f"{photo},,,{true_id},genuine")
-        if true_id:
-            rows.append(f"{photo},{product},,{product},genuine")
-            lookalike = "Arla-Standard-Milk" if product != "Arla-Standard-Milk" else "Arla-Ecological-Medium-Fat-Milk"
-            rows.append(f"{photo},{lookalike},,{product},counterfeit")
-    manifest = tmp_path / "queries.csv"
-    manifest.write_text("\n".join(rows) + "\n")
+    rows = list(csv.DictReader(open(DEMO / "queries.csv")))
     out = tmp_path / "report"
-    result = subprocess.run([PYTHON, "scripts/evaluate.py", str(demo_catalog_dir), "--manifest", str(manifest),
-                             "--out", str(out), "--allow-outside-paths", "--no-progress"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([PYTHON, "scripts/evaluate.py", str(demo_catalog_dir), "--manifest", str(DEMO / "queries.csv"),
+                             "--out", str(out), "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     figures = json.loads((out / "figures.json").read_text())
-    assert 0 <= figures["identification"]["recall_at_1"] <= figures["identification"]["recall_at_5"] <= 1
-    assert figures["claims"]["true_claims"] == 12 and figures["claims"]["false_claims"] == 12
-    assert 0.5 < figures["claims"]["auroc"] <= 1
-    assert figures["unknown_products"]["unknown_queries"] == 2
+    claims = figures["claims"]
+    assert claims["true_claims"] == sum(r["claimed_product_id"] != "" and r["label"] == "genuine" for r in rows)
+    assert claims["false_claims"] == sum(r["label"] == "counterfeit" for r in rows)
+    assert 0.5 < claims["auroc"] <= 1
+    assert 0 <= claims["false_claims_genuine"] <= claims["true_claims_genuine"] <= 1
+    assert figures["unknown_products"]["unknown_queries"] == 4
+    assert figures["unknown_products"]["verdict_genuine_rate_on_unknown"] == 0
     assert (out / "scores.png").stat().st_size > 10_000
     assert len((out / "results.jsonl").read_text().splitlines()) == figures["cases"]
 

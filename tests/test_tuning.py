@@ -1,46 +1,55 @@
-"""`tune`: the offline model fine-tuned on the catalog's references, stored in the catalog, every
-reference re-embedded, the index and calibration rebuilt, the catalog reopened with its tuned
-model; a checkpoint of the old vectors is never trusted."""
+"""`tune`: the offline model fitted to the catalog's references (its last blocks, on cached views,
+with a margin loss), stored in the catalog, every reference re-embedded, the index and calibration
+rebuilt, the catalog reopened with its tuned model; started in the background after a change
+large enough; a checkpoint of the old vectors is never trusted."""
 
 from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import time
 
 import numpy as np
 import pytest
 
-from conftest import demo_photo
+from conftest import PYTHON, ROOT, demo_photo
+
+QUICK = dict(epochs=1, size=96, train_from=11, views=1)
 
 
 def test_tune_stores_the_weights_re_embeds_and_reopens_with_the_tuned_model(catalog_copy):
     from index import Catalog, Verifier, connect
-    from index.importing.tuning import BACKBONE_ARTIFACT, tune
+    from index.importing.tuning import BACKBONE_ARTIFACT, TUNED_STATE_SETTING, Recipe, tune, tuning_due
 
     with Catalog.open(catalog_copy) as catalog:
         ids_before, before = catalog.vectors()
+        assert tuning_due(catalog).startswith("never tuned")
     old_index = (catalog_copy / "vectors.faiss").read_bytes()
-    catalog, embedder = connect(catalog_copy, writable=True)
-    with catalog:
-        summary = tune(catalog, embedder, epochs=1, size=128, progress=False)
-    assert summary.products == 6 and summary.references + summary.held_out == 54 and summary.held_out >= 6
+    summary = tune(catalog_copy, Recipe(**QUICK), progress=False)
+    assert summary.products == 9 and summary.references + summary.held_out == 126 and summary.held_out >= 9
 
     catalog, tuned = connect(catalog_copy)  # the catalog's commands and the app open it like this
     with catalog:
         assert catalog.embedder.name == tuned.name == "offline-tuned"
         assert catalog.artifact(BACKBONE_ARTIFACT)[:1] != b"\x80"  # safetensors, not a pickle
+        assert json.loads(catalog.setting(TUNED_STATE_SETTING))["genuine"] == 126 and tuning_due(catalog) is None
         ids, after = catalog.vectors()
         assert np.array_equal(ids, ids_before)
         cosines = np.sum(before * after, axis=1)
         assert np.abs(before - after).max() > 5e-3 and cosines.min() < 0.9999  # the vectors did change
-        # ...and they are the tuned model's embeddings of the reference photos
-        ref = catalog.reference(int(ids[0]))
+        # ...and they are the tuned model's embeddings of the reference photos, as the import decodes them
         from vision import load_image
+        from vision.package import READING_SHORT_SIDE
 
-        again = tuned.embed([load_image(ref.source_path, min_side=tuned.min_decode_side)])[0]
+        ref = catalog.reference(int(ids[0]))
+        again = tuned.embed([load_image(catalog.original_path(ref), min_side=READING_SHORT_SIDE)])[0]
         assert float(again @ after[0]) > 0.999
         # the index was rebuilt from the new vectors: each finds itself
         _, found = catalog.search(after, 1)
         assert np.array_equal(found[:, 0], ids)
         verdict = Verifier(catalog, tuned).check([demo_photo("God-Morgon-Orange-Juice_002.jpg")])
-        assert verdict.product_id == "God-Morgon-Orange-Juice" and verdict.model == "offline-tuned"
+        assert verdict.details["identified_product_id"] == "God-Morgon-Orange-Juice" and verdict.model == "offline-tuned"
 
     # a crash after the vectors were replaced but before the index was rebuilt leaves the old
     # checkpoint on disk: it must not be used, since its ids still match
@@ -53,22 +62,35 @@ def test_tune_stores_the_weights_re_embeds_and_reopens_with_the_tuned_model(cata
         assert np.allclose(sims[:, 0], 1.0, atol=2e-3)
 
 
-def test_tune_refuses_when_a_reference_photo_is_gone_and_changes_nothing(catalog_copy, tmp_path):
-    import sqlite3
+def test_tuning_reads_the_catalogs_own_copies_when_the_source_photos_are_gone(catalog_copy, tmp_path):
+    from index import Catalog
+    from index.importing.tuning import Recipe, tune
 
-    from index import Catalog, CatalogError, connect
-    from index.importing.tuning import tune
+    db = sqlite3.connect(catalog_copy / "references.sqlite")  # every photo moved after the import
+    with db:
+        db.execute("UPDATE refs SET source_path = ? || image_id || '.jpg'", (str(tmp_path / "moved-"),))
+    db.close()
+    tune(catalog_copy, Recipe(**QUICK), progress=False)
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.embedder.name == "offline-tuned"
+
+
+def test_tune_refuses_when_a_reference_photo_is_gone_and_changes_nothing(catalog_copy, tmp_path):
+    import shutil
+
+    from index import Catalog, CatalogError
+    from index.importing.tuning import Recipe, tune
 
     with Catalog.open(catalog_copy) as catalog:
         victim = catalog.references(product_id="Oatly-Oat-Milk")[0]
         _, before = catalog.vectors()
-    db = sqlite3.connect(catalog_copy / "references.sqlite")  # the photo was moved after the import
+    shutil.rmtree(catalog_copy / "originals" / victim.sha256[:2])  # no copy in the catalog either
+    db = sqlite3.connect(catalog_copy / "references.sqlite")
     with db:
         db.execute("UPDATE refs SET source_path = ? WHERE image_id = ?", (str(tmp_path / "moved.jpg"), victim.image_id))
     db.close()
-    catalog, embedder = connect(catalog_copy, writable=True)
-    with catalog, pytest.raises(CatalogError, match=f"#{victim.image_id}"):
-        tune(catalog, embedder, epochs=1, size=96, progress=False)
+    with pytest.raises(CatalogError, match=f"#{victim.image_id}"):
+        tune(catalog_copy, Recipe(**QUICK), progress=False)
     with Catalog.open(catalog_copy) as catalog:
         assert catalog.embedder.name == "offline"
         assert np.array_equal(catalog.vectors()[1], before)
@@ -82,21 +104,49 @@ def test_the_tuned_model_cannot_be_named_outside_its_catalog():
 
 
 def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_train_on(catalog_copy):
-    from index import Catalog, connect
+    from index import Catalog
+    from index.importing.tuning import Recipe, tune
     from index.judging import calibration
-    from index.importing.tuning import tune
 
-    catalog, embedder = connect(catalog_copy, writable=True)
-    with catalog:
-        tune(catalog, embedder, epochs=1, size=96, progress=False)
+    tune(catalog_copy, Recipe(**QUICK), progress=False)
     with Catalog.open(catalog_copy) as catalog:
         trained = calibration.trained_ids(catalog)
         unseen = set(catalog.image_ids().tolist()) - trained
         assert trained and unseen
         current = calibration.current(catalog)
         per_product = {p.product_id: 0 for p in catalog.products()}
-        for ref in catalog.references():
+        for ref in catalog.references(label="genuine"):
             if ref.image_id in unseen:
                 per_product[ref.product_id] += 1
-        for product, values in current.similarities.items():
+        for product, values in current.claim_scores.items():
             assert len(values) <= per_product[product]  # one value per unseen reference at most
+
+
+def test_an_import_that_changes_the_catalog_enough_starts_tuning_in_the_background(catalog_copy, tmp_path):
+    """The brand owner runs only the import; the catalog comes back fitted to its products, and
+    checks use the old model until then."""
+    from index import Catalog
+
+    env = {"VERIFIER_AUTO_TUNE": "1", "VERIFIER_TUNE_RECIPE": json.dumps(QUICK)}
+    manifest = tmp_path / "more.csv"
+    photo = ROOT / "tests" / "data" / "Banana_001.jpg"
+    manifest.write_text(f"path,product_id\n{photo},Banana\n")
+    import os
+
+    result = subprocess.run([PYTHON, "scripts/index_catalog.py", str(catalog_copy), "--manifest", str(manifest),
+                             "--allow-outside-paths", "--no-progress"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600, env={**os.environ, **env})
+    assert result.returncode == 0, result.stderr
+    assert "fitting the model to the catalog in the background (never tuned" in result.stdout
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with Catalog.open(catalog_copy) as catalog:
+            if catalog.embedder.name == "offline-tuned":
+                break
+        time.sleep(2)
+    else:
+        raise AssertionError((catalog_copy / "tuning.log").read_text()[-3000:])
+    with Catalog.open(catalog_copy) as catalog:
+        assert len(catalog) == 135 and catalog.references(product_id="Banana")
+    log = (catalog_copy / "tuning.log").read_text()
+    assert "tuned on" in log

@@ -16,7 +16,7 @@ from index.storing.history import CheckRecord
 from vision import UnreadableImage, load_image
 
 from .i18n import flag, outcome, t, verdict_sentence
-from .render import BADGE_COLOURS, advice, region_overlay, score_help
+from .render import BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, next_photos_html, region_overlay, score_help
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:960px;margin:24px auto;
@@ -28,7 +28,7 @@ th{background:#f4f4f4} .pics{display:flex;flex-wrap:wrap;gap:10px} figure{margin
 figure img{max-width:220px;max-height:220px;border:1px solid #ccc} figcaption{font-size:.85em;color:#444}
 .note{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:8px} .small{color:#555;font-size:.9em}
 @media print{body{margin:0}}
-"""
+""" + EVIDENCE_CSS
 
 
 def _data_uri(image: Image.Image, max_side: int = 640) -> str:
@@ -81,6 +81,9 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en") -> 
     tips = advice(record.quality, language)
     if tips:
         parts.append(f"<h2>{esc(t('retake', language))}</h2><ul>" + "".join(f"<li>{esc(x)}</li>" for x in tips) + "</ul>")
+    parts.append(next_photos_html(result, language))
+    if result.get("evidence"):
+        parts.append(f"<h2>{esc(t('evidence_title', language))}</h2>{evidence_html(result, language, heading=False)}")
     parts.append(f"<h2>{esc(t('photos_checked', language))}</h2><div class='pics'>")
     for photo in record.photos:
         image = _photo(photo.path)

@@ -58,13 +58,17 @@ class Service:
         self.verifier = verifier
         self.limits = limits or Limits.from_env()
         self.catalog = verifier.catalog
-        self.embedder = verifier.embedder
         self.catalog_dir = self.catalog.path
         self.history = History(self.catalog_dir)
         self.users = users or Users()
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="verifier-app-"))
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+
+    @property
+    def embedder(self):
+        """The catalog's model as the checker holds it now (a tuning in the background replaces it)."""
+        return self.verifier.embedder
 
     # ---- checking ------------------------------------------------------------------------
 
@@ -226,6 +230,8 @@ class Service:
             raise ValueError("no photos to add")
         rows = [ProductRow(i + 1, Path(p), product_id, label, name.strip(), brand.strip(), view.strip())
                 for i, p in enumerate(photos)]
+        with self._lock:
+            self._pick_up_changes()  # a tuning may have replaced the model since the last check
         summary = editing.add_references(self.catalog_dir, self.embedder, rows, user, action, extra)
         with self._lock:
             self._pick_up_changes()
@@ -238,6 +244,8 @@ class Service:
             staged, _ = stage(list(files or []), folder, manifest)
             rows = read_products(staged)
             rows = [_find_uploaded(row, folder) for row in rows]
+            with self._lock:
+                self._pick_up_changes()
             summary = editing.add_references(self.catalog_dir, self.embedder, rows, user, "import_manifest",
                                              {"manifest": Path(manifest).name})
         finally:

@@ -18,10 +18,11 @@ from tqdm import tqdm
 
 from vision import Embedder, UnreadableImage, thumbnail_jpeg
 from vision.images import decode, read_bytes, sha256_of
+from vision.package import PackageReader
 from vision.runtime import pipeline_threads, prefetched
 
 from ..judging import calibration
-from ..storing.catalog import Catalog, NewReference
+from ..storing.catalog import Catalog, NewReference, ProductInfo
 from .manifests import ProductRow
 
 CHECKPOINT_EVERY_S = 60.0
@@ -63,6 +64,7 @@ class _Prepared:
     sha256: str = ""
     tensor: torch.Tensor | None = None
     thumbnail: bytes = b""
+    reading: str = ""
     error: str | None = None
     duplicate: bool = False
 
@@ -74,18 +76,25 @@ def import_references(
     batch_size: int = 32,
     progress: bool = True,
     decode_workers: int | None = None,
+    reader: PackageReader | None = None,
 ) -> ImportSummary:
-    """``decode_workers``: threads decoding photos next to inference; torch keeps the other cores
-    (at least one). Default: half the cores, at least 2 (on 2 cores, 2 decoders + 1 inference
-    thread measured 20 photos/s on 12 MP JPEGs against 17 with 1 + 1, docs/benchmarks.md)."""
+    """``decode_workers``: threads decoding (and reading the text and codes of) photos next to
+    inference; torch keeps the other cores (at least one). Default: half the cores, at least 2 (on
+    2 cores, 2 decoders + 1 inference thread measured 20 photos/s on 12 MP JPEGs against 17 with
+    1 + 1, docs/benchmarks.md). ``reader``: default, what the catalog's settings ask for."""
     if decode_workers is None:
         from vision.runtime import available_cores
 
         cores = available_cores()
         decode_workers = max(1, min(cores, max(2, cores // 2)))
+    if reader is None:
+        from ..connect import reader_for
+
+        reader = reader_for(catalog, threads=1)  # one engine per decode thread, one core each
     started = time.monotonic()
     summary = ImportSummary()
     known = catalog.known_hashes()
+    catalog.declare(declarations(rows))
 
     def prepare(row: ProductRow) -> _Prepared:
         try:
@@ -93,8 +102,10 @@ def import_references(
             sha = sha256_of(data)
             if sha in known:
                 return _Prepared(row, sha, duplicate=True)
-            image = decode(data, str(row.path), min_side=embedder.min_decode_side)
-            return _Prepared(row, sha, embedder.preprocess(image), thumbnail_jpeg(image))
+            image = decode(data, str(row.path), min_side=max(embedder.min_decode_side, reader.min_side))
+            catalog.keep_original(sha, data)
+            reading = reader.read(image).to_json() if reader.enabled else ""
+            return _Prepared(row, sha, embedder.preprocess(image), thumbnail_jpeg(image), reading)
         except UnreadableImage as exc:
             return _Prepared(row, error=exc.reason)
         except Exception as exc:  # one odd file must never abort an import of thousands
@@ -123,6 +134,18 @@ def import_references(
     finally:
         bar.close()
     return finish_import(catalog, summary, started)
+
+
+def declarations(rows: Sequence[ProductRow]) -> list[ProductInfo]:
+    """What the manifest declares per product: its label text (the last given) and its GTINs."""
+    texts: dict[str, str] = {}
+    gtins: dict[str, list[str]] = {}
+    for row in rows:
+        if row.label_text:
+            texts[row.product_id] = row.label_text
+        if row.gtins:
+            gtins.setdefault(row.product_id, []).extend(row.gtins)
+    return [ProductInfo(p, texts.get(p, ""), tuple(dict.fromkeys(gtins.get(p, ())))) for p in sorted({*texts, *gtins})]
 
 
 def finish_import(catalog: Catalog, summary: ImportSummary, started: float) -> ImportSummary:
@@ -154,6 +177,7 @@ def _commit(catalog: Catalog, embedder: Embedder, prepared: list[_Prepared], sum
         NewReference(
             product_id=item.row.product_id, sha256=item.sha256, label=item.row.label, name=item.row.name,
             brand=item.row.brand, view=item.row.view, source_path=str(item.row.path), thumbnail=item.thumbnail,
+            reading=item.reading,
         )
         for item in items
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,10 @@ class ProductRow:
     name: str = ""
     brand: str = ""
     view: str = ""
+    #: What the genuine package says (its printed name, claims, maker), as the brand owner knows it.
+    label_text: str = ""
+    #: The product's GTINs (EAN/UPC), check digits verified when the manifest is read.
+    gtins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,13 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
     manifest = Path(manifest)
     rows, problems = [], []
     seen: dict[Path, int] = {}
-    for line, record in _records(manifest, required=("path", "product_id"), optional=("label", "name", "brand", "view")):
+    for line, record in _records(manifest, required=("path", "product_id"),
+                                 optional=("label", "name", "brand", "view", "label_text", "gtin")):
         path, problem = _resolve(manifest, record.get("path", ""), allow_outside)
         product_id = record.get("product_id", "").strip()
         label = (record.get("label") or "genuine").strip().lower()
+        gtins, gtin_problems = parse_gtins(record.get("gtin", ""))
+        problems += [f"line {line}: {p}" for p in gtin_problems]
         if problem:
             problems.append(f"line {line}: {problem}")
         if not product_id:
@@ -73,7 +81,8 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
             seen.setdefault(path, line)
         if path is not None and product_id and label in LABELS:
             rows.append(ProductRow(line, path, product_id, label, record.get("name", "").strip(),
-                                   record.get("brand", "").strip(), record.get("view", "").strip()))
+                                   record.get("brand", "").strip(), record.get("view", "").strip(),
+                                   " ".join(record.get("label_text", "").split()), gtins))
     if problems:
         raise ManifestError(str(manifest), problems)
     if not rows:
@@ -100,6 +109,27 @@ def read_queries(manifest: str | Path, allow_outside: bool = False) -> list[Quer
     if not rows:
         raise ManifestError(str(manifest), ["no photos listed"])
     return rows
+
+
+def parse_gtins(cell: str) -> tuple[tuple[str, ...], list[str]]:
+    """GTINs from a manifest cell (several separated by spaces, commas, ``;`` or ``|``), each
+    checked by biip (length, check digit): (GTINs as 14 digits, GS1's canonical form, problems)."""
+    from biip.gtin import Gtin
+
+    found, problems = [], []
+    for raw in re.split(r"[\s,;|]+", cell or ""):
+        if not raw:
+            continue
+        if not raw.isdigit():
+            problems.append(f"GTIN {raw!r} is not a number (8, 12, 13 or 14 digits)")
+            continue
+        try:
+            gtin = Gtin.parse(raw)
+        except Exception as exc:  # biip explains: wrong length, wrong check digit
+            problems.append(f"GTIN {raw!r}: {exc}")
+            continue
+        found.append(gtin.as_gtin_14())
+    return tuple(dict.fromkeys(found)), problems
 
 
 def product_rows_from_folder(folder: str | Path, label: str = "genuine") -> list[ProductRow]:

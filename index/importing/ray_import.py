@@ -27,7 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..storing.catalog import Catalog, NewReference
-from .importer import CHECKPOINT_EVERY_S, ImportSummary, finish_import
+from .importer import CHECKPOINT_EVERY_S, ImportSummary, declarations, finish_import
 from .manifests import ProductRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,12 +127,18 @@ def import_references_ray(
             raise RayImportError(f"{actors} embedder actors of {threads_per_actor} CPU leave no CPU for decoding on "
                                  f"a Ray cluster of {cpus} CPUs; use --ray-actors {max(1, (cpus - 1) // threads_per_actor)} "
                                  "or fewer")
+        from ..connect import reader_for
+
+        catalog.declare(declarations(rows))
         known = ray.put(catalog.known_hash_prefixes())
         model = ray.put(_model_spec(catalog, embedder))
+        here = reader_for(catalog)  # for the rare photo embedded in this process (a hash-prefix collision)
+        reading = here.describe()
         items = [{"i": i, "path": str(row.path)} for i, row in enumerate(rows)]
         dataset = (
             ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // DECODE_BATCH, 200)))
-            .map_batches(_decode, fn_kwargs={"known": known, "min_side": embedder.min_decode_side},
+            .map_batches(_decode, fn_kwargs={"known": known, "min_side": embedder.min_decode_side,
+                                             "reading": reading},
                          batch_size=DECODE_BATCH, batch_format="pandas", num_cpus=DECODE_CPUS)
             .map_batches(_Embed, fn_constructor_args=(model, threads_per_actor), batch_size=batch_size,
                          batch_format="pandas", num_cpus=threads_per_actor, max_restarts=0,
@@ -143,7 +149,7 @@ def import_references_ray(
                    file=sys.stderr, dynamic_ncols=True)
         try:
             for batch in dataset.iter_batches(batch_size=batch_size, batch_format="pandas", prefetch_batches=2):
-                _commit(catalog, embedder, rows, batch, summary)
+                _commit(catalog, embedder, rows, batch, summary, here)
                 first_embed = min(first_embed, float(batch["embed_started"].min()))
                 last_embed = max(last_embed, float(batch["embed_finished"].max()))
                 bar.update(len(batch))
@@ -167,7 +173,7 @@ def _model_spec(catalog: Catalog, embedder) -> dict:
     return spec
 
 
-def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summary: ImportSummary) -> None:
+def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summary: ImportSummary, reader) -> None:
     fresh: dict[str, tuple[ProductRow, bytes, np.ndarray]] = {}
     for record in batch.itertuples(index=False):
         row = rows[int(record.i)]
@@ -175,23 +181,26 @@ def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summa
             summary.unreadable.append((str(row.path), record.error))
         elif record.status == "duplicate" and not catalog.has_hash(record.sha256):
             # a new photo whose hash shares its first 8 bytes with a known one: done here
-            item = _embed_here(embedder, row)
+            item = _embed_here(embedder, row, reader)
             if item is None:
                 summary.unreadable.append((str(row.path), "could not be read a second time"))
             elif record.sha256 not in fresh:
                 fresh[record.sha256] = item
+                catalog.keep_original(record.sha256, Path(row.path).read_bytes())
         elif record.status == "duplicate" or record.sha256 in fresh:
             summary.already_present += 1
         else:
-            fresh[record.sha256] = (row, bytes(record.thumbnail), np.asarray(record.vector, dtype=np.float32))
+            fresh[record.sha256] = (row, bytes(record.thumbnail), np.asarray(record.vector, dtype=np.float32),
+                                    record.reading)
+            catalog.keep_original(record.sha256, Path(row.path).read_bytes())  # the workers may be other machines
     if not fresh:
         return
     new = [
         NewReference(product_id=row.product_id, sha256=sha, label=row.label, name=row.name, brand=row.brand,
-                     view=row.view, source_path=str(row.path), thumbnail=thumb)
-        for sha, (row, thumb, _) in fresh.items()
+                     view=row.view, source_path=str(row.path), thumbnail=thumb, reading=reading)
+        for sha, (row, thumb, _, reading) in fresh.items()
     ]
-    vectors = np.stack([vector for _, _, vector in fresh.values()])
+    vectors = np.stack([vector for _, _, vector, _ in fresh.values()])
     for image_id in catalog.add(new, vectors):
         if image_id is None:
             summary.already_present += 1
@@ -199,33 +208,40 @@ def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summa
             summary.added += 1
 
 
-def _embed_here(embedder, row: ProductRow):
+def _embed_here(embedder, row: ProductRow, reader):
     from vision import UnreadableImage, thumbnail_jpeg
     from vision.images import decode, read_bytes
 
     try:
         data = read_bytes(row.path)
-        image = decode(data, str(row.path), min_side=embedder.min_decode_side)
+        image = decode(data, str(row.path), min_side=max(embedder.min_decode_side, reader.min_side))
     except (UnreadableImage, OSError):
         return None
     vector = embedder.embed_tensors([embedder.preprocess(image)])[0]
-    return row, thumbnail_jpeg(image), vector
+    return row, thumbnail_jpeg(image), vector, reader.read(image).to_json() if reader.enabled else ""
 
 
-def _decode(batch, known, min_side: int):
-    """Read, hash and decode photos (a Ray task per batch): the same calls as the plain import."""
+_READERS: dict = {}
+
+
+def _decode(batch, known, min_side: int, reading: dict):
+    """Read, hash, decode and read the text and codes of photos (a Ray task per batch): the same
+    calls as the plain import, so a reference gets the same vector and reading either way."""
     import pandas as pd
     import ray
 
     from vision import UnreadableImage, thumbnail_jpeg
     from vision.images import decode, read_bytes, sha256_of
+    from vision.package import PackageReader
 
     if isinstance(known, ray.ObjectRef):
         known = ray.get(known)
+    key = (bool(reading.get("text")), bool(reading.get("codes")))
+    reader = _READERS.get(key) or _READERS.setdefault(key, PackageReader(*key, threads=1))  # one per worker process
     out = []
     for i, path in zip(batch["i"], batch["path"]):
         record = {"i": int(i), "status": "ok", "error": "", "sha256": "", "pixels": b"", "width": 0, "height": 0,
-                  "thumbnail": b""}
+                  "thumbnail": b"", "reading": ""}
         try:
             data = read_bytes(path)
             record["sha256"] = sha = sha256_of(data)
@@ -234,7 +250,9 @@ def _decode(batch, known, min_side: int):
             if at < len(known) and known[at] == prefix:
                 record["status"] = "duplicate"
             else:
-                image = decode(data, path, min_side=min_side)
+                image = decode(data, path, min_side=max(min_side, reader.min_side))
+                if reader.enabled:
+                    record["reading"] = reader.read(image).to_json()
                 record.update(pixels=image.tobytes(), width=image.width, height=image.height,
                               thumbnail=thumbnail_jpeg(image))
         except UnreadableImage as exc:

@@ -8,8 +8,8 @@ which directions of the embedding tell this catalog's products apart.
 
 It is derived data: refitted when the references change, stored in the catalog with the
 generation it was fitted for, and saved without pickle (a plain ``.npz`` of arrays).
-Out-of-fold scores (each reference scored by a head that never saw it, nor its near-duplicates)
-feed the calibration.
+Out-of-fold heads (each reference scored by a head that never saw its photo session) are fitted
+by the calibration (``index.judging.calibration``) with the same functions.
 """
 
 from __future__ import annotations
@@ -25,19 +25,22 @@ import torch.nn.functional as F
 SCALE = 10.0
 WEIGHT_DECAY = 1e-3
 MAX_ITER = 60  # converged for identification: 60 iterations measured as good as 300, 4x faster
-FOLDS = 5
 #: Above this many references x products a head is "large": it is fitted in the top
 #: ``LARGE_DIMS`` principal directions of the references (folded back into the full space, so the
-#: stored head is the same shape) and with ``LARGE_FOLDS`` folds. The fit's cost grows with
+#: stored head is the same shape) and calibrated with ``LARGE_FOLDS`` folds. The fit's cost grows with
 #: references x products x dimensions: measured 99 s at 20,000 references of 571 products in full.
 #: On Grocery Store features a head in 384 principal directions identified as well as one in
 #: 1,280 (recall@1 0.777 against 0.764) at a sixth of the time; small catalogs keep the full fit.
 LARGE = 2_000_000
 LARGE_DIMS = 384
 LARGE_FOLDS = 3
-#: References at least this similar are one photo session (burst shots, re-uploads): kept in one
-#: fold so that out-of-fold scores are not flattered by near-copies of themselves.
+#: References at least this similar are near-duplicates (burst shots, re-uploads): kept on one
+#: side when ``tune`` holds references out.
 NEAR_DUPLICATE = 0.92
+
+
+def is_large(references: int, products: int, dims: int) -> bool:
+    return references * products > LARGE and dims > LARGE_DIMS
 
 
 @dataclass(frozen=True)
@@ -83,46 +86,32 @@ def fit_linear(vectors: np.ndarray, labels: np.ndarray, n_classes: int) -> tuple
     return weight.detach().numpy(), bias.detach().numpy()
 
 
-def fit(vectors: np.ndarray, products: list[str], generation: int) -> tuple[ProductHead | None, np.ndarray]:
-    """The head on all references, and each reference's out-of-fold log-probability of its product.
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
-    Returns (None, nan scores) when there are fewer than two products to tell apart."""
+
+def fit_linear_any(vectors: np.ndarray, labels: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``fit_linear`` in the full space, or for a large catalog in its principal directions and
+    folded back (same shape, same scoring code)."""
+    if not is_large(len(vectors), n_classes, vectors.shape[1]):
+        return fit_linear(vectors, labels, n_classes)
+    mean, basis = _principal_projection(vectors, LARGE_DIMS)
+    w, b = fit_linear((vectors - mean) @ basis, labels, n_classes)
+    # back in the full space: SCALE * ((x - mean) @ basis) @ w + b == SCALE * x @ (basis @ w) + b'
+    full = basis @ w
+    return full, b - SCALE * (mean @ full)
+
+
+def fit(vectors: np.ndarray, products: list[str], generation: int) -> ProductHead | None:
+    """The head on all references; None when there are fewer than two products to tell apart.
+    (Out-of-fold scores, grouped by photo session, are the calibration's job.)"""
     classes = sorted(set(products))
-    oof = np.full(len(products), np.nan)
     if len(classes) < 2:
-        return None, oof
+        return None
     index = {p: i for i, p in enumerate(classes)}
-    labels = np.array([index[p] for p in products])
-    large = len(vectors) * len(classes) > LARGE and vectors.shape[1] > LARGE_DIMS
-    project = _principal_projection(vectors, LARGE_DIMS) if large else None
-    folds_count = LARGE_FOLDS if large else FOLDS
-
-    def fit_any(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if project is None:
-            return fit_linear(x, y, len(classes))
-        mean, basis = project
-        w, b = fit_linear((x - mean) @ basis, y, len(classes))
-        # back in the full space: SCALE * ((x - mean) @ basis) @ w + b == SCALE * x @ (basis @ w) + b'
-        full = basis @ w
-        return full, b - SCALE * (mean @ full)
-
-    weight, bias = fit_any(vectors, labels)
-    head = ProductHead(tuple(classes), weight.astype(np.float32), bias.astype(np.float32), generation)
-
-    folds = _grouped_folds(vectors, labels, folds_count)
-    for fold in range(folds_count):
-        held = folds == fold
-        if not held.any() or held.all():
-            continue
-        w, b = fit_any(vectors[~held], labels[~held])
-        logits = SCALE * (vectors[held] @ w) + b
-        logits -= logits.max(axis=1, keepdims=True)
-        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        scores = log_probs[np.arange(held.sum()), labels[held]]
-        # A product with no reference left in training says nothing about how genuine photos score.
-        seen = np.isin(labels[held], labels[~held])
-        oof[np.flatnonzero(held)[seen]] = scores[seen]
-    return head, oof
+    weight, bias = fit_linear_any(vectors, np.array([index[p] for p in products]), len(classes))
+    return ProductHead(tuple(classes), weight.astype(np.float32), bias.astype(np.float32), generation)
 
 
 def _principal_projection(vectors: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
@@ -137,20 +126,9 @@ def _principal_projection(vectors: np.ndarray, dims: int) -> tuple[np.ndarray, n
     return mean.astype(np.float32), (basis / length).astype(np.float32)
 
 
-def _grouped_folds(vectors: np.ndarray, labels: np.ndarray, folds_count: int = FOLDS) -> np.ndarray:
-    """Assign folds so that near-duplicate references of a product share one fold."""
-    folds = np.zeros(len(labels), dtype=int)
-    rng = np.random.default_rng(0)
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        group = _near_duplicate_groups(vectors[members])
-        order = rng.permutation(group.max() + 1)
-        folds[members] = order[group] % folds_count
-    return folds
-
-
-def _near_duplicate_groups(vectors: np.ndarray) -> np.ndarray:
-    """Connected components of the 'at least NEAR_DUPLICATE similar' graph (union-find)."""
+def similarity_groups(vectors: np.ndarray, threshold: float = NEAR_DUPLICATE) -> np.ndarray:
+    """Connected components of the 'at least ``threshold`` similar' graph (union-find): photo
+    sessions at the calibration's threshold, near-duplicates at ``NEAR_DUPLICATE``."""
     n = len(vectors)
     parent = np.arange(n)
 
@@ -161,7 +139,7 @@ def _near_duplicate_groups(vectors: np.ndarray) -> np.ndarray:
         return i
 
     sims = vectors @ vectors.T
-    for i, j in zip(*np.nonzero(np.triu(sims >= NEAR_DUPLICATE, k=1))):
+    for i, j in zip(*np.nonzero(np.triu(sims >= threshold, k=1))):
         ri, rj = root(int(i)), root(int(j))
         if ri != rj:
             parent[rj] = ri

@@ -42,46 +42,111 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Ảnh không khớp đủ với sản phẩm nào trong danh mục để kết luận: độ tương đồng với ứng viên gần nhất, "
               "{target} ({similarity:.2f}), thấp hơn {percent:.0f}% ảnh chính hãng của sản phẩm đó.",
     },
-    "looks_like_other_uncalibrated": {
-        "en": "The photos look more like {identified} than like {target}; the catalog holds too few references of "
-              "{target} to say how much its genuine photos vary. Check the item by hand.",
-        "vi": "Ảnh giống {identified} hơn là {target}; danh mục có quá ít ảnh mẫu của {target} để biết ảnh chính "
-              "hãng khác nhau đến đâu. Hãy kiểm tra trực tiếp món hàng.",
+    "matches_known_counterfeits": {
+        "en": "The photos look like the known counterfeits of {target}: more like them than {percent:.0f}% of its "
+              "genuine photos do. Compare the item with the counterfeit shown.",
+        "vi": "Ảnh giống các mẫu hàng giả đã biết của {target}: giống hơn {percent:.0f}% ảnh chính hãng của sản "
+              "phẩm này. Hãy đối chiếu món hàng với mẫu hàng giả được hiển thị.",
+    },
+    "code_of_other_product": {
+        "en": "The barcode {code} on the item belongs to another product in the catalog, {other}, not to {target}.",
+        "vi": "Mã vạch {code} trên món hàng thuộc về một sản phẩm khác trong danh mục, {other}, không phải {target}.",
+    },
+    "code_check_digit_fails": {
+        "en": "The barcode number {code} read on the item fails its check digit: a genuine {target} pack does not "
+              "carry an invalid number. Check the number by eye.",
+        "vi": "Dãy số mã vạch {code} đọc được trên món hàng sai số kiểm tra: bao bì {target} chính hãng không mang "
+              "số không hợp lệ. Hãy đối chiếu dãy số bằng mắt.",
+    },
+    "code_from_other_company": {
+        "en": "The barcode {code} on the item was issued under a company prefix that is not {target}'s brand's "
+              "(prefix issued by {issuer}).",
+        "vi": "Mã vạch {code} trên món hàng được cấp theo mã doanh nghiệp không phải của nhãn hàng {target} "
+              "(tiền tố do {issuer} cấp).",
+    },
+    "brand_name_misspelt": {
+        "en": "The brand name on the package reads \"{read}\", not \"{expected}\": a misspelt brand is a common "
+              "mark of a counterfeit. Check the print by eye.",
+        "vi": "Tên nhãn hàng trên bao bì là \"{read}\", không phải \"{expected}\": sai chính tả tên nhãn hàng là dấu "
+              "hiệu thường gặp của hàng giả. Hãy kiểm tra chữ in bằng mắt.",
+    },
+    "looks_like_other_product": {
+        "en": "The photos show {identified}, not {target}: the evidence identifies {identified} clearly.",
+        "vi": "Ảnh cho thấy {identified}, không phải {target}: các bằng chứng nhận ra rõ {identified}.",
     },
     "less_similar_than_genuine": {
-        "en": "The photos score lower for {target} than {percent:.0f}% of its genuine reference photos do "
+        "en": "The photos score lower for {target} than {percent:.0f}% of its genuine photos do "
               "(similarity {similarity:.2f}). Check the item by hand.",
-        "vi": "Điểm của ảnh đối với {target} thấp hơn {percent:.0f}% ảnh mẫu chính hãng của sản phẩm này "
+        "vi": "Điểm của ảnh đối với {target} thấp hơn {percent:.0f}% ảnh chính hãng của sản phẩm này "
               "(độ tương đồng {similarity:.2f}). Hãy kiểm tra trực tiếp món hàng.",
     },
     "less_similar_looks_like_other": {
-        "en": "The photos score lower for {target} than {percent:.0f}% of its genuine reference photos do "
-              "(similarity {similarity:.2f}). It looks more like {identified}. Check the item by hand.",
-        "vi": "Điểm của ảnh đối với {target} thấp hơn {percent:.0f}% ảnh mẫu chính hãng của sản phẩm này "
-              "(độ tương đồng {similarity:.2f}). Ảnh giống {identified} hơn. Hãy kiểm tra trực tiếp món hàng.",
+        "en": "The photos score lower for {target} than {percent:.0f}% of its genuine photos do "
+              "(similarity {similarity:.2f}), and look more like {identified}. Check the item by hand.",
+        "vi": "Điểm của ảnh đối với {target} thấp hơn {percent:.0f}% ảnh chính hãng của sản phẩm này "
+              "(độ tương đồng {similarity:.2f}), và ảnh giống {identified} hơn. Hãy kiểm tra trực tiếp món hàng.",
     },
     "consistent_with_genuine": {
-        "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}; "
-              "{percent:.0f}% of its genuine photos score as low or lower). A photo comparison cannot prove "
-              "authenticity.",
-        "vi": "Ảnh phù hợp với các ảnh mẫu chính hãng của {target} (độ tương đồng {similarity:.2f}; {percent:.0f}% "
-              "ảnh chính hãng của sản phẩm này có điểm bằng hoặc thấp hơn). So sánh ảnh không thể chứng minh "
-              "hàng thật.",
+        "en": "The evidence supports {target}: the photos identify it clearly (probability {probability:.0f}%) and "
+              "nothing read on them contradicts it. A photo comparison cannot prove authenticity.",
+        "vi": "Bằng chứng ủng hộ {target}: ảnh nhận ra rõ sản phẩm này (xác suất {probability:.0f}%) và không có "
+              "thông tin nào đọc được trên ảnh mâu thuẫn. So sánh ảnh không thể chứng minh hàng thật.",
+    },
+    "consistent_with_genuine_code": {
+        "en": "The evidence supports {target}: the photos identify it clearly (probability {probability:.0f}%) and "
+              "its barcode matches. A photo comparison cannot prove authenticity.",
+        "vi": "Bằng chứng ủng hộ {target}: ảnh nhận ra rõ sản phẩm này (xác suất {probability:.0f}%) và mã vạch "
+              "khớp. So sánh ảnh không thể chứng minh hàng thật.",
+    },
+    "insufficient_evidence": {
+        "en": "Inconclusive: the photos neither clearly show {target} nor contradict it. Photograph the item again "
+              "as advised below.",
+        "vi": "Chưa kết luận được: ảnh không cho thấy rõ là {target}, cũng không có gì mâu thuẫn. Hãy chụp lại món "
+              "hàng theo hướng dẫn bên dưới.",
+    },
+    "insufficient_evidence_looks_like_other": {
+        "en": "Inconclusive: the photos do not clearly show {target}; they look somewhat more like {identified}. "
+              "Photograph the item again as advised below, and compare it with both.",
+        "vi": "Chưa kết luận được: ảnh không cho thấy rõ là {target}; ảnh có phần giống {identified} hơn. Hãy chụp "
+              "lại món hàng theo hướng dẫn bên dưới và đối chiếu với cả hai sản phẩm.",
+    },
+    "insufficient_evidence_unclaimed": {
+        "en": "Inconclusive: the photos do not identify a catalog product clearly enough (the nearest is {target}). "
+              "Name the product claimed, or photograph the item again as advised below.",
+        "vi": "Chưa kết luận được: ảnh không đủ rõ để nhận ra một sản phẩm trong danh mục (gần nhất là {target}). "
+              "Hãy nêu sản phẩm được khai báo, hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
+    },
+}
+
+
+#: Sentences of checks kept in the history before verdicts had to be earned (still shown when reopened).
+EARLIER: dict[str, dict[str, str]] = {
+    "looks_like_other_uncalibrated": {
+        "en": "The photos look more like {identified} than like {target}; the catalog holds too few references of {target} to say how much its genuine photos vary. Check the item by hand.",
+        "vi": "Ảnh giống {identified} hơn là {target}; danh mục có quá ít ảnh mẫu của {target} để biết ảnh chính hãng khác nhau đến đâu. Hãy kiểm tra trực tiếp món hàng."
     },
     "consistent_looks_like_other": {
-        "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}; "
-              "{percent:.0f}% of its genuine photos score as low or lower), but they look more like {identified}: "
-              "compare the item with both. A photo comparison cannot prove authenticity.",
-        "vi": "Ảnh phù hợp với các ảnh mẫu chính hãng của {target} (độ tương đồng {similarity:.2f}; {percent:.0f}% "
-              "ảnh chính hãng của sản phẩm này có điểm bằng hoặc thấp hơn), nhưng ảnh giống {identified} hơn: hãy "
-              "đối chiếu món hàng với cả hai. So sánh ảnh không thể chứng minh hàng thật.",
+        "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}; {percent:.0f}% of its genuine photos score as low or lower), but they look more like {identified}: compare the item with both. A photo comparison cannot prove authenticity.",
+        "vi": "Ảnh phù hợp với các ảnh mẫu chính hãng của {target} (độ tương đồng {similarity:.2f}; {percent:.0f}% ảnh chính hãng của sản phẩm này có điểm bằng hoặc thấp hơn), nhưng ảnh giống {identified} hơn: hãy đối chiếu món hàng với cả hai. So sánh ảnh không thể chứng minh hàng thật."
     },
     "consistent_with_genuine_uncalibrated": {
-        "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}). "
-              "A photo comparison cannot prove authenticity.",
-        "vi": "Ảnh phù hợp với các ảnh mẫu chính hãng của {target} (độ tương đồng {similarity:.2f}). "
-              "So sánh ảnh không thể chứng minh hàng thật.",
-    },
+        "en": "The photos are consistent with the genuine references of {target} (similarity {similarity:.2f}). A photo comparison cannot prove authenticity.",
+        "vi": "Ảnh phù hợp với các ảnh mẫu chính hãng của {target} (độ tương đồng {similarity:.2f}). So sánh ảnh không thể chứng minh hàng thật."
+    }
+}
+MESSAGES.update(EARLIER)
+
+
+#: What to photograph next when the photos could not settle it.
+ADVICE: dict[str, dict[str, str]] = {
+    "photo_label": {"en": "the front label, close and straight, so its printed name and brand can be read",
+                    "vi": "nhãn mặt trước, chụp gần và thẳng, để đọc được tên và nhãn hàng in trên đó"},
+    "photo_barcode": {"en": "the barcode (EAN/UPC or QR), filling most of the photo",
+                      "vi": "mã vạch (EAN/UPC hoặc QR), chiếm gần hết khung hình"},
+    "photo_batch_code": {"en": "the batch or lot code and the expiry date",
+                         "vi": "số lô sản xuất và hạn sử dụng"},
+    "photo_logo": {"en": "a close-up of the logo and any seal or hologram",
+                   "vi": "cận cảnh logo và tem, nhãn chống giả (nếu có)"},
 }
 
 

@@ -34,6 +34,9 @@ FORMAT_VERSION = 1
 DB_NAME = "references.sqlite"
 INDEX_NAME = "vectors.faiss"
 THUMBS = "thumbs"
+#: Each reference's photo as imported, by content: tuning and re-embedding never depend on a
+#: folder the catalog does not own (an upload's temporary copy is gone within the hour).
+ORIGINALS = "originals"
 LABELS = ("genuine", "counterfeit")
 STORES = ("faiss", "milvus")
 #: Where a new Milvus-backed catalog keeps its vectors unless told otherwise: Milvus Lite, in-process.
@@ -55,6 +58,14 @@ CREATE TABLE IF NOT EXISTS refs (
 );
 CREATE INDEX IF NOT EXISTS refs_product ON refs (product_id);
 CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+-- What was read on each reference at import (vision.package: text lines, barcodes), as JSON.
+CREATE TABLE IF NOT EXISTS readings (image_id INTEGER PRIMARY KEY, reading TEXT NOT NULL);
+-- Per product, what the brand owner declares: the package's text and its GTINs (JSON list).
+CREATE TABLE IF NOT EXISTS product_info (
+    product_id TEXT PRIMARY KEY,
+    label_text TEXT NOT NULL DEFAULT '',
+    gtins      TEXT NOT NULL DEFAULT '[]'
+);
 """
 
 
@@ -91,6 +102,17 @@ class NewReference:
     view: str = ""
     source_path: str = ""
     thumbnail: bytes = field(default=b"", repr=False)
+    #: What was read on the photo (``vision.PackageReading.to_json()``), or "" when not read.
+    reading: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    """What the brand owner declares of a product beyond its photos."""
+
+    product_id: str
+    label_text: str = ""
+    gtins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,7 +166,8 @@ class Catalog:
     # ---- opening -------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, embedder: EmbedderRecord, store: StoreConfig | None = None) -> "Catalog":
+    def create(cls, path: str | Path, embedder: EmbedderRecord, store: StoreConfig | None = None,
+               settings: dict[str, str] | None = None) -> "Catalog":
         path = Path(path)
         store = store or StoreConfig()
         if (path / DB_NAME).exists():
@@ -167,6 +190,7 @@ class Catalog:
             "created_at": _now(),
             "generation": "0",
             "vector_store": store.kind,
+            **(settings or {}),
         }
         if store.kind == "milvus":
             settings.update(_milvus_settings(path, store.milvus_uri, version=1))
@@ -233,6 +257,7 @@ class Catalog:
         """See changes another writer committed: rebuild the search index from the checkpoint and
         SQLite, then swap it in whole (a search in flight keeps the old one)."""
         self.index_description = self._meta("index_description")
+        self.embedder = EmbedderRecord(**json.loads(self._meta("embedder")))  # `tune` may have replaced the model
         old, self.store = self.store, self._load_store()
         old.close()
 
@@ -343,6 +368,18 @@ class Catalog:
     def thumbnail_path(self, sha256: str) -> Path:
         return self.path / THUMBS / sha256[:2] / f"{sha256}.jpg"
 
+    def keep_original(self, sha256: str, data: bytes) -> Path:
+        """Keep a reference's photo bytes in the catalog (before its row commits; harmless twice)."""
+        path = self.path / ORIGINALS / sha256[:2] / sha256
+        write_atomic(path, data)
+        return path
+
+    def original_path(self, ref: Reference) -> Path:
+        """Where the reference's photo can be read: the catalog's own copy, else its source path
+        (catalogs made before copies were kept)."""
+        kept = self.path / ORIGINALS / ref.sha256[:2] / ref.sha256
+        return kept if kept.is_file() else Path(ref.source_path)
+
     def stats(self) -> dict:
         counts = dict(self.db.execute("SELECT label, COUNT(*) FROM refs GROUP BY label").fetchall())
         return {
@@ -361,6 +398,9 @@ class Catalog:
             "indexed_vectors": self.store.ntotal,
             "index_mode": self.index_mode,
             "index_tombstones": self.store.tombstones,
+            "reading": _describe_reading(self.setting("package_reading")),
+            "references_read": self.db.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
+            if self._has_table("readings") else 0,
             "generation": self.generation,
             "created_at": self._meta("created_at"),
         }
@@ -371,9 +411,12 @@ class Catalog:
 
     # ---- writing -------------------------------------------------------------------------
 
-    def add(self, new: Sequence[NewReference], vectors: np.ndarray) -> list[int | None]:
-        """Add references in one transaction; returns each one's image id, or None if its photo
-        (same content hash) is already in the catalog."""
+    def add(self, new: Sequence[NewReference], vectors: np.ndarray,
+            products: Sequence[ProductInfo] = ()) -> list[int | None]:
+        """Add references (with what was read on them) and product declarations in one
+        transaction; returns each reference's image id, or None if its photo (same content hash) is
+        already in the catalog. A declaration's label text replaces the stored one when given; its
+        GTINs are added to the product's."""
         self._require_writable()
         if len(new) != len(vectors):
             raise ValueError("one vector per reference is needed")
@@ -404,9 +447,13 @@ class Catalog:
                     ids.append(cursor.lastrowid)
                     added_ids.append(cursor.lastrowid)
                     added_rows.append(i)
+                    if ref.reading:
+                        self.db.execute("INSERT OR REPLACE INTO readings (image_id, reading) VALUES (?, ?)",
+                                        (cursor.lastrowid, ref.reading))
                 else:
                     ids.append(None)
-            if added_ids:
+            changed = self._declare(products)
+            if added_ids or changed:
                 self._bump_generation()
         # The index holds exactly what SQLite holds (the float16-rounded vectors), so a rebuild
         # from SQLite gives bit-identical search results.
@@ -450,6 +497,9 @@ class Catalog:
                 marks = ",".join("?" * len(chunk))
                 hashes += [r[0] for r in self.db.execute(f"SELECT sha256 FROM refs WHERE image_id IN ({marks})", chunk)]
                 self.db.execute(f"DELETE FROM refs WHERE image_id IN ({marks})", chunk)
+                self.db.execute(f"DELETE FROM readings WHERE image_id IN ({marks})", chunk)
+            # a product with no reference left keeps no declaration either
+            self.db.execute("DELETE FROM product_info WHERE product_id NOT IN (SELECT DISTINCT product_id FROM refs)")
             if hashes:
                 self._bump_generation()
         if not hashes:
@@ -459,10 +509,58 @@ class Catalog:
         self.checkpoint()
         for sha in hashes:
             self.thumbnail_path(sha).unlink(missing_ok=True)
+            (self.path / ORIGINALS / sha[:2] / sha).unlink(missing_ok=True)
         return len(hashes)
 
     def remove_product(self, product_id: str) -> int:
         return self.remove_images(ref.image_id for ref in self.references(product_id=product_id))
+
+    def readings(self, image_ids: Iterable[int] | None = None) -> dict[int, str]:
+        """image id -> what was read on that reference (JSON), for the references that were read."""
+        if not self._has_table("readings"):  # a catalog from before readings, opened read-only
+            return {}
+        if image_ids is None:
+            return dict(self.db.execute("SELECT image_id, reading FROM readings").fetchall())
+        found: dict[int, str] = {}
+        for chunk in _chunks(sorted({int(i) for i in image_ids}), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT image_id, reading FROM readings WHERE image_id IN ({marks})",
+                                         chunk).fetchall())
+        return found
+
+    def product_info(self) -> dict[str, ProductInfo]:
+        if not self._has_table("product_info"):
+            return {}
+        rows = self.db.execute("SELECT product_id, label_text, gtins FROM product_info").fetchall()
+        return {p: ProductInfo(p, text, tuple(json.loads(gtins))) for p, text, gtins in rows}
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
+            is not None
+
+    def declare(self, products: Sequence[ProductInfo]) -> None:
+        """Set products' declared label text and add GTINs (one transaction)."""
+        self._require_writable()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if self._declare(products):
+                self._bump_generation()
+
+    def _declare(self, products: Sequence[ProductInfo]) -> bool:
+        """Inside a transaction: merge declarations; True if anything changed."""
+        changed = False
+        for info in products:
+            row = self.db.execute("SELECT label_text, gtins FROM product_info WHERE product_id = ?",
+                                  (info.product_id,)).fetchone()
+            text, gtins = (row[0], json.loads(row[1])) if row else ("", [])
+            new_text = info.label_text or text
+            new_gtins = list(dict.fromkeys([*gtins, *info.gtins]))
+            if row is None or new_text != text or new_gtins != gtins:
+                self.db.execute("INSERT INTO product_info (product_id, label_text, gtins) VALUES (?, ?, ?) "
+                                "ON CONFLICT (product_id) DO UPDATE SET label_text = excluded.label_text, "
+                                "gtins = excluded.gtins", (info.product_id, new_text, json.dumps(new_gtins)))
+                changed = True
+        return changed
 
     def set_setting(self, key: str, value: str) -> None:
         self.save_derived(settings={key: value})
@@ -747,6 +845,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _describe_reading(setting: str | None) -> str:
+    spec = json.loads(setting) if setting else {}
+    parts = [name for name, key in (("label text", "text"), ("barcodes", "codes")) if spec.get(key)]
+    return " and ".join(parts) if parts else "nothing (appearance only)"
 
 
 def describe_index(store_kind: str, description: str) -> str:

@@ -17,6 +17,7 @@ from ..judging import calibration
 from .catalog import Catalog, CatalogError
 from ..importing.importer import ImportSummary, import_references
 from ..importing.manifests import ProductRow
+from ..importing.tuning import tune_in_background_if_due
 
 
 def add_references(catalog_dir: str | Path, embedder: Embedder, rows: Sequence[ProductRow], user: str,
@@ -29,6 +30,8 @@ def add_references(catalog_dir: str | Path, embedder: Embedder, rows: Sequence[P
         "products": products, "labels": sorted({row.label for row in rows}), "photos": len(rows),
         "added": summary.added, "already_present": summary.already_present,
         "unreadable": [Path(path).name for path, _ in summary.unreadable], **(extra or {})})
+    if summary.added:
+        tune_in_background_if_due(catalog_dir)
     return summary
 
 
@@ -43,6 +46,7 @@ def remove_references(catalog_dir: str | Path, image_ids: Sequence[int], user: s
     audit.record(catalog_dir, user, "remove_references",
                  {"image_ids": sorted(known), "products": sorted({r.product_id for r in known.values()}),
                   "removed": removed})
+    tune_in_background_if_due(catalog_dir)
     return removed
 
 
@@ -53,4 +57,5 @@ def remove_product(catalog_dir: str | Path, product_id: str, user: str) -> int:
             raise CatalogError(f"no product {product_id!r} in this catalog")
         calibration.refresh(catalog)
     audit.record(catalog_dir, user, "remove_product", {"product_id": product_id, "removed": removed})
+    tune_in_background_if_due(catalog_dir)
     return removed

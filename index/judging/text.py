@@ -1,0 +1,216 @@
+"""Label text as evidence: the words read on a photo against what each product's genuine
+package says.
+
+A product's *text profile* has two parts:
+- **declared** words: its name, brand, product id and the manifest's optional ``label_text`` (what
+  the brand owner says the genuine package reads);
+- **seen** words: read by OCR on its own genuine references, each with the share of references it
+  was read on (so shelf signs and a neighbour's pack, read once, weigh little).
+Words are compared *folded* (lower case, diacritics removed: the OCR engine lacks most Vietnamese
+accented letters, and a shopper's photo may lose them too) and with tolerance for OCR noise
+(one or two letters off, by length). A word specific to few products (``ekologisk``) counts for
+more than one every product carries (``arla`` on every Arla pack): inverse document frequency
+over the catalog's profiles.
+
+A **near miss** is a photo word one or two letters off a *brand* word, read with high confidence,
+on photos where the brand itself is not read: ``ALPRA`` for ``Alpro``. OCR makes such errors too
+(``MIOLK`` for ``MJOLK``), so the words that OCR misreads on a product's *genuine* references are
+kept with its profile and never count as misspellings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+#: A photo word at least this similar (normalised Levenshtein) to a profile word matches it, with
+#: that similarity as credit: OCR drops or swaps a letter now and then.
+FUZZY_MATCH = 0.75
+#: A seen word must be read on at least this share of a product's references (and on 2 of them)
+#: to enter its profile: what is read once is usually a shelf sign or a neighbouring pack.
+MIN_SEEN_SHARE = 0.1
+#: Near misses of a brand name count only when read at least this confidently.
+NEAR_MISS_CONFIDENCE = 0.9
+MIN_WORD = 3
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "ß": "ss", "ł": "l",
+                             "Ł": "l", "œ": "oe", "Œ": "oe"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics: ``Sữa tươi`` -> ``sua tuoi``, ``MJÖLK`` -> ``mjolk``."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text that can carry evidence: 3+ characters, with a letter, or
+    numbers of 3+ digits (a volume, a code)."""
+    return [w for w in _WORD.findall(fold(text)) if len(w) >= MIN_WORD]
+
+
+@dataclass(frozen=True)
+class ReadWord:
+    """A word read on a photo, with the engine's confidence and the print's height (share of the
+    photo's height)."""
+
+    word: str
+    confidence: float = 1.0
+    height: float = 0.0
+
+
+def read_words(lines: Iterable) -> list[ReadWord]:
+    """Words of OCR lines (``vision.text.TextLine`` or their dicts), each once, most confident kept."""
+    best: dict[str, ReadWord] = {}
+    for line in lines:
+        text = line["text"] if isinstance(line, dict) else line.text
+        confidence = float(line["confidence"] if isinstance(line, dict) else line.confidence)
+        height = float((line.get("height", 0.0) if isinstance(line, dict) else line.height) or 0.0)
+        for word in words(text):
+            if word not in best or confidence > best[word].confidence:
+                best[word] = ReadWord(word, confidence, height)
+    return list(best.values())
+
+
+@dataclass(frozen=True)
+class TextProfile:
+    product_id: str
+    declared: frozenset[str] = frozenset()
+    brand: frozenset[str] = frozenset()
+    #: word -> share of the product's genuine references it was read on
+    seen: dict[str, float] = field(default_factory=dict)
+    #: words OCR read on the product's genuine references that are near misses of its brand:
+    #: the engine's own errors, never counted as a misspelt brand.
+    misreads: frozenset[str] = frozenset()
+    references: int = 0
+
+    def weight(self, word: str) -> float:
+        return 1.0 if word in self.declared else min(1.0, 2.0 * self.seen.get(word, 0.0))
+
+    def vocabulary(self) -> set[str]:
+        return set(self.declared) | set(self.seen)
+
+
+@dataclass(frozen=True)
+class TextComparison:
+    """A photo's words against one product's profile: what a person can check."""
+
+    product_id: str
+    #: Profile words found on the photo (exactly or within OCR noise), with the word read.
+    matched: tuple[tuple[str, str], ...]
+    #: Declared words of the product not found on the photo.
+    missing: tuple[str, ...]
+    #: (word read, brand word it nearly is): a brand name a letter or two off.
+    near_misses: tuple[tuple[str, str], ...]
+    #: Specificity-weighted evidence for the product (0 when nothing matches).
+    support: float
+
+    def to_dict(self) -> dict:
+        return {"product_id": self.product_id, "matched": [list(m) for m in self.matched],
+                "missing": list(self.missing), "near_misses": [list(n) for n in self.near_misses],
+                "support": round(self.support, 3)}
+
+
+def build_profile(product_id: str, name: str = "", brand: str = "", label_text: str = "",
+                  reference_words: Sequence[Iterable[str]] = ()) -> TextProfile:
+    """A product's profile from its declared fields and the words read on each genuine reference."""
+    brand_words = frozenset(words(brand))
+    declared = frozenset(words(" ".join((name, brand, label_text, product_id.replace("-", " ").replace("_", " ")))))
+    counts: Counter[str] = Counter()
+    total = 0
+    for ref_words in reference_words:
+        total += 1
+        counts.update(set(ref_words))
+    seen = {w: n / total for w, n in counts.items() if total and n >= 2 and n / total >= MIN_SEEN_SHARE}
+    misreads = frozenset(w for w in counts if w not in brand_words and any(_near(w, b) for b in brand_words))
+    return TextProfile(product_id, declared, brand_words, seen, misreads, total)
+
+
+class TextIndex:
+    """Every product's profile and how specific each word is across the catalog."""
+
+    def __init__(self, profiles: Iterable[TextProfile]):
+        self.profiles = {p.product_id: p for p in profiles}
+        holders: dict[str, list[str]] = {}
+        for profile in self.profiles.values():
+            for word in profile.vocabulary():
+                if profile.weight(word) > 0:
+                    holders.setdefault(word, []).append(profile.product_id)
+        n = max(1, len(self.profiles))
+        self.holders = holders
+        self.idf = {w: math.log((1 + n) / (1 + len(ps))) + 1.0 for w, ps in holders.items()}
+        self._vocabulary = sorted(holders)
+
+    def __bool__(self) -> bool:
+        return bool(self.profiles)
+
+    def _matches(self, read: Sequence[ReadWord]) -> dict[str, list[tuple[str, float]]]:
+        """For each word read: the vocabulary words it matches, with the similarity."""
+        out = {}
+        for item in read:
+            hits = process.extract(item.word, self._vocabulary, scorer=Levenshtein.normalized_similarity,
+                                   score_cutoff=FUZZY_MATCH, limit=8)
+            out[item.word] = [(word, float(score)) for word, score, _ in hits]
+        return out
+
+    def supports(self, read: Sequence[ReadWord], products: Iterable[str] | None = None) -> dict[str, float]:
+        """Evidence each product gets from the words read: for every word read, its best match in
+        the product's profile (similarity x weight x specificity), summed."""
+        matches = self._matches(read)
+        wanted = set(products) if products is not None else None
+        support: dict[str, float] = {}
+        for item in read:
+            best: dict[str, float] = {}
+            for word, similarity in matches[item.word]:
+                for product in self.holders.get(word, ()):
+                    if wanted is not None and product not in wanted:
+                        continue
+                    credit = similarity * self.profiles[product].weight(word) * self.idf[word] * item.confidence
+                    if credit > best.get(product, 0.0):
+                        best[product] = credit
+            for product, credit in best.items():
+                support[product] = support.get(product, 0.0) + credit
+        return support
+
+    def compare(self, read: Sequence[ReadWord], product_id: str) -> TextComparison:
+        profile = self.profiles.get(product_id)
+        if profile is None:
+            return TextComparison(product_id, (), (), (), 0.0)
+        vocabulary = sorted(w for w in profile.vocabulary() if profile.weight(w) > 0)
+        matched, found = [], set()
+        for item in read:
+            hit = process.extractOne(item.word, vocabulary, scorer=Levenshtein.normalized_similarity,
+                                     score_cutoff=FUZZY_MATCH) if vocabulary else None
+            if hit is not None:
+                matched.append((hit[0], item.word))
+                found.add(hit[0])
+        exact = {item.word for item in read}
+        near = []
+        for brand_word in sorted(profile.brand):
+            if brand_word in exact:
+                continue
+            for item in read:
+                if (item.confidence >= NEAR_MISS_CONFIDENCE and item.word not in profile.misreads
+                        and _near(item.word, brand_word)):
+                    near.append((item.word, brand_word))
+        if any(b in exact for b in profile.brand):
+            near = []  # the brand is also read correctly: a stray near-miss is noise
+        missing = tuple(sorted(w for w in profile.declared if w not in found))
+        support = self.supports(read, [product_id]).get(product_id, 0.0)
+        return TextComparison(product_id, tuple(sorted(set(matched))), missing, tuple(near), support)
+
+
+def _near(word: str, target: str) -> bool:
+    """One letter off for words of 3-7 letters, up to two for longer ones; not equal."""
+    if word == target or len(target) < MIN_WORD:
+        return False
+    allowed = 1 if len(target) < 8 else 2
+    return abs(len(word) - len(target)) <= allowed and 0 < Levenshtein.distance(word, target) <= allowed

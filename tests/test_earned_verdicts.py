@@ -1,0 +1,127 @@
+"""A green badge must be earned: on the demo catalog (real photos, label text and barcodes read,
+known fakes filed), look-alikes and edited packs are not called genuine, contradicting evidence
+is shown, and what cannot be settled is inconclusive with advice on what to photograph next."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from PIL import Image
+
+from conftest import DEMO, ROOT, demo_photo
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from photo_edits import paste_barcode, paste_label  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def verifier(demo_catalog_dir, offline_embedder):
+    from index import Catalog, Verifier
+
+    return Verifier(Catalog.open(demo_catalog_dir), offline_embedder)
+
+
+def _gtin(demo_catalog_dir, product):
+    from index import Catalog
+
+    with Catalog.open(demo_catalog_dir) as catalog:
+        return catalog.product_info()[product].gtins[0]
+
+
+def test_another_brands_juice_claimed_as_god_morgon_is_not_green(verifier):
+    photo = DEMO / "queries" / "Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg"
+    verdict = verifier.check([photo], claimed_product_id="God-Morgon-Orange-Juice")
+    assert verdict.verdict in ("suspicious", "counterfeit"), verdict.explanation
+
+
+def test_another_brands_milk_claimed_as_arla_is_not_green(verifier):
+    photo = DEMO / "queries" / "Garant-Ecological-Standard-Milk_003_claimed-as-Arla-Standard-Milk.jpg"
+    verdict = verifier.check([photo], claimed_product_id="Arla-Standard-Milk")
+    assert verdict.verdict != "genuine", verdict.explanation
+
+
+def test_a_look_alike_of_the_seized_fakes_is_counterfeit_with_the_fake_shown(verifier):
+    photo = DEMO / "queries" / "God-Morgon-Orange-Red-Grapefruit-Juice_001_claimed-as-God-Morgon-Orange-Juice.jpg"
+    verdict = verifier.check([photo], claimed_product_id="God-Morgon-Orange-Juice")
+    assert verdict.verdict == "counterfeit"
+    assert {"matches_known_counterfeits", "closer_to_known_counterfeit"} & set(verdict.flags)
+    assert any(m.product_id == "God-Morgon-Orange-Juice" and m.label == "counterfeit" for m in verdict.matches)
+    fakes = verdict.evidence["known_fakes"]
+    assert fakes["fakes"] == 8 and 0 < fakes["p_value"] <= 1
+
+
+def test_a_pasted_genuine_barcode_of_another_product_is_flagged_and_shown(verifier, demo_catalog_dir, tmp_path):
+    bravo = _gtin(demo_catalog_dir, "Bravo-Orange-Juice")
+    photo = tmp_path / "juice.jpg"
+    paste_barcode(Image.open(demo_photo("God-Morgon-Orange-Juice_001.jpg")), bravo[1:]).save(photo, quality=92)
+    verdict = verifier.check([photo], claimed_product_id="God-Morgon-Orange-Juice")
+    assert verdict.verdict == "suspicious" and "code_of_other_product" in verdict.flags
+    [code] = verdict.evidence["codes"]
+    assert code["gtin"] == bravo and code["product_id"] == "Bravo-Orange-Juice" and code["check_digit_ok"] is True
+    assert code["issuer"] == "GS1 Sweden" and code["relation"] == "other_product"
+    assert "Bravo-Orange-Juice" in verdict.explanation
+
+
+def test_the_products_own_barcode_is_shown_as_support_not_as_a_contradiction(verifier, demo_catalog_dir, tmp_path):
+    own = _gtin(demo_catalog_dir, "God-Morgon-Orange-Juice")
+    photo = tmp_path / "juice.jpg"
+    paste_barcode(Image.open(demo_photo("God-Morgon-Orange-Juice_001.jpg")), own[1:]).save(photo, quality=92)
+    verdict = verifier.check([photo], claimed_product_id="God-Morgon-Orange-Juice")
+    assert [c["relation"] for c in verdict.evidence["codes"]] == ["supports"]
+    assert verdict.verdict in ("genuine", "unknown") and not {"code_of_other_product"} & set(verdict.flags)
+
+
+def test_a_misspelt_brand_on_a_pasted_label_is_flagged_with_the_words_read(verifier, tmp_path):
+    photo = tmp_path / "soyghurt.jpg"
+    paste_label(Image.open(demo_photo("Alpro-Blueberry-Soyghurt_001.jpg")), "ALPRA").save(photo, quality=92)
+    verdict = verifier.check([photo], claimed_product_id="Alpro-Blueberry-Soyghurt")
+    assert verdict.verdict == "suspicious" and "brand_name_misspelt" in verdict.flags
+    assert ["alpra", "alpro"] in verdict.evidence["text"]["near_misses"]
+    assert '"ALPRA"' in verdict.explanation
+
+
+def test_a_product_missing_from_the_catalog_is_never_green_and_gets_advice(verifier):
+    for name in ("Oatly-Natural-Oatghurt_001.jpg", "Yoggi-Strawberry-Yoghurt_001.jpg"):
+        verdict = verifier.check([demo_photo(name)])
+        assert verdict.verdict == "unknown" and verdict.product_id is None, name
+        assert "insufficient_evidence" in verdict.flags and verdict.advice
+        assert verdict.details["identified_product_id"]  # the nearest candidate is still named as evidence
+
+
+def test_a_true_claim_with_clear_evidence_earns_the_green_badge(verifier):
+    verdict = verifier.check([demo_photo("God-Morgon-Orange-Juice_002.jpg")], claimed_product_id="God-Morgon-Orange-Juice")
+    assert verdict.verdict == "genuine"
+    assert verdict.details["claim_probability"] >= verdict.details["accept_at"]
+    assert "god" in verdict.evidence["text"]["words"] and not verdict.advice
+
+
+def test_inconclusive_results_say_what_to_photograph_in_both_languages(verifier):
+    from index.judging.decision import FEW_WORDS
+    from index.judging.messages import ADVICE
+
+    verdict = verifier.check([demo_photo("Yoggi-Strawberry-Yoghurt_001.jpg")])
+    assert verdict.verdict == "unknown" and "photo_barcode" in verdict.advice
+    assert ("photo_label" in verdict.advice) == (len(verdict.evidence["text"]["words"]) < FEW_WORDS)
+    for key in verdict.advice:
+        assert ADVICE[key]["en"] and ADVICE[key]["vi"] != ADVICE[key]["en"]
+
+
+def test_a_copy_must_say_the_same_thing_not_only_line_up(verifier, demo_catalog_dir, tmp_path):
+    """Two labels printed on one template line up pixel for pixel but carry other words: not a
+    reused catalog photo. The same photo with its own words is."""
+    from index import Catalog
+
+    original = DEMO / "references" / "Alpro-Vanilla-Soyghurt" / "Alpro-Vanilla-Soyghurt_Iconic.jpg"
+    with Catalog.open(demo_catalog_dir) as catalog:
+        ref = next(r for r in catalog.references(product_id="Alpro-Vanilla-Soyghurt") if r.source_path == str(original))
+        assert catalog.readings([ref.image_id])  # its words were read at import
+    copy = tmp_path / "copy.jpg"
+    Image.open(original).resize((396, 396)).save(copy, quality=90)
+    assert "reused_catalog_photo" in verifier.check([copy], claimed_product_id="Alpro-Vanilla-Soyghurt").flags
+    other = tmp_path / "other-print.jpg"
+    image = Image.open(original).resize((396, 396))
+    for i, word in enumerate(("KOKOS", "MANGO", "PAPAYA")):
+        image = paste_label(image, word, where=(0.05, 0.05 + 0.3 * i), height=0.11)
+    image.save(other, quality=90)
+    assert "reused_catalog_photo" not in verifier.check([other], claimed_product_id="Alpro-Vanilla-Soyghurt").flags
