@@ -13,13 +13,18 @@ per process; this file only lays out the page; ui/service.py does the work.
 from __future__ import annotations
 
 import argparse
+import html
+import inspect
 import json
 import logging
-import time
+import re
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
+from fastapi import Request  # at module level: FastAPI resolves the routes' annotations by name
 import pandas as pd
 
 from index import Catalog, Verifier, connect, import_references, read_products
@@ -29,6 +34,8 @@ from ui.auth import Users
 from ui.i18n import LANGUAGE_CHOICES, t
 from ui.render import EVIDENCE_CSS, badge_html, evidence_items, region_overlay
 from ui.service import LimitExceeded, Service
+from ui.fairness import JoinLimiter, add_queue_limit
+from ui.sessions import COOKIE, LoginRefused, address_of, token_of
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
@@ -44,6 +51,32 @@ CSS = """
 """ + EVIDENCE_CSS
 
 log = logging.getLogger("app")
+
+#: Browsing (History, catalog tables, Status, login): quick, not through the queue, so it never
+#: waits behind checks nor counts against a client's queue allowance (ui.fairness).
+BROWSE = dict(api_visibility="private", queue=False)
+
+#: The password goes from the page to /session/login (which sets the HttpOnly session cookie), never
+#: through Gradio's queue; the Python handler after it only learns how the login went.
+LOGIN_JS = """
+async (name, password, language) => {
+  let outcome = "login_failed";
+  try {
+    const response = await fetch(new URL("session/login", window.location.href), {
+      method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({name: name, password: password})});
+    outcome = (await response.json()).outcome || outcome;
+  } catch (error) {}
+  return [name, outcome, language];
+}
+"""
+LOGOUT_JS = """
+async (language) => {
+  try { await fetch(new URL("session/logout", window.location.href), {method: "POST", credentials: "same-origin"}); }
+  catch (error) {}
+  return [language];
+}
+"""
 
 
 def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = None) -> None:
@@ -67,6 +100,25 @@ def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = No
     if tune_in_background_if_due(catalog_dir):
         log.warning("fitting the model to the demo catalog in the background (a few minutes; checks use the "
                     "current model until it is done; progress in %s/tuning.log)", catalog_dir)
+
+
+FIELD_LABELS = {"claimed": "claimed_short", "inspector": "col_inspector", "notes": "col_notes", "case_id": "col_case"}
+
+
+def user_error(exc: BaseException) -> str:
+    """An error as a sentence for the page: the server's temporary folders cut down to the file's
+    own name, and nothing in it rendered as HTML (a manifest's cells come from the uploader)."""
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    temp = re.escape(tempfile.gettempdir().rstrip("/"))
+    text = re.sub(temp + r"/[^\s:'\"]*/([^/\s:'\"]+)", r"\1", str(text))
+    return html.escape(text)
+
+
+def _limit_message(exc: LimitExceeded, language: str) -> str:
+    args = dict(exc.args_)
+    if "field" in args:
+        args["field"] = t(FIELD_LABELS.get(args["field"], args["field"]), language)
+    return t(exc.key, language, **args)
 
 
 def _paths(files) -> list[str]:
@@ -106,10 +158,18 @@ def build_app(service: Service) -> gr.Blocks:
         try:
             record = service.check(paths, claimed, notes or "", inspector or "")
         except LimitExceeded as exc:
-            raise gr.Error(t(exc.key, language, **exc.args_)) from None
+            raise gr.Error(_limit_message(exc, language)) from None
         return (*show_check(record, language), record.check_id)
 
-    def history_table(text, verdict, language):
+    def history_open(request) -> bool:
+        """Who may see the History: its checks hold inspectors' names, notes, case ids and photos.
+        Logged-in users; everyone where no user is configured (a single-user laptop) or
+        VERIFIER_OPEN_HISTORY=1 says so."""
+        return service.history_is_open or session_user(request) is not None
+
+    def history_table(text, verdict, language, request: gr.Request):
+        if not history_open(request):
+            return _frame([[t("history_login", language)]], [t("history_table", language)])
         rows = [[r.check_id, r.checked_at, r.verdict + (f" → {r.review_verdict}" if r.review_verdict else ""),
                  r.product_id or "", r.claimed_product_id or "", r.case_id or "", r.inspector, r.notes[:80]]
                 for r in service.history.search(text or "", verdict or None)]
@@ -118,13 +178,24 @@ def build_app(service: Service) -> gr.Blocks:
                    t("col_notes", language)]
         return _frame(rows, columns)
 
-    def open_check(check_id, language):
-        record = service.history.get(int(check_id or 0))
+    def open_check(check_id, language, request: gr.Request):
+        def refused(sentence):  # in the badge's place: browsing events show no error toast, only a red "Error"
+            return (f'<p class="history-notice">{html.escape(sentence)}</p>', [], gr.update(value=[], visible=False),
+                    None, None, None, "", "")
+
+        if not history_open(request):
+            return refused(t("history_login", language))
+        try:
+            number = int(check_id or 0)
+        except (TypeError, ValueError, OverflowError):  # NaN, infinity
+            number = 0
+        record = service.history.get(number) if 0 < number < 2**62 else None  # 1e30: no such check, no traceback
         if record is None:
-            raise gr.Error(t("no_check", language, check_id=check_id))
+            return refused(t("no_check", language, check_id=check_id))
         return (*show_check(record, language), record.claimed_product_id or record.product_id or "")
 
-    def save_review(user, check_id, verdict, note, add_as, product_id, language):
+    def save_review(check_id, verdict, note, add_as, product_id, language, request: gr.Request):
+        user = session_user(request)
         if not user:
             raise gr.Error(t("need_login", language))
         try:
@@ -145,8 +216,10 @@ def build_app(service: Service) -> gr.Blocks:
         try:
             result = service.check_batch(manifest if isinstance(manifest, str) or manifest is None else manifest.name,
                                          paths, progress=lambda done, total: progress((done, total), unit="cases"))
+        except LimitExceeded as exc:
+            raise gr.Error(_limit_message(exc, language)) from None
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(user_error(exc)) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
         table = _frame([r[:8] for r in result.rows], ["case_id", "photos", t("claimed_short", language),
                                                       t("verdict", language), t("score", language),
@@ -154,17 +227,21 @@ def build_app(service: Service) -> gr.Blocks:
         return (t("batch_summary", language, cases=len(result.rows), counts=counts), table, str(result.csv_path),
                 str(result.jsonl_path))
 
-    def login(name, password, language):
-        if not service.users.configured:
-            return None, t("login_disabled", language)
-        if service.users.locked((name or "").strip()):
-            return None, t("login_locked", language)
-        if service.users.check(name, password):
-            return name.strip(), t("logged_in", language, user=name.strip())
-        return None, t("login_failed", language)
+    def session_user(request) -> str | None:
+        return service.sessions.user(token_of(request))
 
-    def logout(language):
-        return None, t("logged_out", language)
+    def login_done(name, outcome, language, request: gr.Request):
+        """After the page posted the password to /session/login (never through the queue): say how
+        it went, and empty the password field."""
+        user = session_user(request)
+        if user:
+            return t("logged_in", language, user=user), ""
+        return t(outcome if outcome in ("login_failed", "login_locked", "login_disabled") else "login_failed",
+                 language), ""
+
+    def login_status_text(language, request: gr.Request):
+        user = session_user(request)
+        return t("logged_in", language, user=user) if user else t("logged_out", language)
 
     def products_table(query, language):
         return _frame(service.products(query), [t("product_id", language), t("product_name", language),
@@ -185,14 +262,21 @@ def build_app(service: Service) -> gr.Blocks:
 
     def guarded(action):
         """Run a catalog change for the logged-in user; errors become messages a person can act on."""
-        def handler(user, *args):
-            language = args[-1]
+        def handler(*args):
+            *inputs, request = args  # Gradio passes the request last (the signature below says so)
+            language = inputs[-1]
+            user = session_user(request)
             if not user:
                 raise gr.Error(t("need_login", language))
             try:
-                return action(user, *args)
+                return action(user, *inputs)
             except (ValueError, KeyError, RuntimeError, OSError) as exc:
-                raise gr.Error(str(exc)) from None
+                raise gr.Error(user_error(exc)) from None
+        # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
+        inputs = list(inspect.signature(action).parameters.values())[1:]
+        handler.__signature__ = inspect.Signature(
+            inputs + [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
+        handler.__annotations__ = {"request": gr.Request}
         return handler
 
     @guarded
@@ -251,7 +335,6 @@ def build_app(service: Service) -> gr.Blocks:
 
     with gr.Blocks(title="Counterfeit photo verifier / Kiểm tra ảnh sản phẩm nghi giả",
                    delete_cache=(1800, 3600)) as demo:
-        user = gr.State(None)
         current_check = gr.State(None)
         with gr.Row(equal_height=True):
             with gr.Column(scale=4):
@@ -332,13 +415,13 @@ def build_app(service: Service) -> gr.Blocks:
                         review_button = tr(gr.Button(t("save_review"), variant="primary"), "save_review", "value")
                         review_message = gr.Markdown()
                 history_button.click(history_table, [history_query, history_verdict, language], history,
-                                     api_visibility="private")
+                                     **BROWSE)
                 history_query.submit(history_table, [history_query, history_verdict, language], history,
-                                     api_visibility="private")
+                                     **BROWSE)
                 open_button.click(open_check, [check_number, language],
                                   [h_badge, h_gallery, h_fakes, h_heatmap, h_report_html, h_report_json, h_raw,
-                                   review_product], api_visibility="private")
-                review_button.click(save_review, [user, check_number, review_verdict, review_note, review_add,
+                                   review_product], **BROWSE)
+                review_button.click(save_review, [check_number, review_verdict, review_note, review_add,
                                                   review_product, language], review_message,
                                     api_visibility="private", concurrency_id="change", concurrency_limit=1)
 
@@ -358,7 +441,7 @@ def build_app(service: Service) -> gr.Blocks:
                     batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl")), "batch_jsonl")
                 batch_button.click(run_batch, [batch_manifest, batch_files, language],
                                    [batch_summary, batch_table, batch_csv, batch_jsonl], api_name="batch",
-                                   concurrency_id="check", concurrency_limit=1)
+                                   concurrency_id="batch", concurrency_limit=1)  # its own lane (ui.fairness)
 
             with tr(gr.Tab(t("tab_catalog"), id="catalog"), "tab_catalog"):
                 with gr.Row(equal_height=True):
@@ -412,44 +495,45 @@ def build_app(service: Service) -> gr.Blocks:
                     audit = gr.Dataframe(audit_table("en"), interactive=False, wrap=True, elem_id="audit-table")
 
                 private = dict(api_visibility="private")
-                login_button.click(login, [login_name, login_password, language], [user, login_status], **private)
-                login_password.submit(login, [login_name, login_password, language], [user, login_status], **private)
-                logout_button.click(logout, [language], [user, login_status], **private)
-                product_search.click(products_table, [product_query, language], products, **private)
-                product_query.submit(products_table, [product_query, language], products, **private)
-                show_button.click(show_references, [product_to_show, language], [ref_gallery, ref_table], **private)
+                login = dict(fn=login_done, inputs=[login_name, login_password, language],
+                             outputs=[login_status, login_password], js=LOGIN_JS, **BROWSE)
+                login_button.click(**login)
+                login_password.submit(**login)
+                logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS, **BROWSE)
+                product_search.click(products_table, [product_query, language], products, **BROWSE)
+                product_query.submit(products_table, [product_query, language], products, **BROWSE)
+                show_button.click(show_references, [product_to_show, language], [ref_gallery, ref_table], **BROWSE)
                 change = dict(concurrency_id="change", concurrency_limit=1, **private)
                 after_change = [(products_table, [product_query, language], products),
                                 (calibration_table, [language], calibration), (audit_table, [language], audit)]
                 for event in (
-                    add_button.click(add_photos, [user, add_files, add_product, add_name, add_brand, add_label,
+                    add_button.click(add_photos, [add_files, add_product, add_name, add_brand, add_label,
                                                   add_view, language], change_message, **change),
-                    import_button.click(import_products, [user, import_manifest, import_files, language],
+                    import_button.click(import_products, [import_manifest, import_files, language],
                                         change_message, **change),
-                    remove_ids_button.click(remove_refs, [user, remove_ids, language], change_message, **change),
-                    remove_pid_button.click(remove_product, [user, remove_pid, language], change_message, **change),
+                    remove_ids_button.click(remove_refs, [remove_ids, language], change_message, **change),
+                    remove_pid_button.click(remove_product, [remove_pid, language], change_message, **change),
                 ):
                     for fn, inputs, output in after_change:
-                        event = event.success(fn, inputs, output, **private)
-                    event.success(claim_choices, None, claimed, **private)
-                audit_refresh.click(audit_table, [language], audit, **private)
+                        event = event.success(fn, inputs, output, **BROWSE)
+                    event.success(claim_choices, None, claimed, **BROWSE)
+                audit_refresh.click(audit_table, [language], audit, **BROWSE)
 
             with tr(gr.Tab(t("tab_status"), id="status"), "tab_status"):
                 status = gr.Markdown(status_text("en"), elem_id="status")
                 status_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
-                status_refresh.click(status_text, [language], status, **private)
+                status_refresh.click(status_text, [language], status, **BROWSE)
 
         components = [c for c, _, _, _ in localized]
-        language.change(relabel, language, components, api_visibility="private") \
-            .then(status_text, language, status, api_visibility="private") \
-            .then(lambda lang, name: t("logged_in", lang, user=name) if name else t("logged_out", lang),
-                  [language, user], login_status, api_visibility="private") \
-            .then(products_table, [product_query, language], products, api_visibility="private") \
-            .then(history_table, [history_query, history_verdict, language], history, api_visibility="private") \
-            .then(show_references, [product_to_show, language], [ref_gallery, ref_table], api_visibility="private") \
-            .then(calibration_table, [language], calibration, api_visibility="private") \
-            .then(audit_table, [language], audit, api_visibility="private")
-        demo.load(history_table, [history_query, history_verdict, language], history, api_visibility="private")
+        language.change(relabel, language, components, **BROWSE) \
+            .then(status_text, language, status, **BROWSE) \
+            .then(login_status_text, [language], login_status, **BROWSE) \
+            .then(products_table, [product_query, language], products, **BROWSE) \
+            .then(history_table, [history_query, history_verdict, language], history, **BROWSE) \
+            .then(show_references, [product_to_show, language], [ref_gallery, ref_table], **BROWSE) \
+            .then(calibration_table, [language], calibration, **BROWSE) \
+            .then(audit_table, [language], audit, **BROWSE)
+        demo.load(history_table, [history_query, history_verdict, language], history, **BROWSE)
     return demo
 
 
@@ -468,20 +552,70 @@ def main() -> None:
     if args.catalog is None:
         ensure_demo_catalog(catalog_dir, args.model)
     catalog, embedder = connect(catalog_dir, threads=args.threads)
-    service = Service(Verifier(catalog, embedder), Users())
     import atexit
+    import os
     import shutil
+    import signal
 
+    from ui.service import sweep_work_dirs
+
+    if sweep_work_dirs():
+        log.warning("removed work folders left by earlier runs that did not stop cleanly")
+    service = Service(Verifier(catalog, embedder), Users())
     atexit.register(shutil.rmtree, service.work_dir, True)  # reports and batch files of this run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: clean up too
+    keep_days = float(os.environ.get("VERIFIER_KEEP_CHECKS_DAYS", "365"))
+    if keep_days > 0 and (pruned := service.history.prune(keep_days)):
+        log.warning("removed %d checks older than %g days (VERIFIER_KEEP_CHECKS_DAYS)", pruned, keep_days)
     if not service.users.configured:
         log.warning("no catalog users configured (VERIFIER_ADMIN_USER/VERIFIER_ADMIN_PASSWORD or "
                     "VERIFIER_USERS_FILE): the catalog can be browsed, not changed")
     demo = build_app(service)
     demo.queue(default_concurrency_limit=1, max_size=64)
+    import uvicorn
+
     # Only Gradio's own upload cache and the app's download folder are served: nothing else on disk.
-    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(service.work_dir / "downloads"),
-                                                                             str(catalog_dir / "thumbs")],
-                show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb")
+    app = gr.mount_gradio_app(web_app(service), demo, path="/", allowed_paths=[str(service.work_dir / "downloads"),
+                                                                              str(catalog_dir / "thumbs")],
+                              show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb")
+    log.warning("serving at http://%s:%d/", args.host, args.port)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def web_app(service: Service):
+    """The routes beside the Gradio page: logging in and out, with the session in a cookie."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    add_queue_limit(api, JoinLimiter(jobs=service.limits.queue_jobs))
+
+    @api.post("/session/login")
+    async def session_login(request: Request):
+        body = await request.body()
+        if len(body) > 4096:
+            return JSONResponse({"outcome": "login_failed"}, status_code=413)
+        try:
+            data = json.loads(body or b"{}")
+            token = service.sessions.login(str(data.get("name", "")), str(data.get("password", "")),
+                                           address_of(request))
+        except LoginRefused as refused:
+            return JSONResponse({"outcome": refused.key}, status_code=429 if refused.key == "login_locked" else 401)
+        except (ValueError, AttributeError):
+            return JSONResponse({"outcome": "login_failed"}, status_code=400)
+        response = JSONResponse({"outcome": "ok"})
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                            path="/")
+        return response
+
+    @api.post("/session/logout")
+    async def session_logout(request: Request):
+        service.sessions.logout(token_of(request))
+        response = JSONResponse({"outcome": "logged_out"})
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    return api
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from vision.near_copy import COPY_THRESHOLD, copy_scores
 from vision.package import PackageReader, PackageReading
 
 from .connect import reader_for
+from .ids import clean_or_none
 from .importing.manifests import ManifestError, QueryRow
 from .judging import calibration as calibration_module
 from .judging.codes import CodeBook
@@ -69,6 +70,7 @@ def policy_of(catalog: Catalog) -> Policy:
 
 
 def set_policy(catalog: Catalog, policy: Policy) -> None:
+    """Store the catalog's verdict policy (audited when the catalog's changes are)."""
     if not all(0.0 <= rate < 1.0 for rate in (policy.false_alarm_rate, policy.unknown_p_value, policy.accept_rate,
                                               policy.open_accept_rate)):
         raise ValueError("rates must lie in [0, 1)")
@@ -136,7 +138,7 @@ class Verifier:
 
     def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
               regions: bool = True) -> Verdict:
-        case = Case(tuple(str(p) for p in photos), claimed_product_id or None, case_id or None)
+        case = Case(tuple(str(p) for p in photos), clean_or_none(claimed_product_id), clean_or_none(case_id))
         return next(iter(self.check_many([case], progress=False, regions=regions)))
 
     def check_many(self, cases: Iterable[Case], batch_photos: int = 32, progress: bool = True,

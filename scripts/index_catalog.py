@@ -80,7 +80,12 @@ def main() -> int:
         threads = args.threads if args.ray is None else (args.threads or 1)
         catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store,
                                     read_text=not args.no_text, read_codes=not args.no_codes)
-        with catalog:
+        from index.storing import audit
+
+        source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}
+        if args.ray is not None:
+            source["ray"] = args.ray or "local"
+        with catalog, catalog.audited(audit.command_line_user(), "import", source):
             if args.ray is None:
                 summary = import_references(catalog, embedder, rows, batch_size=args.batch_size,
                                             progress=not args.no_progress)
@@ -91,14 +96,6 @@ def main() -> int:
             totals = catalog.stats()
     finally:
         leave_ray()
-    from index.storing import audit
-
-    source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}
-    if args.ray is not None:
-        source["ray"] = args.ray or "local"
-    audit.record(args.catalog, audit.command_line_user(), "import",
-                 {**source, "added": summary.added, "already_present": summary.already_present,
-                  "unreadable": len(summary.unreadable)})
     from index.importing.tuning import LOG_NAME, tune_in_background_if_due
 
     tuning = tune_in_background_if_due(args.catalog) if summary.added else None

@@ -55,11 +55,14 @@ def main() -> int:
                       help="a .db file (Milvus Lite, relative to the catalog) or http://HOST:19530 (default vectors.milvus.db)")
     auto_tune = commands.add_parser("set-auto-tune", help="fit the model to the catalog in the background after changes")
     auto_tune.add_argument("state", choices=["on", "off"])
+    commands.add_parser("keep-originals", help="copy into the catalog the photos of references it does not hold yet "
+                                               "(catalogs made before originals were kept)")
     args = parser.parse_args()
 
     from index.storing import audit
 
-    writable = args.command.startswith(("remove", "set-", "rebuild"))
+    writable = args.command.startswith(("remove", "set-", "rebuild", "keep-"))
+    user = audit.command_line_user()
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
             print(json.dumps(catalog.stats(), indent=2))
@@ -79,45 +82,49 @@ def main() -> int:
 
             if not 0.0 <= args.rate < 1.0:
                 parser.error("the false-alarm rate must lie in [0, 1), e.g. 0.05")
-            set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=args.rate))
-            audit.record(args.catalog, audit.command_line_user(), "set_false_alarm_rate", {"false_alarm_rate": args.rate})
+            with catalog.audited(user, "set_false_alarm_rate", {"false_alarm_rate": args.rate}):
+                set_policy(catalog, replace(policy_of(catalog), false_alarm_rate=args.rate))
             print(f"false-alarm rate set to {args.rate}")
         elif args.command == "rebuild-index":
-            catalog.rebuild_index(args.mode, progress=True)
-            audit.record(args.catalog, audit.command_line_user(), "rebuild_index",
-                         {"mode": catalog.index_mode, "index": catalog.index_description})
+            with catalog.audited(user, "rebuild_index", {"mode": args.mode or catalog.index_mode}):
+                catalog.rebuild_index(args.mode, progress=True)
             print(f"index rebuilt: {catalog.stats()['index']} over {len(catalog)} references (mode {catalog.index_mode})")
         elif args.command == "set-store":
             from index import StoreConfig
 
             if args.milvus_uri and args.store != "milvus":
                 parser.error("--milvus-uri goes with set-store milvus")
-            catalog.rebuild_index(progress=True, store=StoreConfig(args.store, args.milvus_uri or ""))
+            with catalog.audited(user, "set_store", {"milvus_uri": args.milvus_uri} if args.milvus_uri else {}):
+                catalog.rebuild_index(progress=True, store=StoreConfig(args.store, args.milvus_uri or ""))
             stats = catalog.stats()
-            audit.record(args.catalog, audit.command_line_user(), "set_store",
-                         {k: stats[k] for k in ("vector_store", "milvus_uri", "milvus_collection") if k in stats})
             print(f"vectors now in {stats['vector_store']}"
                   + (f" at {stats['milvus_uri']}, collection {stats['milvus_collection']}" if "milvus_uri" in stats else "")
                   + f": {stats['indexed_vectors']} of {stats['references']} references")
         elif args.command == "set-auto-tune":
             from index.importing.tuning import AUTO_TUNE_SETTING
 
-            catalog.set_setting(AUTO_TUNE_SETTING, args.state)
-            audit.record(args.catalog, audit.command_line_user(), "set_auto_tune", {"auto_tune": args.state})
+            with catalog.audited(user, "set_auto_tune"):
+                catalog.set_setting(AUTO_TUNE_SETTING, args.state)
             print(f"background tuning {args.state}")
+        elif args.command == "keep-originals":
+            copied, missing = catalog.keep_missing_originals()
+            print(f"copied {copied} original photos into the catalog; {missing} could not be found at their source "
+                  "(tuning needs them: put them back and run this again)" if missing else
+                  f"copied {copied} original photos into the catalog; it holds every reference's photo")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:
-            if args.command == "remove-image":
-                removed = catalog.remove_images(args.image_ids)
-            else:
-                removed = sum(catalog.remove_product(product_id) for product_id in args.product_ids)
+            target = {"image_ids": args.image_ids} if args.command == "remove-image" else {"products": args.product_ids}
+            with catalog.audited(user, args.command.replace("-", "_"), target):
+                if args.command == "remove-image":
+                    removed = catalog.remove_images(args.image_ids)
+                else:
+                    removed = catalog.remove_images([r.image_id for product in args.product_ids
+                                                     for r in catalog.references(product_id=product)])
             if removed:
                 from index.judging import calibration
 
                 calibration.refresh(catalog)
-            target = {"image_ids": args.image_ids} if args.command == "remove-image" else {"products": args.product_ids}
-            audit.record(args.catalog, audit.command_line_user(), args.command.replace("-", "_"), {**target, "removed": removed})
             print(f"removed {removed} references; the catalog now holds {len(catalog)}")
     if args.command.startswith("remove"):
         from index.importing.tuning import tune_in_background_if_due

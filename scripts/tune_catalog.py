@@ -44,13 +44,12 @@ def main() -> int:
         recipe = Recipe(**json.loads(os.environ["VERIFIER_TUNE_RECIPE"]))
     if args.epochs:
         recipe = Recipe(args.epochs, recipe.size, recipe.train_from, recipe.views)
-    summary = tune(args.catalog, recipe, progress=not args.no_progress, threads=args.threads, only_if_due=args.if_due)
+    user = "background tuning" if args.if_due else audit.command_line_user()
+    summary = tune(args.catalog, recipe, progress=not args.no_progress, threads=args.threads, only_if_due=args.if_due,
+                   user=user)
     if summary is None:
         print(f"{args.catalog}: tuning not due (the catalog changed little since the last tuning)")
         return 0
-    audit.record(args.catalog, audit.command_line_user(), "tune",
-                 {"recipe": recipe.__dict__, "references": summary.references, "held_out": summary.held_out,
-                  "background": args.if_due})
     print(summary.format())
     return 0
 

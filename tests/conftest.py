@@ -134,8 +134,10 @@ def app_server(catalog: Path, log_path: Path, startup_s: float = 180):
     import time
 
     port = _free_port()
-    env = dict(os.environ, VERIFIER_ADMIN_USER=ADMIN_USER, VERIFIER_ADMIN_PASSWORD=ADMIN_PASSWORD,
-               GRADIO_ANALYTICS_ENABLED="False")
+    # every test client shares one loopback address: the per-address queue limit (tested on its own
+    # in test_hardening with VERIFIER_MAX_QUEUE_JOBS=5) is raised as for a marketplace's API client
+    env = dict({"VERIFIER_MAX_QUEUE_JOBS": "500"}, **os.environ, VERIFIER_ADMIN_USER=ADMIN_USER,
+               VERIFIER_ADMIN_PASSWORD=ADMIN_PASSWORD, GRADIO_ANALYTICS_ENABLED="False")
     log = open(log_path, "w")
     process = subprocess.Popen([PYTHON, "app.py", "--catalog", str(catalog), "--port", str(port)],
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)

@@ -131,10 +131,19 @@ def test_a_phone_sized_screen_stays_usable(browser, running_app):
 
 
 def test_history_finds_and_reopens_a_past_check(page):
+    page.fill("#inspector input, #inspector textarea", "Nguyễn Garant-Ecological")
     verify(page, demo_photo("Garant-Ecological-Standard-Milk_002.jpg"))
     check_no = page.locator("#verdict .check-no").inner_text().split("#")[-1].strip()
     page.get_by_role("tab", name="History").click()
     page.fill("#check-number input", check_no)
+    page.get_by_role("button", name="Open").click()  # closed to visitors: inspectors' names, notes, photos
+    page.locator("#history-badge", has_text="Log in (Catalog tab) to see past checks").wait_for(timeout=20_000)
+    assert not page.locator("#history-badge .badge").count()
+    page.get_by_role("tab", name="Catalog").click()
+    log_in(page)
+    page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
+    assert page.input_value("#login-password input") == ""  # the password does not stay in the field
+    page.get_by_role("tab", name="History").click()
     page.get_by_role("button", name="Open").click()
     page.locator("#history-badge .badge").wait_for(timeout=30_000)
     assert f"#{check_no}" in page.locator("#history-badge").inner_text()

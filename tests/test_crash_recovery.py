@@ -1,7 +1,7 @@
 """SIGKILL at random moments: during an import (20 trials), while calibration is being saved, and
 while a product is being removed. Every time the catalog opens, FAISS ids equal SQLite ids, every
-reference has its thumbnail, calibration is whole and current, and rerunning finishes the job
-with no duplicates and nothing committed lost."""
+reference has its thumbnail and its audit row, calibration is whole and current, and rerunning
+finishes the job with no duplicates and nothing committed lost."""
 
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ def committed(catalog_dir) -> int:
 def start_import(catalog_dir):
     return subprocess.Popen(
         [PYTHON, "scripts/index_catalog.py", str(catalog_dir), "--manifest", str(DEMO / "products.csv"),
-         "--model", "offline", "--batch-size", "2", "--no-progress"],
+         "--model", "offline", "--batch-size", "2", "--no-progress", "--no-text", "--no-codes"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
 
-def assert_consistent(catalog_dir) -> int:
+def assert_consistent(catalog_dir, audited: bool = False) -> int:
     """The catalog opens; FAISS holds exactly SQLite's references; every reference has its thumbnail."""
     if not (catalog_dir / DB_NAME).exists():
         return 0  # killed before the catalog existed: nothing to check, nothing lost
@@ -55,6 +55,12 @@ def assert_consistent(catalog_dir) -> int:
             assert catalog.thumbnail_path(ref.sha256).is_file()
         hashes = [ref.sha256 for ref in catalog.references()]
         assert len(hashes) == len(set(hashes))
+        if not audited:
+            return len(sql_ids)
+        # every committed change carries its audit row (written in the same transaction)
+        audited = catalog.db.execute("SELECT COALESCE(SUM(json_extract(details, '$.added')), 0) - "
+                                     "COALESCE(SUM(json_extract(details, '$.removed')), 0) FROM audit").fetchone()[0]
+        assert audited == len(sql_ids), f"{len(sql_ids)} references, audit accounts for {audited}"
         return len(sql_ids)
 
 
@@ -74,7 +80,7 @@ def test_import_killed_at_random_moments_resumes_without_duplicates_or_losses(tm
         time.sleep(rng.uniform(0.0, 0.4) if threshold else rng.uniform(0.5, 2.5))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        count = assert_consistent(catalog_dir)
+        count = assert_consistent(catalog_dir, audited=True)
         assert count >= previous, "references committed before a crash were lost"
         previous = count
 
@@ -84,7 +90,7 @@ def test_import_killed_at_random_moments_resumes_without_duplicates_or_losses(tm
     )
     assert finish.returncode == 0, finish.stderr
     assert f"already present {previous}" in finish.stdout
-    assert assert_consistent(catalog_dir) == 134
+    assert assert_consistent(catalog_dir, audited=True) == 134
 
 
 def assert_calibration_whole(catalog_dir) -> None:
@@ -134,6 +140,9 @@ def test_killed_while_removing_a_product_it_is_all_or_nothing_and_a_rerun_finish
         kill_after(command, 0.5 + 2.0 * trial / 7)  # from before the commit (~1.5 s) to the calibration after it
         count = assert_consistent(catalog_dir)
         assert count in (134, 120), "a product was half removed"
+        with Catalog.open(catalog_dir) as catalog:  # the removal is on disk only with its audit row
+            logged = catalog.db.execute("SELECT COUNT(*) FROM audit WHERE action = 'remove_product'").fetchone()[0]
+        assert logged == (1 if count == 120 else 0)
         outcomes.append(count)
         assert_calibration_whole(catalog_dir)
         rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)

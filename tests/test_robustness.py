@@ -157,7 +157,7 @@ def test_the_app_stays_up_through_bad_uploads(running_app, corpus):
         assert result["verdict"] == "unknown" and name in result["errors"][0]["path"]
     *_, raw = client.predict([handle_file(str(demo_photo("Oatly-Oat-Milk_002.jpg")))], None, "", "", "en",
                              api_name="/verify")
-    assert json.loads(raw)["result"]["product_id"] == "Oatly-Oat-Milk"
+    assert json.loads(raw)["result"]["details"]["identified_product_id"] == "Oatly-Oat-Milk"
 
 
 def _status(url: str) -> int:

@@ -4,6 +4,7 @@ plain import) on the same photos: same neighbours, same verdicts, same reference
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -54,7 +55,7 @@ def test_milvus_catalog_finds_the_same_neighbours_as_faiss(demo_catalog_dir, mil
 
     with Catalog.open(demo_catalog_dir) as faiss_cat, Catalog.open(milvus_catalog_dir) as milvus_cat:
         assert milvus_cat.stats()["vector_store"] == "milvus" and faiss_cat.stats()["vector_store"] == "faiss"
-        assert milvus_cat.store.ntotal == faiss_cat.store.ntotal == 54
+        assert milvus_cat.store.ntotal == faiss_cat.store.ntotal == 134
         # the same photos got the same ids and the same vectors either way
         assert [r.sha256 for r in milvus_cat.references()] == [r.sha256 for r in faiss_cat.references()]
         queries = query_vectors(offline_embedder, faiss_cat)
@@ -112,8 +113,8 @@ def test_removal_on_milvus_sticks_across_reopen(milvus_copy):
         _, ids = catalog.search(vectors, 10)
         assert not set(ids.ravel().tolist()) & set(gone)
     with Catalog.open(milvus_copy) as catalog:
-        assert catalog.store.ntotal == len(catalog) == 54 - len(gone)
-        _, ids = catalog.search(vectors, 54)
+        assert catalog.store.ntotal == len(catalog) == 134 - len(gone)
+        _, ids = catalog.search(vectors, 134)
         assert not set(ids.ravel().tolist()) & set(gone)
         assert np.array_equal(catalog.store.ids(), catalog.image_ids())
 
@@ -149,7 +150,8 @@ def test_import_killed_midway_on_milvus_resumes(tmp_path):
     catalog = tmp_path / "killed"
     manifest = DEMO / "products.csv"
     process = subprocess.Popen([PYTHON, SCRIPTS / "index_catalog.py", catalog, "--manifest", manifest, "--model",
-                                "offline", "--store", "milvus", "--batch-size", "4", "--no-progress"],
+                                "offline", "--store", "milvus", "--batch-size", "4", "--no-text", "--no-codes",
+                                "--no-progress"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     from index import Catalog
 
@@ -169,8 +171,13 @@ def test_import_killed_midway_on_milvus_resumes(tmp_path):
     result = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", manifest, "--json", "--no-progress")
     assert '"already_present"' in result.stdout
     with Catalog.open(catalog) as opened:
-        assert len(opened) == 54 and opened.store.ntotal == 54
+        assert len(opened) == 134 and opened.store.ntotal == 134
         assert np.array_equal(opened.store.ids(), opened.image_ids())
+
+
+def recall(found: np.ndarray, exact: np.ndarray) -> float:
+    """Share of the exact k nearest that a search found (row by row)."""
+    return float(np.mean([len(set(f) & set(e)) / len(e) for f, e in zip(found.tolist(), exact.tolist())]))
 
 
 def test_index_types_and_moving_between_stores_keep_the_answers(milvus_copy, offline_embedder):
@@ -185,12 +192,12 @@ def test_index_types_and_moving_between_stores_keep_the_answers(milvus_copy, off
         assert catalog.store.is_graph and catalog.stats()["index"] == "Milvus HNSW (M 32)"
         assert catalog.setting("milvus_collection") != first
         assert not catalog.store.client.has_collection(first)  # the old collection is dropped
-        assert np.array_equal(catalog.search(queries, 10)[1], before[1])
+        assert recall(catalog.search(queries, 10)[1], before[1]) >= 0.95  # a graph: nearly the exact answers
     out = run_script(SCRIPTS / "manage_catalog.py", milvus_copy, "set-store", "faiss").stdout
-    assert "vectors now in faiss: 54 of 54" in out
+    assert "vectors now in faiss: 134 of 134" in out
     with Catalog.open(milvus_copy) as catalog:
         assert catalog.store_kind == "faiss" and catalog.store.is_graph
-        assert np.array_equal(catalog.search(queries, 10)[1], before[1])
+        assert recall(catalog.search(queries, 10)[1], before[1]) >= 0.95
     with Catalog.open(milvus_copy, writable=True) as catalog:
         catalog.rebuild_index("flat", store=StoreConfig("milvus", "moved.milvus.db"))
     with Catalog.open(milvus_copy) as catalog:
@@ -240,11 +247,12 @@ def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(de
     full.write_text("\n".join([header, *absolute, f"{tmp_path / 'broken.jpg'},Broken-Product"]) + "\n")
     catalog = tmp_path / "ray-milvus"
     first = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", partial_abs, "--model", "offline",
-                       "--store", "milvus", "--ray", "--allow-outside-paths", "--no-progress")
+                       "--store", "milvus", "--ray", "--allow-outside-paths", "--no-text", "--no-codes",
+                       "--no-progress")  # reading on Ray: test_ray_decode_reads_text_and_codes_like_the_plain_import
     assert "added 20, already present 0" in first.stdout
     second = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", full, "--ray", "--allow-outside-paths",
                         "--no-progress")
-    assert "added 34, already present 20, unreadable 1" in second.stdout
+    assert "added 114, already present 20, unreadable 1" in second.stdout
     too_many = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", full, "--ray", "--ray-actors", "999",
                           "--allow-outside-paths", "--no-progress", check=False)
     assert too_many.returncode == 2 and "leave no CPU for decoding" in too_many.stderr
@@ -256,7 +264,7 @@ def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(de
         ids_p, vec_p = plain.vectors()
         ids_r, vec_r = on_ray.vectors()
         assert np.array_equal(ids_p, ids_r) and np.array_equal(vec_p, vec_r)  # bit-identical vectors
-        assert on_ray.store.ntotal == 54 and on_ray.store_kind == "milvus"
+        assert on_ray.store.ntotal == 134 and on_ray.store_kind == "milvus"
         assert on_ray.setting("calibration") is not None
     from index.storing import audit
 
@@ -302,8 +310,9 @@ def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(milvus_serv
 
     catalog = tmp_path / "shared"
     built = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", DEMO / "products.csv", "--model", "offline",
-                       "--store", "milvus", "--milvus-uri", milvus_server, "--ray", "--no-progress")
-    assert "added 54" in built.stdout
+                       "--store", "milvus", "--milvus-uri", milvus_server, "--ray", "--no-text", "--no-codes",
+                       "--no-progress")
+    assert "added 134" in built.stdout
     banana = ROOT / "tests" / "data" / "Banana_001.jpg"
 
     def verify_on(url, photo):
@@ -314,7 +323,7 @@ def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(milvus_serv
     with app_server(catalog, tmp_path / "app-a.log") as url_a, app_server(catalog, tmp_path / "app-b.log") as url_b:
         juice = demo_photo("God-Morgon-Orange-Juice_002.jpg")
         a, b = verify_on(url_a, juice), verify_on(url_b, juice)
-        assert a["product_id"] == b["product_id"] == "God-Morgon-Orange-Juice"
+        assert a["details"]["identified_product_id"] == b["details"]["identified_product_id"] == "God-Morgon-Orange-Juice"
         assert (a["verdict"], a["counterfeit_score"], [m["image_id"] for m in a["matches"]]) == \
             (b["verdict"], b["counterfeit_score"], [m["image_id"] for m in b["matches"]])
         before = verify_on(url_b, banana)
@@ -348,6 +357,7 @@ def test_ray_decode_tells_a_hash_prefix_collision_from_a_known_photo(catalog_cop
     from index import Catalog, ProductRow
     from index.importing.importer import ImportSummary
     from index.importing.ray_import import _commit, _decode
+    from vision.package import PackageReader
     from vision.images import read_bytes, sha256_of
 
     banana = ROOT / "tests" / "data" / "Banana_001.jpg"
@@ -355,14 +365,14 @@ def test_ray_decode_tells_a_hash_prefix_collision_from_a_known_photo(catalog_cop
     prefixes = np.sort(np.array([int(sha256_of(read_bytes(p))[:16], 16) for p in (banana, known_photo)],
                                 dtype=np.uint64))
     batch = _decode(pd.DataFrame({"i": [0, 1], "path": [str(banana), str(known_photo)]}), prefixes,
-                    offline_embedder.min_decode_side)
+                    offline_embedder.min_decode_side, {"text": False, "codes": False})
     assert batch["status"].tolist() == ["duplicate", "duplicate"]
     batch["vector"] = [np.zeros(0, np.float32)] * 2
     rows = [ProductRow(0, banana, "Banana-Collision"), ProductRow(1, known_photo, "Oatly-Oat-Milk")]
     summary = ImportSummary()
     with Catalog.open(catalog_copy, writable=True) as catalog:
         assert not catalog.has_hash(batch["sha256"][0]) and catalog.has_hash(batch["sha256"][1])
-        _commit(catalog, offline_embedder, rows, batch, summary)
+        _commit(catalog, offline_embedder, rows, batch, summary, PackageReader(False, False))
         (added,) = catalog.references(product_id="Banana-Collision")
         _, vector = catalog.vectors([added.image_id])
     assert (summary.added, summary.already_present) == (1, 1)
@@ -370,3 +380,21 @@ def test_ray_decode_tells_a_hash_prefix_collision_from_a_known_photo(catalog_cop
 
     expected = offline_embedder.embed([load_image(banana, min_side=offline_embedder.min_decode_side)])
     assert np.abs(vector - expected.astype(np.float16)).max() < 1e-3
+
+
+def test_ray_decode_reads_text_and_codes_like_the_plain_import():
+    """The Ray decode task reads a new photo's label text and barcodes with the same reader as
+    the plain import, so a reference carries the same reading either way."""
+    import pandas as pd
+
+    from index.importing.ray_import import _decode
+    from vision import load_image
+    from vision.package import PackageReader
+
+    photo = demo_photo("God-Morgon-Orange-Juice_002.jpg")
+    batch = _decode(pd.DataFrame({"i": [0], "path": [str(photo)]}), np.zeros(0, np.uint64), 224,
+                    {"text": True, "codes": True})
+    assert batch["status"].tolist() == ["ok"]
+    reader = PackageReader(True, True, threads=1)
+    plain = reader.read(load_image(photo, min_side=max(224, reader.min_side))).to_json()
+    assert batch["reading"][0] == plain and json.loads(plain)["text"]

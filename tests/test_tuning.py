@@ -139,9 +139,10 @@ def test_an_import_that_changes_the_catalog_enough_starts_tuning_in_the_backgrou
     assert result.returncode == 0, result.stderr
     assert "fitting the model to the catalog in the background (never tuned" in result.stdout
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
+    log_path = catalog_copy / "tuning.log"
+    while time.monotonic() < deadline:  # the tuned model is committed, then the summary is printed
         with Catalog.open(catalog_copy) as catalog:
-            if catalog.embedder.name == "offline-tuned":
+            if catalog.embedder.name == "offline-tuned" and "tuned on" in log_path.read_text():
                 break
         time.sleep(2)
     else:

@@ -4,7 +4,9 @@
 - ``VERIFIER_USERS_FILE``: a file of ``name:pbkdf2_sha256$iterations$salt_hex$hash_hex`` lines,
   made with ``python -m ui.auth NAME`` (asks for the password, prints the line).
 
-Passwords are compared in constant time; five failures for a name lock it for a minute.
+Passwords are compared in constant time; five failures from one client address lock that address
+out for a minute (per address, not per name: nobody can lock the real user out by guessing wrongly
+in their name from elsewhere).
 """
 
 from __future__ import annotations
@@ -66,15 +68,17 @@ class Users:
     def configured(self) -> bool:
         return bool(self._hashes or self._plain)
 
-    def locked(self, name: str) -> bool:
+    def locked(self, client: str) -> bool:
+        """Whether ``client`` (an address; a name where no address is known) failed too often lately."""
         with self._lock:
-            recent = [t for t in self._failures.get(name, []) if time.monotonic() - t < LOCK_SECONDS]
-            self._failures[name] = recent
+            recent = [t for t in self._failures.get(client, []) if time.monotonic() - t < LOCK_SECONDS]
+            self._failures[client] = recent
             return len(recent) >= MAX_FAILURES
 
-    def check(self, name: str, password: str) -> bool:
+    def check(self, name: str, password: str, client: str | None = None) -> bool:
         name = (name or "").strip()
-        if not name or self.locked(name):
+        client = client or name
+        if not name or self.locked(client):
             return False
         ok = False
         if name in self._plain:
@@ -83,7 +87,7 @@ class Users:
             ok = _matches(password or "", self._hashes[name])
         if not ok:
             with self._lock:
-                self._failures.setdefault(name, []).append(time.monotonic())
+                self._failures.setdefault(client, []).append(time.monotonic())
         return ok
 
 

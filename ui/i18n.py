@@ -45,6 +45,10 @@ TEXT: dict[str, dict[str, str]] = {
                               "angles (front, label, barcode), or use the Batch tab for many items.",
                         "vi": "Một lần kiểm tra có {count} ảnh; chỉ nhận tối đa {limit} ảnh. Hãy chọn các góc rõ "
                               "nhất (mặt trước, nhãn, mã vạch), hoặc dùng thẻ Hàng loạt cho nhiều món hàng."},
+    "too_many_rows": {"en": "{count} photos in one batch; at most {limit} are accepted. Split the manifest.",
+                      "vi": "Một lô có {count} ảnh; chỉ nhận tối đa {limit} ảnh. Hãy chia nhỏ tệp danh sách."},
+    "text_too_long": {"en": "The {field} field holds {length} characters; at most {limit} are kept. Shorten it.",
+                      "vi": "Ô {field} có {length} ký tự; chỉ lưu tối đa {limit} ký tự. Hãy rút gọn."},
     "score": {"en": "Counterfeit score", "vi": "Điểm nghi giả"},
     "score_help": {"en": "0 = typical of genuine photos, 1 = unlike them", "vi": "0 = giống ảnh chính hãng, 1 = khác hẳn"},
     "score_cut": {"en": "flagged above {cut:.2f}: only {pct:.0f}% of genuine photos score higher",
@@ -92,7 +96,7 @@ TEXT: dict[str, dict[str, str]] = {
                            "xám: không có trên bao bì · gạch ngang: lẽ ra phải có nhưng không đọc được"},
     "codes_title": {"en": "Barcodes", "vi": "Mã vạch"},
     "codes_none": {"en": "no barcode read", "vi": "không đọc được mã vạch nào"},
-    "code_gtin": {"en": "GTIN", "vi": "GTIN"},
+    "code_gtin": {"en": "GTIN", "vi": "Mã GTIN"},
     "code_check_ok": {"en": "check digit correct", "vi": "số kiểm tra đúng"},
     "code_check_bad": {"en": "check digit WRONG", "vi": "số kiểm tra SAI"},
     "code_issuer": {"en": "prefix issued by {issuer} (not the country of manufacture)",
@@ -125,6 +129,9 @@ TEXT: dict[str, dict[str, str]] = {
               "chính hãng trong danh mục hay không; con người đưa ra quyết định, dùng kết quả này làm bằng chứng.",
     },
     # history / review
+    "history_login": {"en": "Log in (Catalog tab) to see past checks: they hold inspectors' names, notes and photos.",
+                      "vi": "Hãy đăng nhập (thẻ Danh mục) để xem các lần kiểm tra trước: chúng chứa tên cán bộ, "
+                            "ghi chú và ảnh."},
     "history_search": {"en": "Search checks (product, case, notes, inspector or check number)",
                        "vi": "Tìm lần kiểm tra (sản phẩm, vụ việc, ghi chú, cán bộ hoặc số lần kiểm tra)"},
     "history_verdict": {"en": "Verdict filter", "vi": "Lọc theo kết luận"},

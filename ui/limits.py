@@ -24,6 +24,19 @@ class LimitExceeded(ValueError):
 class Limits:
     #: Photos in one check (one item, several angles): an inspector rarely needs more than 6.
     photos_per_check: int = 12
+    #: Characters in an id or a name typed with a check (claimed product, case id, inspector).
+    #: Measured before: three checks with 10 MB in these fields made every History page load
+    #: fetch 60 MB and render after 39 s.
+    id_chars: int = 200
+    #: Characters in an inspector's notes (a page of text).
+    notes_chars: int = 4000
+    #: Rows (photos) in one batch manifest, and files in one uploaded zip.
+    batch_rows: int = 2000
+    zip_files: int = 2000
+    #: Bytes a zip may expand to (1 GiB: 2,000 phone photos of 0.5 MB).
+    zip_bytes: int = 1024**3
+    #: Jobs (checks, batches, catalog changes) one client address may queue per 30 seconds.
+    queue_jobs: int = 20
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Limits":

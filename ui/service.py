@@ -10,7 +10,9 @@ a half-written index.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -24,17 +26,21 @@ from index import Case, Verifier, cases_from_queries, read_queries
 from index.storing import audit, editing
 from index.judging.calibration import current as current_calibration
 from index.storing.history import CheckRecord, History
-from index.importing.manifests import ProductRow, read_products
+from index.importing.manifests import ProductRow, read_products, spreadsheet_safe
 from vision import UnreadableImage, load_image
 from vision.quality import assess
 
 from .auth import Users
+from .sessions import Sessions
 from .limits import LimitExceeded, Limits
 from .uploads import UploadError, stage
 
 VERSION = "0.2.0"
 #: Files the app writes for download (reports, batch results) live this long.
 DOWNLOAD_TTL_S = 3600
+WORK_PREFIX = "verifier-app-"
+#: A batch takes the checker this many cases at a time: other users' single checks go in between.
+BATCH_TURN = 4
 
 BATCH_COLUMNS = ["case_id", "photos", "claimed_product_id", "verdict", "counterfeit_score", "product_id", "flags",
                  "explanation", "check_id"]
@@ -61,8 +67,13 @@ class Service:
         self.catalog_dir = self.catalog.path
         self.history = History(self.catalog_dir)
         self.users = users or Users()
-        self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="verifier-app-"))
+        self.sessions = Sessions(self.users)
+        #: History is open to every visitor only where nobody can log in (a single-user laptop) or
+        #: the deployment says so (VERIFIER_OPEN_HISTORY=1).
+        self.history_is_open = not self.users.configured or os.environ.get("VERIFIER_OPEN_HISTORY") == "1"
+        self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=WORK_PREFIX))
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        (self.work_dir / "pid").write_text(str(os.getpid()))  # for the next start's sweep
         self._lock = threading.RLock()
 
     @property
@@ -78,6 +89,11 @@ class Service:
             raise ValueError("no photos")
         if len(photos) > self.limits.photos_per_check:
             raise LimitExceeded("too_many_photos", count=len(photos), limit=self.limits.photos_per_check)
+        for field, value, limit in (("claimed", claimed, self.limits.id_chars), ("case_id", case_id, self.limits.id_chars),
+                                    ("inspector", inspector, self.limits.id_chars),
+                                    ("notes", notes, self.limits.notes_chars)):
+            if value and len(value) > limit:
+                raise LimitExceeded("text_too_long", field=field, length=len(value), limit=limit)
         with self._lock:
             self._pick_up_changes()
             verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
@@ -108,36 +124,61 @@ class Service:
 
     def check_batch(self, manifest: str | None, files: list[str], progress: Callable[[int, int], None] | None = None,
                     inspector: str = "") -> BatchResult:
+        """Check every case of an upload. Results are written to disk case by case (a long batch
+        holds no verdicts in memory), and the checker is taken a few cases at a time, so single
+        checks of other users go in between. Staged uploads are removed whatever happens."""
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._downloads()))
-        staged_manifest, staged_photos = stage(list(files or []), folder / "in", manifest)
+        try:
+            cases = self._batch_cases(manifest, files, folder / "in")
+            rows_out, counts = [], Counter()
+            csv_path, jsonl_path = folder / "results.csv", folder / "results.jsonl"
+            with open(csv_path, "w", newline="", encoding="utf-8") as table, \
+                    open(jsonl_path, "w", encoding="utf-8") as lines:
+                writer = csv.writer(table)
+                writer.writerow(BATCH_COLUMNS)
+                done = 0
+                for start in range(0, len(cases), BATCH_TURN):
+                    group = cases[start:start + BATCH_TURN]
+                    with self._lock:
+                        self._pick_up_changes()
+                        verdicts = list(self.verifier.check_many(group, progress=False))
+                    for case, verdict in zip(group, verdicts):
+                        record = self._keep(verdict.to_dict(), list(case.photos), "", inspector)
+                        result = dict(record.result, check_id=record.check_id)
+                        counts[verdict.verdict] += 1
+                        row = [case.case_id or "", " ".join(Path(p).name for p in case.photos),
+                               verdict.claimed_product_id or "", verdict.verdict,
+                               "" if verdict.counterfeit_score is None else round(verdict.counterfeit_score, 4),
+                               verdict.product_id or "", " ".join(verdict.flags), verdict.explanation, record.check_id]
+                        writer.writerow([spreadsheet_safe(cell) for cell in row])
+                        lines.write(json.dumps(result, ensure_ascii=False) + "\n")
+                        rows_out.append(row)
+                    table.flush()
+                    lines.flush()
+                    done += len(group)
+                    if progress is not None:
+                        progress(done, len(cases))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            shutil.rmtree(folder / "in", ignore_errors=True)
+        return BatchResult(rows_out, csv_path, jsonl_path, counts)
+
+    def _batch_cases(self, manifest: str | None, files: list[str], staging: Path) -> list[Case]:
+        limits = self.limits
+        staged_manifest, staged_photos = stage(list(files or []), staging, manifest, limits.zip_files, limits.zip_bytes)
         if staged_manifest is not None:
             rows = read_queries(staged_manifest)
-            rows = [_find_uploaded(row, folder / "in") for row in rows]
-            cases = [case for case, _ in cases_from_queries(rows, staged_manifest.name)]
-        else:
-            if not staged_photos:
-                raise UploadError("no photos found in the upload")
-            cases = [Case((str(p),), None, p.name) for p in sorted(staged_photos)]
-        rows_out, counts = [], Counter()
-        csv_path, jsonl_path = folder / "results.csv", folder / "results.jsonl"
-        with self._lock:
-            self._pick_up_changes()
-            verdicts = list(_with_progress(self.verifier.check_many(cases, progress=False), len(cases), progress))
-        with open(csv_path, "w", newline="", encoding="utf-8") as table, open(jsonl_path, "w", encoding="utf-8") as lines:
-            writer = csv.writer(table)
-            writer.writerow(BATCH_COLUMNS)
-            for case, verdict in zip(cases, verdicts):
-                record = self._keep(verdict.to_dict(), list(case.photos), "", inspector)
-                result = dict(record.result, check_id=record.check_id)
-                counts[verdict.verdict] += 1
-                row = [case.case_id or "", " ".join(Path(p).name for p in case.photos), verdict.claimed_product_id or "",
-                       verdict.verdict, "" if verdict.counterfeit_score is None else round(verdict.counterfeit_score, 4),
-                       verdict.product_id or "", " ".join(verdict.flags), verdict.explanation, record.check_id]
-                writer.writerow(row)
-                lines.write(json.dumps(result, ensure_ascii=False) + "\n")
-                rows_out.append(row)
-        shutil.rmtree(folder / "in", ignore_errors=True)
-        return BatchResult(rows_out, csv_path, jsonl_path, counts)
+            if len(rows) > limits.batch_rows:
+                raise LimitExceeded("too_many_rows", count=len(rows), limit=limits.batch_rows)
+            rows = [_find_uploaded(row, staging) for row in rows]
+            return [case for case, _ in cases_from_queries(rows, staged_manifest.name)]
+        if not staged_photos:
+            raise UploadError("no photos found in the upload")
+        if len(staged_photos) > limits.batch_rows:
+            raise LimitExceeded("too_many_rows", count=len(staged_photos), limit=limits.batch_rows)
+        return [Case((str(p),), None, p.name) for p in sorted(staged_photos)]
 
     def _pick_up_changes(self) -> None:
         """Reload when another writer (this app's catalog tab, an import on the command line) changed
@@ -166,8 +207,20 @@ class Service:
     def report_files(self, record: CheckRecord, language: str) -> tuple[Path, Path]:
         from .report import write_reports
 
-        folder = Path(tempfile.mkdtemp(prefix=f"report-{record.check_id}-", dir=self._downloads()))
-        return write_reports(record, self.catalog, language, folder)
+        # written once per state of the check (a review changes it): reopening serves the same files
+        state = hashlib.sha256(json.dumps(record.to_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]
+        folder = self._downloads() / f"report-{record.check_id}-{language}-{state}"
+        html_path, json_path = folder / f"check-{record.check_id}-{language}.html", folder / f"check-{record.check_id}.json"
+        if html_path.is_file() and json_path.is_file():
+            os.utime(folder)  # still in use: not swept with the old downloads
+            return html_path, json_path
+        staging = Path(tempfile.mkdtemp(prefix=".report-", dir=self._downloads()))
+        write_reports(record, self.catalog, language, staging)
+        try:
+            staging.rename(folder)
+        except OSError:  # written meanwhile by another request: use that one
+            shutil.rmtree(staging, ignore_errors=True)
+        return html_path, json_path
 
     # ---- browsing ------------------------------------------------------------------------
 
@@ -274,14 +327,31 @@ class Service:
         record = self.history.get(check_id)
         if record is None:
             raise KeyError(f"no check #{check_id} in the history")
-        self.history.review(check_id, verdict, note.strip(), user)
-        audit.record(self.catalog_dir, user, "review_check",
-                     {"check_id": check_id, "was": record.verdict, "now": verdict, "note": note.strip()})
+        target = (product_id or record.claimed_product_id or record.product_id or "").strip()
+        if add_as and not target:  # refused before anything is saved, not half done
+            raise ValueError(f"check #{check_id} names no product: give the product id its photos are to be added to "
+                             "(nothing was saved)")
+        self.history.review(check_id, verdict, note.strip(), user)  # with its audit row
         if add_as:
-            target = (product_id or record.claimed_product_id or record.product_id or "").strip()
             return self.add_references(user, [p.path for p in record.photos], target, add_as,
                                        action="add_from_review", extra={"check_id": check_id})
         return None
+
+
+def sweep_work_dirs(root: str | Path | None = None) -> int:
+    """Remove work folders left by app processes that died without cleaning up (killed, power cut):
+    they hold reports with inspectors' photos and notes. Returns how many were removed."""
+    removed = 0
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{WORK_PREFIX}*"):
+        try:
+            pid = int((folder / "pid").read_text())
+            os.kill(pid, 0)  # still running: not ours to remove
+            continue
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def _require(user: str | None) -> str:
@@ -291,14 +361,19 @@ def _require(user: str | None) -> str:
 
 
 def _find_uploaded(row, folder: Path):
-    """A manifest path that does not exist may name a photo uploaded alongside it: match by name."""
+    """A manifest path that does not exist may name a photo uploaded alongside it: match by name,
+    as written or as the upload rewrote it (Gradio drops characters such as <>:"|?*$!{} and trims
+    long names: `stall 12: front.jpg` arrives as `stall 12 front.jpg`)."""
     if Path(row.path).exists():
         return row
-    candidate = folder / Path(row.path).name
-    if candidate.exists():
-        from dataclasses import replace
+    from dataclasses import replace
 
-        return replace(row, path=candidate)
+    from gradio_client.utils import strip_invalid_filename_characters
+
+    name = Path(row.path).name
+    for candidate in (folder / name, folder / strip_invalid_filename_characters(name)):
+        if candidate.exists():
+            return replace(row, path=candidate)
     return row
 
 

@@ -19,15 +19,17 @@ class UploadError(ValueError):
     """An upload that cannot be used; the message names the file and the reason."""
 
 
-def stage(files: list[str], folder: Path, manifest: str | None = None) -> tuple[Path | None, list[Path]]:
-    """Copy uploads into ``folder``. Returns (the manifest's staged path or None, photos staged)."""
+def stage(files: list[str], folder: Path, manifest: str | None = None, max_zip_files: int = MAX_ZIP_FILES,
+          max_zip_bytes: int = MAX_ZIP_BYTES) -> tuple[Path | None, list[Path]]:
+    """Copy uploads into ``folder``. Returns (the manifest's staged path or None, photos staged).
+    The caller removes ``folder`` when done, whatever the outcome."""
     folder.mkdir(parents=True, exist_ok=True)
     photos: list[Path] = []
     found_manifests: list[Path] = []
     for source in files:
         source_path = Path(source)
         if source_path.suffix.lower() == ".zip":
-            extracted = _extract(source_path, folder)
+            extracted = _extract(source_path, folder, max_zip_files, max_zip_bytes)
             photos += [p for p in extracted if p.suffix.lower() in IMAGE_SUFFIXES]
             found_manifests += [p for p in extracted if p.suffix.lower() == ".csv"]
         elif source_path.suffix.lower() == ".csv" and manifest is None:
@@ -53,16 +55,16 @@ def _copy(source: Path, folder: Path) -> Path:
     return target
 
 
-def _extract(archive: Path, folder: Path) -> list[Path]:
+def _extract(archive: Path, folder: Path, max_files: int, max_bytes: int) -> list[Path]:
     try:
         with zipfile.ZipFile(archive) as bundle:
             members = [m for m in bundle.infolist() if not m.is_dir()]
-            if len(members) > MAX_ZIP_FILES:
-                raise UploadError(f"{archive.name}: {len(members)} files, more than the limit of {MAX_ZIP_FILES}")
+            if len(members) > max_files:
+                raise UploadError(f"{archive.name}: {len(members)} files, more than the limit of {max_files}")
             total = sum(m.file_size for m in members)
-            if total > MAX_ZIP_BYTES:
-                raise UploadError(f"{archive.name}: {total / 1024**3:.1f} GiB uncompressed, more than the "
-                                  f"limit of {MAX_ZIP_BYTES / 1024**3:.0f} GiB")
+            if total > max_bytes:
+                raise UploadError(f"{archive.name}: {total / 1024**3:.2f} GiB uncompressed, more than the "
+                                  f"limit of {max_bytes / 1024**3:.2f} GiB")
             extracted = []
             root = folder.resolve()
             for member in members:

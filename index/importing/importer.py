@@ -95,6 +95,7 @@ def import_references(
     summary = ImportSummary()
     known = catalog.known_hashes()
     catalog.declare(declarations(rows))
+    catalog.keep_missing_originals()  # catalogs made before originals were kept migrate here
 
     def prepare(row: ProductRow) -> _Prepared:
         try:

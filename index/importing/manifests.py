@@ -13,8 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ids import clean
 from ..storing.catalog import LABELS
 
+#: Longest manifest cell accepted: paths, ids and a package's text fit well within it.
+MAX_CELL_CHARS = 4000
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 
 
@@ -65,7 +68,7 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
     for line, record in _records(manifest, required=("path", "product_id"),
                                  optional=("label", "name", "brand", "view", "label_text", "gtin")):
         path, problem = _resolve(manifest, record.get("path", ""), allow_outside)
-        product_id = record.get("product_id", "").strip()
+        product_id = clean(record.get("product_id"))
         label = (record.get("label") or "genuine").strip().lower()
         gtins, gtin_problems = parse_gtins(record.get("gtin", ""))
         problems += [f"line {line}: {p}" for p in gtin_problems]
@@ -80,9 +83,8 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
         if path is not None:
             seen.setdefault(path, line)
         if path is not None and product_id and label in LABELS:
-            rows.append(ProductRow(line, path, product_id, label, record.get("name", "").strip(),
-                                   record.get("brand", "").strip(), record.get("view", "").strip(),
-                                   " ".join(record.get("label_text", "").split()), gtins))
+            rows.append(ProductRow(line, path, product_id, label, clean(record.get("name")), clean(record.get("brand")),
+                                   clean(record.get("view")), " ".join(clean(record.get("label_text")).split()), gtins))
     if problems:
         raise ManifestError(str(manifest), problems)
     if not rows:
@@ -141,18 +143,28 @@ def product_rows_from_folder(folder: str | Path, label: str = "genuine") -> list
     for product_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in sorted(product_dir.rglob("*")):
             if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith("."):
-                rows.append(ProductRow(0, path, product_dir.name, label, view=""))
+                rows.append(ProductRow(0, path, clean(product_dir.name), label, view=""))
     if not rows:
         raise ManifestError(str(folder), ["no photos found (expected one subfolder of photos per product_id)"])
     return rows
 
 
+def spreadsheet_safe(value):
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula: text starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's
+    advice against CSV injection). Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_manifest(path: str | Path, header: list[str], rows: list[list[str]]) -> None:
-    """Write a CSV manifest (UTF-8, header row) that ``read_products``/``read_queries`` accept."""
+    """Write a CSV manifest (UTF-8, header row) that ``read_products``/``read_queries`` accept;
+    every cell safe to open in a spreadsheet."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
 
 
 def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...]):
@@ -175,10 +187,20 @@ def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...
              f"{', '.join(required)} (optional: {', '.join(optional)})"],
         )
     reader.fieldnames = header
-    for record in reader:
-        if not any((value or "").strip() for key, value in record.items() if key is not None):
-            continue  # blank line
-        yield reader.line_num, {key: (value or "") for key, value in record.items() if key is not None}
+    line = 1
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any((value or "").strip() for key, value in record.items() if key is not None):
+                continue  # blank line
+            too_long = [key for key, value in record.items() if key is not None and len(value or "") > MAX_CELL_CHARS]
+            if too_long:
+                raise ManifestError(str(manifest), [f"line {line}: the {too_long[0]} cell is longer than "
+                                                    f"{MAX_CELL_CHARS} characters; is this the right file?"])
+            yield reader.line_num, {key: (value or "") for key, value in record.items() if key is not None}
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
+        raise ManifestError(str(manifest), [f"line {line + 1}: not a readable CSV row ({exc}); "
+                                            "is this the right file?"]) from None
 
 
 def _resolve(manifest: Path, raw: str, allow_outside: bool) -> tuple[Path | None, str | None]:
@@ -196,5 +218,4 @@ def _resolve(manifest: Path, raw: str, allow_outside: bool) -> tuple[Path | None
 
 
 def _blank_to_none(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
+    return clean(value) or None

@@ -30,7 +30,7 @@ from ..storing.catalog import Catalog, NewReference
 from .importer import CHECKPOINT_EVERY_S, ImportSummary, declarations, finish_import
 from .manifests import ProductRow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: vision/ and index/ travel to workers
 #: Photos per decode task; small, so that work spreads over the cluster from the start.
 DECODE_BATCH = 8
 #: CPU share of a decode task. Not a whole CPU: a different share keeps Ray Data from fusing the

@@ -140,9 +140,9 @@ def tune_in_background_if_due(catalog_dir: str | Path) -> str | None:
 
 
 def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = True, threads: int | None = None,
-         only_if_due: bool = False) -> TuneSummary | None:
+         only_if_due: bool = False, user: str = "tuning") -> TuneSummary | None:
     """Fine-tune and commit (see the module's docstring). ``only_if_due``: do nothing (None) unless
-    ``tuning_due`` says so when the tuning lock is taken."""
+    ``tuning_due`` says so when the tuning lock is taken. ``user``: who the audit log names."""
     from safetensors.torch import save
 
     from vision.runtime import configure_threads
@@ -185,9 +185,11 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
             ids = [r.image_id for r in current]
             record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
             trained = json.dumps(sorted(r.image_id for r in training_refs)).encode()
-            catalog.replace_vectors(ids, np.stack([vectors[i] for i in ids]), record,
-                                    artifacts={BACKBONE_ARTIFACT: save(state),
-                                               calibration.TRAINED_IDS_ARTIFACT: trained})
+            with catalog.audited(user, "tune", {"recipe": recipe.__dict__, "trained_on": len(training_refs),
+                                                "held_out": len(held)}):
+                catalog.replace_vectors(ids, np.stack([vectors[i] for i in ids]), record,
+                                        artifacts={BACKBONE_ARTIFACT: save(state),
+                                                   calibration.TRAINED_IDS_ARTIFACT: trained})
             catalog.rebuild_index()
             calibration.refresh(catalog)
             genuine_now = [r for r in current if r.label == "genuine"]

@@ -281,16 +281,19 @@ def compute(catalog: Catalog) -> Calibration:
     u_log_probs, u_text, taken_for = _left_out_products(vectors, y, words, ids, catalog, words_by_id, classes, splits)
     unknown = features(u_log_probs, u_text, read_counts, taken_for)
     rows_ok = usable & (folds >= 0)
+    # a product left out of a catalog of one other product leaves no head to take it for anything
+    unknown_ok = rows_ok & np.isfinite(u_log_probs).any(axis=1)
     session_weight = 1.0 / np.bincount(sessions)[sessions]
-    train_x = np.concatenate([positives[rows_ok]] + [n[rows_ok] for n in lookalikes] + [unknown[rows_ok]])
-    train_y = np.concatenate([np.ones(rows_ok.sum())] + [np.zeros(rows_ok.sum())] * (len(lookalikes) + 1))
-    train_w = np.tile(session_weight[rows_ok], len(lookalikes) + 2)
+    train_x = np.concatenate([positives[rows_ok]] + [n[rows_ok] for n in lookalikes] + [unknown[unknown_ok]])
+    train_y = np.concatenate([np.ones(rows_ok.sum())] + [np.zeros(rows_ok.sum())] * len(lookalikes)
+                             + [np.zeros(unknown_ok.sum())])
+    train_w = np.concatenate([np.tile(session_weight[rows_ok], len(lookalikes) + 1), session_weight[unknown_ok]])
     model = ClaimModel.fit(train_x, train_y, train_w, catalog.generation)
 
     v_true = model.probability(positives[rows_ok])
     v_lookalike = model.probability(lookalikes[0][rows_ok])
-    v_unknown = model.probability(unknown[rows_ok])
-    w = session_weight[rows_ok]
+    v_unknown = model.probability(unknown[unknown_ok])
+    w, w_unknown = session_weight[rows_ok], session_weight[unknown_ok]
     claim_scores: dict[str, list[tuple[float, float]]] = {}
     for product_index, score, weight in zip(y[rows_ok], v_true, w):
         claim_scores.setdefault(classes[product_index], []).append((float(score), float(weight)))
@@ -302,7 +305,7 @@ def compute(catalog: Catalog) -> Calibration:
         _loo_similarities(vectors, y, sessions, usable, classes),
         brands,
         tuple(float(v) for v in v_lookalike[lookalike_order]), tuple(float(v) for v in w[lookalike_order]),
-        tuple(float(v) for v in v_unknown[unknown_order]), tuple(float(v) for v in w[unknown_order]),
+        tuple(float(v) for v in v_unknown[unknown_order]), tuple(float(v) for v in w_unknown[unknown_order]),
         {}, head, model, fakes, index_all,
     )
     object.__setattr__(result, "fit_report", _fit_report(result, v_true, w, model))

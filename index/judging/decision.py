@@ -123,6 +123,16 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         return Decision(verdict, max(score or 0.0, floor), target, tuple(flags + [flag]), key, {**args, **(extra or {})},
                         p_value, level)
 
+    # ---- clearly another catalog product ----------------------------------------------------
+    # First: a known-fakes model only knows "this product or its fakes", so a photo of another
+    # catalog product (milk claimed as orange juice) must not be called a match to the fakes.
+    claimed = evidence.claimed
+    if (claimed and evidence.identified and evidence.identified != claimed
+            and (evidence.identified_claim_score or 0.0) >= calibration.accept_threshold(policy.accept_rate)):
+        flags.append("looks_like_other_product")
+        return Decision("suspicious", max(score or 0.0, 0.5), target, tuple(flags), "looks_like_other_product",
+                        {**args, "identified": evidence.identified}, p_value, level)
+
     # ---- a known fake ---------------------------------------------------------------------
     if (evidence.fake_p_value is not None and evidence.fake_p_value < policy.false_alarm_rate
             and (evidence.fake_score or 0.0) > 0.0):
@@ -159,12 +169,6 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
                        {"read": read.upper(), "expected": expected.upper()}, floor=0.5)
 
     # ---- appearance and text, calibrated ----------------------------------------------------
-    claimed = evidence.claimed
-    if (claimed and evidence.identified and evidence.identified != claimed
-            and (evidence.identified_claim_score or 0.0) >= calibration.accept_threshold(policy.accept_rate)):
-        flags.append("looks_like_other_product")
-        return Decision("suspicious", max(score or 0.0, 0.5), target, tuple(flags), "looks_like_other_product",
-                        {**args, "identified": evidence.identified}, p_value, level)
 
     if claimed and p_value is not None and p_value < policy.false_alarm_rate:
         flags.append("less_similar_than_genuine_photos")

@@ -46,5 +46,6 @@ def features(log_probs: np.ndarray, text: np.ndarray, words: np.ndarray, candida
     support = np.log1p(np.maximum(np.asarray(text, np.float64), 0.0))
     text_own, text_margin = margin(support, candidates)
     read = np.log1p(np.asarray(words, np.float64))
-    return np.stack([np.maximum(head, -50), np.clip(head_margin, -20, 20), text_own, text_margin, read,
-                     read * (text_own == 0)], axis=1)
+    matrix = np.stack([np.maximum(head, -50), np.clip(head_margin, -20, 20), text_own, text_margin, read,
+                       read * (text_own == 0)], axis=1)
+    return np.nan_to_num(matrix, nan=-20.0, posinf=20.0, neginf=-50.0)  # a product no head could score

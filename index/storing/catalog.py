@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+from contextlib import contextmanager
 import os
 import sqlite3
 import sys
@@ -27,6 +28,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..ids import clean
 from .milvus_store import MilvusStore, RefFilter, check_reachable, collection_name, resolve_uri
 from .store import DEFAULT_DESCRIPTION, FLAT, HNSW, HNSW_FROM, FaissStore, choose_description, fsync_dir
 
@@ -65,6 +67,15 @@ CREATE TABLE IF NOT EXISTS product_info (
     product_id TEXT PRIMARY KEY,
     label_text TEXT NOT NULL DEFAULT '',
     gtins      TEXT NOT NULL DEFAULT '[]'
+);
+-- Who changed the catalog, when and what (index.storing.audit): written in the same transaction
+-- as the change it records.
+CREATE TABLE IF NOT EXISTS audit (
+    entry_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    details   TEXT NOT NULL
 );
 """
 
@@ -162,6 +173,8 @@ class Catalog:
         self.store = self._load_store()
         self._dirty = False
         self._checkpointed_at = time.monotonic()
+        #: (user, action, details) while changes are audited (``audited``)
+        self._audit: tuple[str, str, dict] | None = None
 
     # ---- opening -------------------------------------------------------------------------
 
@@ -212,13 +225,20 @@ class Catalog:
                 f"{path}: no catalog here (no {DB_NAME}); create one with "
                 f"`python scripts/index_catalog.py {path} --manifest PRODUCTS.csv`"
             )
+        if writable and not os.access(path, os.W_OK):
+            raise CatalogError(f"{path}: the catalog folder is read-only (a read-only disk or mount?): checks can use "
+                               "it as it is, but to change it copy the folder to a writable disk")
         lock = _acquire_write_lock(path) if writable else None
-        db = _connect(path / DB_NAME)
-        if writable:
-            db.executescript(SCHEMA)  # adds tables introduced since the catalog was made
-        version = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
-        if not version or int(version[0]) > FORMAT_VERSION:
-            raise CatalogError(f"{path}: catalog format {version and version[0]} is newer than this program understands")
+        try:
+            db, version = _connect(path / DB_NAME, read_only_folder=not os.access(path, os.W_OK), existing=True)
+            if version > FORMAT_VERSION:
+                raise CatalogError(f"{path}: catalog format {version} is newer than this program understands")
+            if writable:
+                db.executescript(SCHEMA)  # adds tables introduced since the catalog was made
+        except BaseException:
+            if lock is not None:
+                lock.close()
+            raise
         return cls(path, db, writable=writable, lock_handle=lock)
 
     @classmethod
@@ -288,7 +308,7 @@ class Catalog:
         clauses, params = [], []
         if product_id is not None:
             clauses.append("product_id = ?")
-            params.append(product_id)
+            params.append(clean(product_id))
         if label is not None:
             clauses.append("label = ?")
             params.append(label)
@@ -374,6 +394,28 @@ class Catalog:
         write_atomic(path, data)
         return path
 
+    def keep_missing_originals(self) -> tuple[int, int]:
+        """Migrate a catalog made before originals were kept: copy in each reference's photo whose
+        recorded source is still readable and still the same photo (its SHA-256). Returns
+        (copied, still missing)."""
+        from vision.images import sha256_of
+
+        copied = missing = 0
+        for ref in self.references():
+            kept = self.path / ORIGINALS / ref.sha256[:2] / ref.sha256
+            if kept.is_file():
+                continue
+            try:
+                data = Path(ref.source_path).read_bytes() if ref.source_path else b""
+            except OSError:
+                data = b""
+            if data and sha256_of(data) == ref.sha256:
+                self.keep_original(ref.sha256, data)
+                copied += 1
+            else:
+                missing += 1
+        return copied, missing
+
     def original_path(self, ref: Reference) -> Path:
         """Where the reference's photo can be read: the catalog's own copy, else its source path
         (catalogs made before copies were kept)."""
@@ -440,8 +482,8 @@ class Catalog:
                 cursor = self.db.execute(
                     """INSERT INTO refs (product_id, label, name, brand, view, source_path, sha256, added_at, vector)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING""",
-                    (ref.product_id, ref.label, ref.name, ref.brand, ref.view, ref.source_path, ref.sha256, now,
-                     stored[i].tobytes()),
+                    (clean(ref.product_id), ref.label, clean(ref.name), clean(ref.brand), clean(ref.view),
+                     ref.source_path, ref.sha256, now, stored[i].tobytes()),
                 )
                 if cursor.rowcount:
                     ids.append(cursor.lastrowid)
@@ -455,9 +497,12 @@ class Catalog:
             changed = self._declare(products)
             if added_ids or changed:
                 self._bump_generation()
+                self._write_audit({"added": len(added_ids),
+                                   "products": sorted({new[i].product_id for i in added_rows} | {p.product_id for p in products})})
         # The index holds exactly what SQLite holds (the float16-rounded vectors), so a rebuild
         # from SQLite gives bit-identical search results.
-        fields = [{"product_id": new[i].product_id, "brand": new[i].brand, "label": new[i].label} for i in added_rows]
+        fields = [{"product_id": clean(new[i].product_id), "brand": clean(new[i].brand), "label": new[i].label}
+                  for i in added_rows]
         self._dirty = self._dirty or bool(added_ids)
         self._write_store(self.store.add, np.asarray(added_ids, dtype=np.int64),
                           stored[added_rows].astype(np.float32), fields)
@@ -485,6 +530,7 @@ class Catalog:
                 self.db.execute("INSERT INTO artifacts (name, data) VALUES (?, ?) "
                                 "ON CONFLICT (name) DO UPDATE SET data = excluded.data", (name, data))
             self._bump_generation()
+            self._write_audit({"model": embedder.name, "references": len(ids)})
         self.embedder = embedder
 
     def remove_images(self, image_ids: Iterable[int]) -> int:
@@ -502,6 +548,7 @@ class Catalog:
             self.db.execute("DELETE FROM product_info WHERE product_id NOT IN (SELECT DISTINCT product_id FROM refs)")
             if hashes:
                 self._bump_generation()
+                self._write_audit({"removed": len(hashes)})
         if not hashes:
             return 0
         self._dirty = True
@@ -545,11 +592,13 @@ class Catalog:
             self.db.execute("BEGIN IMMEDIATE")
             if self._declare(products):
                 self._bump_generation()
+                self._write_audit({"declared": sorted(p.product_id for p in products)})
 
     def _declare(self, products: Sequence[ProductInfo]) -> bool:
         """Inside a transaction: merge declarations; True if anything changed."""
         changed = False
         for info in products:
+            info = ProductInfo(clean(info.product_id), info.label_text, info.gtins)
             row = self.db.execute("SELECT label_text, gtins FROM product_info WHERE product_id = ?",
                                   (info.product_id,)).fetchone()
             text, gtins = (row[0], json.loads(row[1])) if row else ("", [])
@@ -563,7 +612,26 @@ class Catalog:
         return changed
 
     def set_setting(self, key: str, value: str) -> None:
-        self.save_derived(settings={key: value})
+        self.save_derived(settings={key: value}, audit={"setting": key, "value": value})
+
+    @contextmanager
+    def audited(self, user: str, action: str, details: dict | None = None):
+        """Within this block, every change this catalog commits carries its audit row (who, the
+        action, ``details`` and what the transaction itself changed) in the same transaction: a
+        change is never on disk without its record, even if the process is killed."""
+        previous, self._audit = self._audit, (user, action, dict(details or {}))
+        try:
+            yield self
+        finally:
+            self._audit = previous
+
+    def _write_audit(self, change: dict) -> None:
+        """Inside a transaction: the audit row of the change, when changes are audited."""
+        if self._audit is None:
+            return
+        user, action, details = self._audit
+        self.db.execute("INSERT INTO audit (at, user, action, details) VALUES (?, ?, ?, ?)",
+                        (_now(), user, action, json.dumps({**details, **change}, ensure_ascii=False)))
 
     def artifact(self, name: str) -> bytes | None:
         """A stored binary artifact (e.g. the fitted product head), or None."""
@@ -573,11 +641,15 @@ class Catalog:
             return None
         return bytes(row[0]) if row else None
 
-    def save_derived(self, settings: dict[str, str] | None = None, artifacts: dict[str, bytes | None] | None = None) -> None:
-        """Write derived data (calibration, fitted heads) in one transaction: all of it or none."""
+    def save_derived(self, settings: dict[str, str] | None = None, artifacts: dict[str, bytes | None] | None = None,
+                     audit: dict | None = None) -> None:
+        """Write derived data (calibration, fitted heads) in one transaction: all of it or none.
+        ``audit``: this is a change a person made (a setting): its audit row goes in too."""
         self._require_writable()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            if audit is not None:
+                self._write_audit(audit)
             for key, value in (settings or {}).items():
                 self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
@@ -649,7 +721,7 @@ class Catalog:
             fresh.close()
             raise
         settings.update(index_description=description, index_vectors_version=self.setting("vectors_version") or "0")
-        self.save_derived(settings=settings)
+        self.save_derived(settings=settings, audit={"index": description, "vector_store": settings["vector_store"]})
         old, self.store = self.store, fresh
         if old.kind == "milvus" and (fresh.kind != "milvus" or old.collection != fresh.collection
                                      or old.uri != fresh.uri):
@@ -816,12 +888,37 @@ class Catalog:
 _REF_COLUMNS = "image_id, product_id, label, name, brand, view, source_path, sha256, added_at"
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, read_only_folder: bool = False, existing: bool = False):
+    """A connection (WAL, synchronous writes). ``existing``: first make sure the file is a catalog
+    (before anything, even the journal mode, is written to it) and return (connection, format)."""
+    if read_only_folder:
+        # WAL needs its -shm file next to the database; on a read-only disk SQLite can still read
+        # a database that nothing changes while it is open
+        db = sqlite3.connect(f"file:{path}?immutable=1", uri=True, timeout=30, isolation_level=None,
+                             check_same_thread=False)
+        return (db, _format_version(db, path)) if existing else db
     db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    version = _format_version(db, path) if existing else None
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA foreign_keys = ON")
-    return db
+    return (db, version) if existing else db
+
+
+def _format_version(db: sqlite3.Connection, path: Path) -> int:
+    """The catalog format of the database at ``path``; a sentence, not a traceback, for a file that
+    is not a catalog (another program's database, a file that is not SQLite at all)."""
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise CatalogError(f"{path}: this database was not made by the verifier ({exc}); is this the right "
+                           "folder? Nothing was changed.") from None
+    if row is None:
+        db.close()
+        raise CatalogError(f"{path}: this database was not made by the verifier (no format version); "
+                           "is this the right folder? Nothing was changed.")
+    return int(row[0])
 
 
 def _acquire_write_lock(path: Path):

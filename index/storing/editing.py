@@ -1,5 +1,5 @@
-"""Catalog changes as one step each: take the writer lock, change, recompute calibration,
-write the audit entry. Used by the app (after login) and by the review loop.
+"""Catalog changes as one step each: take the writer lock, change (each transaction with its audit
+row), recompute calibration. Used by the app (after login) and by the review loop.
 
 A process that checks photos keeps its own read-only catalog; after a change it calls
 ``Verifier.reload()`` to see the new references.
@@ -22,14 +22,15 @@ from ..importing.tuning import tune_in_background_if_due
 
 def add_references(catalog_dir: str | Path, embedder: Embedder, rows: Sequence[ProductRow], user: str,
                    action: str = "add_references", extra: dict | None = None) -> ImportSummary:
-    with Catalog.open(catalog_dir, writable=True) as catalog:
+    details = {"products": sorted({row.product_id for row in rows}), "labels": sorted({row.label for row in rows}),
+               "photos": len(rows), **(extra or {})}
+    with Catalog.open(catalog_dir, writable=True) as catalog, catalog.audited(user, action, details):
         catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())
         summary = import_references(catalog, embedder, rows, progress=False)
-    products = sorted({row.product_id for row in rows})
-    audit.record(catalog_dir, user, action, {
-        "products": products, "labels": sorted({row.label for row in rows}), "photos": len(rows),
-        "added": summary.added, "already_present": summary.already_present,
-        "unreadable": [Path(path).name for path, _ in summary.unreadable], **(extra or {})})
+    if summary.unreadable or summary.already_present:  # what was not added: told, not a change
+        audit.record(catalog_dir, user, f"{action}_skipped", {
+            "already_present": summary.already_present,
+            "unreadable": [Path(path).name for path, _ in summary.unreadable], **(extra or {})})
     if summary.added:
         tune_in_background_if_due(catalog_dir)
     return summary
@@ -41,21 +42,20 @@ def remove_references(catalog_dir: str | Path, image_ids: Sequence[int], user: s
         missing = sorted(set(int(i) for i in image_ids) - set(known))
         if missing:
             raise CatalogError(f"no reference with image id {', '.join(map(str, missing))} in this catalog")
-        removed = catalog.remove_images(image_ids)
+        with catalog.audited(user, "remove_references", {"image_ids": sorted(known),
+                                                          "products": sorted({r.product_id for r in known.values()})}):
+            removed = catalog.remove_images(image_ids)
         calibration.refresh(catalog)
-    audit.record(catalog_dir, user, "remove_references",
-                 {"image_ids": sorted(known), "products": sorted({r.product_id for r in known.values()}),
-                  "removed": removed})
     tune_in_background_if_due(catalog_dir)
     return removed
 
 
 def remove_product(catalog_dir: str | Path, product_id: str, user: str) -> int:
     with Catalog.open(catalog_dir, writable=True) as catalog:
-        removed = catalog.remove_product(product_id)
+        with catalog.audited(user, "remove_product", {"product_id": product_id}):
+            removed = catalog.remove_product(product_id)
         if not removed:
             raise CatalogError(f"no product {product_id!r} in this catalog")
         calibration.refresh(catalog)
-    audit.record(catalog_dir, user, "remove_product", {"product_id": product_id, "removed": removed})
     tune_in_background_if_due(catalog_dir)
     return removed

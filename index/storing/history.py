@@ -8,7 +8,9 @@ while an import runs.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -16,10 +18,13 @@ from pathlib import Path
 
 from vision.images import read_bytes, sha256_of
 
-from .catalog import DB_NAME, write_atomic
+from .catalog import DB_NAME, CatalogError, write_atomic
 from ..verdict import OUTCOMES
+from .audit import SCHEMA as AUDIT_SCHEMA
 
 CHECKS_DIR = "checks"
+#: Kept check photos are reduced to this long side: enough to see the item in a case file.
+KEPT_SIDE = 2048
 REVIEW_OUTCOMES = OUTCOMES
 
 SCHEMA = """
@@ -90,22 +95,50 @@ class CheckRecord:
 class History:
     def __init__(self, catalog_dir: str | Path):
         self.root = Path(catalog_dir)
+        if not os.access(self.root, os.W_OK):
+            raise CatalogError(f"{self.root}: the catalog folder is read-only, and every check is kept in it; copy "
+                               "the folder to a writable disk to serve it")
         self.db = sqlite3.connect(str(self.root / DB_NAME), timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
-        self.db.executescript(SCHEMA)
+        self.db.executescript(SCHEMA + AUDIT_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
 
     def keep_photo(self, source: str | Path) -> StoredPhoto:
-        """Copy a checked photo into the catalog folder (by content: the same photo is kept once)."""
+        """Keep a checked photo in the catalog folder: named by the SHA-256 of the bytes uploaded
+        (what the report cites), the same photo kept once, and at most ``KEPT_SIDE`` pixels as a
+        JPEG (an upload of 60 MB, or one padded with trailing bytes, is kept as ~1 MB)."""
+        from vision import UnreadableImage, decode
+
         data = read_bytes(source)
         sha = sha256_of(data)
-        suffix = Path(source).suffix.lower()[:8] or ".img"
-        target = self.root / CHECKS_DIR / sha[:2] / f"{sha}{suffix}"
-        write_atomic(target, data)
+        target = self.root / CHECKS_DIR / sha[:2] / f"{sha}.jpg"
+        if not target.exists():
+            try:
+                image = decode(data, str(source), max_side=KEPT_SIDE)
+            except UnreadableImage:
+                raise
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=90)
+            write_atomic(target, buffer.getvalue())
         return StoredPhoto(Path(source).name, sha, str(target))
+
+    def prune(self, older_than_days: float) -> int:
+        """Delete checks older than this many days, and their kept photos no newer check uses;
+        returns how many checks went (the retention setting, ``VERIFIER_KEEP_CHECKS_DAYS``)."""
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - older_than_days * 86400))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            old = self.db.execute("SELECT check_id, photos FROM checks WHERE checked_at < ?", (cutoff,)).fetchall()
+            self.db.execute("DELETE FROM checks WHERE checked_at < ?", (cutoff,))
+            kept = {p["path"] for (photos,) in self.db.execute("SELECT photos FROM checks") for p in json.loads(photos)}
+        for _, photos in old:
+            for photo in json.loads(photos):
+                if photo["path"] not in kept:
+                    Path(photo["path"]).unlink(missing_ok=True)
+        return len(old)
 
     def record(self, result: dict, photos: list[StoredPhoto], inspector: str = "", notes: str = "",
                quality: list | None = None) -> int:
@@ -126,14 +159,20 @@ class History:
             self.db.execute("UPDATE checks SET notes = ? WHERE check_id = ?", (notes, check_id))
 
     def review(self, check_id: int, verdict: str, note: str, reviewer: str) -> None:
+        """Record a reviewer's verdict, and its audit row in the same transaction."""
         if verdict not in REVIEW_OUTCOMES:
             raise ValueError(f"review verdict must be one of {REVIEW_OUTCOMES}, not {verdict!r}")
         with self.db:
-            cursor = self.db.execute(
+            self.db.execute("BEGIN IMMEDIATE")
+            was = self.db.execute("SELECT verdict FROM checks WHERE check_id = ?", (check_id,)).fetchone()
+            if was is None:
+                raise KeyError(f"no check #{check_id} in the history")
+            self.db.execute(
                 "UPDATE checks SET review_verdict = ?, review_note = ?, reviewer = ?, reviewed_at = ? WHERE check_id = ?",
                 (verdict, note, reviewer, _now(), check_id))
-        if not cursor.rowcount:
-            raise KeyError(f"no check #{check_id} in the history")
+            self.db.execute("INSERT INTO audit (at, user, action, details) VALUES (?, ?, ?, ?)",
+                            (_now(), reviewer, "review_check", json.dumps(
+                                {"check_id": check_id, "was": was[0], "now": verdict, "note": note}, ensure_ascii=False)))
 
     def get(self, check_id: int) -> CheckRecord | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM checks WHERE check_id = ?", (check_id,)).fetchone()
@@ -143,10 +182,14 @@ class History:
         """Newest first; ``text`` matches product ids, case id, notes, inspector or the check number."""
         clauses, params = [], []
         text = (text or "").strip()
+        if "\x00" in text:
+            return []  # nothing kept holds a NUL; SQLite would cut the pattern short and match everything
         if text:
-            like = f"%{text}%"
-            clauses.append("(product_id LIKE ? OR claimed_product_id LIKE ? OR case_id LIKE ? OR notes LIKE ? "
-                           "OR inspector LIKE ? OR CAST(check_id AS TEXT) = ?)")
+            # % and _ are what the person typed, not wildcards
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(product_id LIKE ? ESCAPE '\\' OR claimed_product_id LIKE ? ESCAPE '\\' OR case_id LIKE ? "
+                           "ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR inspector LIKE ? ESCAPE '\\' "
+                           "OR CAST(check_id AS TEXT) = ?)")
             params += [like, like, like, like, like, text.lstrip("#")]
         if verdict:
             clauses.append("(verdict = ? OR review_verdict = ?)")

@@ -104,7 +104,7 @@ def cache():
 
 def train(name, start_block, loss_name, epochs):
     configure_threads(2)
-    data = torch.load(OUT / f"late_cache_{CUT}.pt")
+    data = torch.load(OUT / f"late_cache_{CUT}.pt", weights_only=True)
     views, labels = data["views"], data["labels"]
     classes = int(labels.max()) + 1
     embedder = EfficientNetLite0()
