@@ -279,6 +279,8 @@ class Verifier:
         if missing:
             refs.update(catalog.references_by_id(missing))
 
+        others = [value for (product, label), value in scores.items() if label == "genuine" and product != target]
+        other_similarity = max(others) if others else None
         findings = tuple(self.codes.judge(codes_read, target)) if codes_read else ()
         comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
         fake_model = calibration.fakes.for_product(target, calibration.brands.get(target, "")) if target else None
@@ -291,6 +293,7 @@ class Verifier:
             claimed_in_catalog=target_similarity is not None if claimed else False,
             target_similarity=target_similarity,
             target_counterfeit_similarity=target_fake,
+            other_similarity=other_similarity,
             target_claim_score=probabilities.get(target) if target else None,
             identified_claim_score=probabilities.get(identified) if identified else None,
             copied_reference=copied,
