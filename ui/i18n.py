@@ -110,9 +110,9 @@ TEXT: dict[str, dict[str, str]] = {
     "relation_no_gtin": {"en": "carries no product number", "vi": "không chứa mã sản phẩm"},
     "fakes_title": {"en": "Known counterfeits", "vi": "Hàng giả đã biết"},
     "fakes_model": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos ({scope}): "
-                          "{pct:.0f}% of genuine photos look at least as much like the fakes.",
-                    "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã biết và {genuine} ảnh chính hãng ({scope}): "
-                          "{pct:.0f}% ảnh chính hãng giống hàng giả ít nhất ở mức này."},
+                          "these photos look more like the fakes than {pct:.0f}% of genuine photos do.",
+                    "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính hãng ({scope}): "
+                          "ảnh này giống hàng giả hơn {pct:.0f}% ảnh hàng chính hãng."},
     "next_photos": {"en": "To settle it, photograph:", "vi": "Để kết luận, hãy chụp thêm:"},
     "quality_too_small": {"en": "{name}: the photo is very small ({side} px); take it closer or at full resolution.",
                           "vi": "{name}: ảnh quá nhỏ ({side} px); hãy chụp gần hơn hoặc ở độ phân giải đầy đủ."},

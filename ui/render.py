@@ -61,13 +61,16 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     errors = [f"{Path(e['path']).name}: {e['reason']}" for e in result.get("errors", [])]
     tips = advice(quality or [], language)
     esc = html.escape
+    identified = (result.get("details") or {}).get("identified_product_id") or result.get("product_id")
     parts = [
         f'<div class="verdict" data-verdict="{verdict}">',
         f'<span class="badge" style="background:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</span>',
         (f' <span class="check-no">{esc(t("check_no", language))} #{check_id}</span>' if check_id else ""),
         f'<p class="why">{esc(verdict_sentence(result, language))}</p>',
         f'<p>{esc(t("score", language))}: <b>{score_text}</b> <small>({esc(score_help(result, language))})</small><br>',
-        f'{esc(t("identified", language))}: <b>{esc(result.get("product_id") or t("none", language))}</b>',
+        # what the photos look like most (the head's first product), not the product judged: a Bravo
+        # photo claimed as God Morgon must not read "identified: God Morgon"
+        f'{esc(t("identified", language))}: <b>{esc(identified or t("none", language))}</b>',
     ]
     if result.get("claimed_product_id"):
         parts.append(f' · {esc(t("claimed_short", language))}: <b>{esc(result["claimed_product_id"])}</b>')
@@ -154,7 +157,7 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     if fakes:
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> '
                      + esc(t("fakes_model", language, fakes=fakes["fakes"], genuine=fakes["genuine"],
-                             scope=fakes["model"], pct=100 * fakes["p_value"])) + "</p>")
+                             scope=fakes["model"], pct=100 * (1 - fakes["p_value"]))) + "</p>")
     parts.append("</div>")
     return "".join(parts)
 
