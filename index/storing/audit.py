@@ -13,17 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .catalog import AUDIT_SCHEMA as SCHEMA
 from .catalog import DB_NAME
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    entry_id  INTEGER PRIMARY KEY AUTOINCREMENT,
-    at        TEXT NOT NULL,
-    user      TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    details   TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,10 @@ CREATE TABLE IF NOT EXISTS product_info (
     label_text TEXT NOT NULL DEFAULT '',
     gtins      TEXT NOT NULL DEFAULT '[]'
 );
--- Who changed the catalog, when and what (index.storing.audit): written in the same transaction
--- as the change it records.
+"""
+#: Who changed the catalog, when and what (index.storing.audit): written in the same transaction
+#: as the change it records.
+AUDIT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
     entry_id  INTEGER PRIMARY KEY AUTOINCREMENT,
     at        TEXT NOT NULL,
@@ -78,6 +80,7 @@ CREATE TABLE IF NOT EXISTS audit (
     details   TEXT NOT NULL
 );
 """
+SCHEMA += AUDIT_SCHEMA
 
 
 class CatalogError(RuntimeError):
