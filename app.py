@@ -31,7 +31,10 @@ from index import Catalog, Verifier, connect, import_references, read_products
 from index.connect import READING_SETTING
 from index.importing.tuning import tune_in_background_if_due
 from ui.auth import Users
-from ui.i18n import LANGUAGE_CHOICES, t
+from index.storing.history import SOURCES
+from index.verdict import OUTCOMES
+from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, VI as GRADIO_VI
+from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name
 from ui.render import EVIDENCE_CSS, badge_html, evidence_items, region_overlay
 from ui.service import LimitExceeded, Service
 from ui.fairness import JoinLimiter, add_queue_limit
@@ -48,6 +51,14 @@ CSS = """
 .verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
 .verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
 .check-no{color:#666;margin-left:8px}
+/* every tab stays in sight on a phone (two rows), none hidden behind Gradio's "more" menu: Gradio
+   measures its hidden copy of the tab row to decide what overflows */
+.tab-wrapper{height:auto !important}
+.tab-wrapper .tab-container.visually-hidden button{font-size:1px !important;padding:0 !important;min-width:0 !important}
+.tab-wrapper [role=tablist]{flex-wrap:wrap !important;height:auto !important;row-gap:2px}
+/* tables in the page's own font: Gradio's bold monospace headers break Vietnamese diacritics */
+.table-wrap table, .table-wrap th, .table-wrap td, .table-wrap th *, .table-wrap td *{
+  font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif !important}
 """ + EVIDENCE_CSS
 
 log = logging.getLogger("app")
@@ -129,10 +140,78 @@ def _frame(rows: list[list], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def api_result(result: dict, check_id: int | None = None) -> dict:
+    """A verdict as the API returns it: the fields of ``verify.py`` and the check's number, with
+    photos named as they were uploaded. No key is called ``path``: Gradio would take such a dict for
+    a file and send the photo instead of the verdict."""
+    data = {k: v for k, v in result.items() if k != "path"}
+    data["photos"] = [Path(p).name for p in result.get("photos") or []]
+    data["errors"] = [{"photo": Path(e.get("path") or "").name, "reason": e.get("reason", "")}
+                      for e in result.get("errors") or []]
+    if data.get("regions"):
+        data["regions"] = {k: v for k, v in data["regions"].items() if k != "photo"}
+    if check_id is not None:
+        data["check_id"] = check_id
+    return data
+
+
+# Options shown in words of the reader's language; the values stay the stored English keys.
+def verdict_choices(language: str) -> list[tuple[str, str]]:
+    return [(t("any_verdict", language), "")] + [(outcome(v, language), v) for v in OUTCOMES]
+
+
+def review_choices(language: str) -> list[tuple[str, str]]:
+    return [(outcome(v, language), v) for v in OUTCOMES]
+
+
+def source_choices(language: str) -> list[tuple[str, str]]:
+    return [(t("any_source", language), "")] + [(t("source_" + s, language), s) for s in SOURCES]
+
+
+def add_as_choices(language: str) -> list[tuple[str, str]]:
+    return [(t("review_add_none", language), "none"), (t("label_genuine", language), "genuine"),
+            (t("label_counterfeit", language), "counterfeit")]
+
+
+def label_choices(language: str) -> list[tuple[str, str]]:
+    return [(t("label_genuine", language), "genuine"), (t("label_counterfeit", language), "counterfeit")]
+
+
+def utc_window(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """History's date filter: days in the deployment's time zone (``2026-12-01`` or ``01/12/2026``),
+    ``until`` included, as a UTC range; raises ValueError for a date it cannot read."""
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(timezone_name())
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.utc
+
+    def day(text: str | None) -> datetime | None:
+        text = (text or "").strip()
+        if not text:
+            return None
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                return datetime.strptime(text, pattern).replace(tzinfo=zone)
+            except ValueError:
+                continue
+        raise ValueError(text)
+
+    def utc(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    start, end = day(since), day(until)
+    return utc(start), utc(None if end is None else end + timedelta(days=1))
+
+
 def build_app(service: Service) -> gr.Blocks:
     catalog = service.catalog
     # (component, text key, attribute, format): what the language switch rewrites
     localized: list[tuple[gr.components.Component | gr.Tab, str, str, str]] = []
+    #: (component, language -> choices): radios and dropdowns whose options are words
+    localized_choices: list[tuple[gr.components.Component, object]] = []
 
     def tr(component, key: str, attr: str = "label", fmt: str = "{}"):
         localized.append((component, key, attr, fmt))
@@ -148,18 +227,25 @@ def build_app(service: Service) -> gr.Blocks:
         overlay = region_overlay(result.get("regions"), photo) if result.get("regions") else None
         html_path, json_path = service.report_files(record, language)
         return (badge_html(result, language, record.quality, record.check_id), genuine,
-                gr.update(value=fakes, visible=bool(fakes)), overlay, str(html_path), str(json_path),
+                fakes, overlay, str(html_path), str(json_path),
                 json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
 
-    def verify(files, claimed, inspector, notes, language):
+    def verify(files, claimed, inspector, notes, language, case_id, place, request: gr.Request):
+        """The Verify button and the ``/verify`` API: the verdict as structured JSON first (the
+        fields of ``verify.py``, with ``check_id``), then what the page shows."""
         paths = _paths(files)
         if not paths:
             raise gr.Error(t("need_photo", language))
+        source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
         try:
-            record = service.check(paths, claimed, notes or "", inspector or "")
+            record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
+                                   place=place or "", source=source)
         except LimitExceeded as exc:
             raise gr.Error(_limit_message(exc, language)) from None
-        return (*show_check(record, language), record.check_id)
+        return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
+
+    def shown_if_any(items):
+        return gr.update(visible=bool(items))
 
     def history_open(request) -> bool:
         """Who may see the History: its checks hold inspectors' names, notes, case ids and photos.
@@ -167,21 +253,36 @@ def build_app(service: Service) -> gr.Blocks:
         VERIFIER_OPEN_HISTORY=1 says so."""
         return service.history_is_open or session_user(request) is not None
 
-    def history_table(text, verdict, language, request: gr.Request):
+    def history_table(text, verdict, since, until, who, source, language, request: gr.Request):
         if not history_open(request):
             return _frame([[t("history_login", language)]], [t("history_table", language)])
-        rows = [[r.check_id, r.checked_at, r.verdict + (f" → {r.review_verdict}" if r.review_verdict else ""),
-                 r.product_id or "", r.claimed_product_id or "", r.case_id or "", r.inspector, r.notes[:80]]
-                for r in service.history.search(text or "", verdict or None)]
-        columns = ["#", t("col_checked", language), t("verdict", language), t("identified", language),
-                   t("claimed_short", language), t("col_case", language), t("col_inspector", language),
+        try:
+            window = utc_window(since, until)
+        except ValueError:
+            return _frame([[t("history_bad_date", language)]], [t("history_table", language)])
+        rows = [[r.check_id, local_time(r.checked_at, language, short=True),
+                 outcome(r.verdict, language) + (f" → {outcome(r.review_verdict, language)}" if r.review_verdict else ""),
+                 r.claimed_product_id or "", r.case_id or "", r.inspector, t("source_" + r.source, language),
+                 r.notes[:80]]
+                for r in service.history.search(text or "", verdict or None, since=window[0], until=window[1],
+                                                inspector=who or None, source=source or None)]
+        columns = ["#", t("col_checked_local", language, zone=timezone_name()), t("verdict", language), t("claimed_short", language),
+                   t("col_case", language), t("col_inspector", language), t("col_source", language),
                    t("col_notes", language)]
         return _frame(rows, columns)
 
+    def history_row_picked(language, evt: gr.SelectData, request: gr.Request):
+        """A click on a History row opens that check."""
+        row = evt.row_value or []
+        try:
+            number = int(row[0])
+        except (IndexError, TypeError, ValueError):
+            return (gr.update(),) * 9
+        return (number, *open_check(number, language, request))
+
     def open_check(check_id, language, request: gr.Request):
         def refused(sentence):  # in the badge's place: browsing events show no error toast, only a red "Error"
-            return (f'<p class="history-notice">{html.escape(sentence)}</p>', [], gr.update(value=[], visible=False),
-                    None, None, None, "", "")
+            return (f'<p class="history-notice">{html.escape(sentence)}</p>', [], [], None, None, None, "", "")
 
         if not history_open(request):
             return refused(t("history_login", language))
@@ -198,12 +299,14 @@ def build_app(service: Service) -> gr.Blocks:
         user = session_user(request)
         if not user:
             raise gr.Error(t("need_login", language))
+        if verdict not in OUTCOMES:
+            raise gr.Error(t("review_pick", language))
         try:
             summary = service.review(user, int(check_id or 0), verdict, note or "", add_as if add_as != "none" else None,
                                      product_id)
         except (KeyError, ValueError) as exc:
             raise gr.Error(str(exc)) from None
-        message = t("reviewed", language, check_id=int(check_id), verdict=verdict, user=user)
+        message = t("reviewed", language, check_id=int(check_id), verdict=outcome(verdict, language), user=user)
         if summary is not None:
             message += " " + t("added_refs", language, added=summary.added, product=product_id,
                                present=summary.already_present)
@@ -224,8 +327,10 @@ def build_app(service: Service) -> gr.Blocks:
         table = _frame([r[:8] for r in result.rows], ["case_id", "photos", t("claimed_short", language),
                                                       t("verdict", language), t("score", language),
                                                       t("identified", language), t("flags", language), t("why", language)])
-        return (t("batch_summary", language, cases=len(result.rows), counts=counts), table, str(result.csv_path),
-                str(result.jsonl_path))
+        with open(result.jsonl_path, encoding="utf-8") as lines:
+            results = [api_result(json.loads(line)) for line in lines]
+        return (results, t("batch_summary", language, cases=len(result.rows), counts=counts), table,
+                str(result.csv_path), str(result.jsonl_path))
 
     def session_user(request) -> str | None:
         return service.sessions.user(token_of(request))
@@ -256,9 +361,11 @@ def build_app(service: Service) -> gr.Blocks:
             if thumb.is_file():
                 items.append((str(thumb), f"#{ref.image_id} · {t('label_' + ref.label, language)}"
                                           + (f" · {ref.view}" if ref.view else "")))
-        rows = [[r.image_id, r.label, r.view, r.name, r.brand, Path(r.source_path).name, r.added_at] for r in refs]
+        rows = [[r.image_id, t("label_" + r.label, language), r.view, r.name, r.brand, Path(r.source_path).name,
+                 local_time(r.added_at, language, short=True)] for r in refs]
         return items, _frame(rows, [t("col_image", language), t("label", language), t("view", language),
-                                    t("product_name", language), t("brand", language), "file", "added"])
+                                    t("product_name", language), t("brand", language), t("col_file", language),
+                                    t("col_added", language, zone=timezone_name())])
 
     def guarded(action):
         """Run a catalog change for the logged-in user; errors become messages a person can act on."""
@@ -313,11 +420,23 @@ def build_app(service: Service) -> gr.Blocks:
         return message
 
     def calibration_table(language):
-        return _frame(service.calibration_rows(), [t("product_id", language), t("references", language), "level",
-                                                   "claim threshold"])
+        """How each product is calibrated, in words a brand owner reads."""
+        rows = []
+        pct = 100 * (1 - service.verifier.policy.false_alarm_rate)
+        for product, references, sessions, level, more in service.calibration_rows():
+            meaning = t("calibration_own", language, pct=pct) if level == "product" else \
+                t("calibration_add", language, more=more)
+            rows.append([product, references, sessions, t("level_" + level, language) if "level_" + level in TEXT
+                         else level, meaning])
+        return _frame(rows, [t("product_id", language), t("references", language), t("col_sessions", language),
+                             t("col_calibrated_on", language), t("col_meaning", language)])
 
     def audit_table(language):
-        return _frame(service.audit_rows(), ["#", "at (UTC)", t("username", language), "action", "details"])
+        rows = [[entry_id, local_time(at, language, short=True), user,
+                 t("action_" + action, language) if "action_" + action in TEXT else action, details]
+                for entry_id, at, user, action, details in service.audit_rows()]
+        return _frame(rows, ["#", t("col_at", language, zone=timezone_name()), t("username", language), t("col_action", language),
+                             t("col_details", language)])
 
     def status_text(language):
         return t("status_body", language, **service.status())
@@ -325,10 +444,18 @@ def build_app(service: Service) -> gr.Blocks:
     def claim_choices():
         return gr.update(choices=service.product_choices())
 
+    def page_data(query, language, request: gr.Request):
+        """What a page shows of the catalog, read now: a product imported by another process since
+        the app started is in the claim box and the tables of every page opened after it."""
+        return (claim_choices(), products_table(query, language), calibration_table(language),
+                audit_table(language), status_text(language), login_status_text(language, request))
+
     def relabel(language):
         updates = []
         for component, key, attr, fmt in localized:
             updates.append(gr.update(**{attr: fmt.format(t(key, language))}))
+        for component, choices in localized_choices:
+            updates.append(gr.update(choices=choices(language)))
         return updates
 
     # ---- layout ----------------------------------------------------------------------------
@@ -352,11 +479,15 @@ def build_app(service: Service) -> gr.Blocks:
                                             type="filepath", elem_id="photos"), "photos")
                         claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                                  filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
+                        with gr.Row():
+                            case_id = tr(gr.Textbox(label=t("case_no"), elem_id="case-id", min_width=140), "case_no")
+                            place = tr(gr.Textbox(label=t("place"), elem_id="place", min_width=140), "place")
                         inspector = tr(gr.Textbox(label=t("inspector"), elem_id="inspector"), "inspector")
                         notes = tr(gr.Textbox(label=t("notes"), lines=3, elem_id="notes"), "notes")
                         verify_button = tr(gr.Button(t("verify"), variant="primary", elem_id="verify-button"),
                                            "verify", "value")
                     with gr.Column(scale=2, min_width=300):
+                        verify_result = gr.JSON(visible=False)  # the API's first output: the verdict as data
                         badge = gr.HTML(elem_id="verdict")
                         gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", elem_id="evidence"),
                                      "evidence")
@@ -369,28 +500,43 @@ def build_app(service: Service) -> gr.Blocks:
                                              "report_html")
                             report_json = tr(gr.DownloadButton(t("report_json"), elem_id="report-json"),
                                              "report_json")
-                        with gr.Accordion("JSON", open=False):
+                        with tr(gr.Accordion(t("raw_title"), open=False), "raw_title"):
                             raw = tr(gr.Code(label=t("raw"), language="json"), "raw")
                 examples = sorted(str(p) for p in DEMO_QUERIES.glob("*.jpg"))[:6] \
                     if catalog.path.resolve() == DEMO_CATALOG.resolve() else []
                 if examples:
-                    gr.Examples([[[p]] for p in examples], inputs=[photos], label="Demo")
+                    demo_photos = gr.Examples([[[p]] for p in examples], inputs=[photos], label=t("demo_examples"))
+                    tr(demo_photos.dataset, "demo_examples")
                 verify_outputs = [badge, gallery, fakes, heatmap, report_html, report_json, raw]
-                verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language],
-                                    outputs=[*verify_outputs, current_check], api_name="verify",
-                                    concurrency_id="check", concurrency_limit=1)
+                verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id, place],
+                                    outputs=[verify_result, *verify_outputs, current_check], api_name="verify",
+                                    concurrency_id="check", concurrency_limit=1) \
+                    .then(shown_if_any, fakes, fakes, **BROWSE)  # the API gets the list, never an update
 
             with tr(gr.Tab(t("tab_history"), id="history"), "tab_history"):
                 with gr.Row():
                     history_query = tr(gr.Textbox(label=t("history_search"), scale=3, elem_id="history-query"),
                                        "history_search")
-                    history_verdict = tr(gr.Dropdown(["", "genuine", "suspicious", "counterfeit", "unknown"], value="",
-                                                     label=t("history_verdict"), scale=1), "history_verdict")
+                    history_verdict = tr(gr.Dropdown(verdict_choices("en"), value="", label=t("history_verdict"),
+                                                     scale=1), "history_verdict")
+                    localized_choices.append((history_verdict, verdict_choices))
                     history_button = tr(gr.Button(t("search"), scale=1), "search", "value")
+                with gr.Row():
+                    history_since = tr(gr.Textbox(label=t("history_since"), placeholder="2026-12-01", min_width=120,
+                                                  elem_id="history-since"), "history_since")
+                    history_until = tr(gr.Textbox(label=t("history_until"), placeholder="2026-12-31", min_width=120,
+                                                  elem_id="history-until"), "history_until")
+                    history_who = tr(gr.Textbox(label=t("history_who"), min_width=120, elem_id="history-who"),
+                                     "history_who")
+                    history_source = tr(gr.Dropdown(source_choices("en"), value="", label=t("history_source"),
+                                                    min_width=120, elem_id="history-source"), "history_source")
+                    localized_choices.append((history_source, source_choices))
                 history = tr(gr.Dataframe(label=t("history_table"), interactive=False, wrap=True,
                                           elem_id="history-table"), "history_table")
+                history_hint = gr.Markdown(t("history_click"))
+                localized.append((history_hint, "history_click", "value", "{}"))
                 with gr.Row():
-                    check_number = tr(gr.Number(label=t("open_check"), precision=0, minimum=1, elem_id="check-number"),
+                    check_number = tr(gr.Number(label=t("open_check"), value=None, precision=0, elem_id="check-number"),
                                       "open_check")
                     open_button = tr(gr.Button(t("open")), "open", "value")
                 with gr.Row():
@@ -406,21 +552,27 @@ def build_app(service: Service) -> gr.Blocks:
                     with gr.Column(scale=1):
                         review_title = gr.Markdown(f"### {t('review_title')}")
                         localized.append((review_title, "review_title", "value", "### {}"))
-                        review_verdict = tr(gr.Radio(["genuine", "suspicious", "counterfeit", "unknown"], value="genuine",
-                                                     label=t("review_verdict")), "review_verdict")
+                        review_verdict = tr(gr.Radio(review_choices("en"), value=None, label=t("review_verdict")),
+                                            "review_verdict")
+                        localized_choices.append((review_verdict, review_choices))
                         review_note = tr(gr.Textbox(label=t("review_note"), lines=2), "review_note")
-                        review_add = tr(gr.Radio(["none", "genuine", "counterfeit"], value="none",
-                                                 label=t("review_add")), "review_add")
+                        review_add = tr(gr.Radio(add_as_choices("en"), value="none", label=t("review_add")),
+                                        "review_add")
+                        localized_choices.append((review_add, add_as_choices))
                         review_product = tr(gr.Textbox(label=t("review_product")), "review_product")
                         review_button = tr(gr.Button(t("save_review"), variant="primary"), "save_review", "value")
                         review_message = gr.Markdown()
-                history_button.click(history_table, [history_query, history_verdict, language], history,
-                                     **BROWSE)
-                history_query.submit(history_table, [history_query, history_verdict, language], history,
-                                     **BROWSE)
-                open_button.click(open_check, [check_number, language],
-                                  [h_badge, h_gallery, h_fakes, h_heatmap, h_report_html, h_report_json, h_raw,
-                                   review_product], **BROWSE)
+                history_inputs = [history_query, history_verdict, history_since, history_until, history_who,
+                                  history_source, language]
+                history_button.click(history_table, history_inputs, history, **BROWSE)
+                for box in (history_query, history_since, history_until, history_who):
+                    box.submit(history_table, history_inputs, history, **BROWSE)
+                for box in (history_verdict, history_source):
+                    box.input(history_table, history_inputs, history, **BROWSE)
+                opened = [h_badge, h_gallery, h_fakes, h_heatmap, h_report_html, h_report_json, h_raw, review_product]
+                for event in (open_button.click(open_check, [check_number, language], opened, **BROWSE),
+                              history.select(history_row_picked, [language], [check_number, *opened], **BROWSE)):
+                    event.then(shown_if_any, h_fakes, h_fakes, **BROWSE)
                 review_button.click(save_review, [check_number, review_verdict, review_note, review_add,
                                                   review_product, language], review_message,
                                     api_visibility="private", concurrency_id="change", concurrency_limit=1)
@@ -439,8 +591,9 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     batch_csv = tr(gr.DownloadButton(t("batch_csv")), "batch_csv")
                     batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl")), "batch_jsonl")
+                batch_results = gr.JSON(visible=False)  # the API's first output: every case's verdict as data
                 batch_button.click(run_batch, [batch_manifest, batch_files, language],
-                                   [batch_summary, batch_table, batch_csv, batch_jsonl], api_name="batch",
+                                   [batch_results, batch_summary, batch_table, batch_csv, batch_jsonl], api_name="batch",
                                    concurrency_id="batch", concurrency_limit=1)  # its own lane (ui.fairness)
 
             with tr(gr.Tab(t("tab_catalog"), id="catalog"), "tab_catalog"):
@@ -470,7 +623,8 @@ def build_app(service: Service) -> gr.Blocks:
                         add_name = tr(gr.Textbox(label=t("product_name")), "product_name")
                         add_brand = tr(gr.Textbox(label=t("brand")), "brand")
                     with gr.Row():
-                        add_label = tr(gr.Radio(["genuine", "counterfeit"], value="genuine", label=t("label")), "label")
+                        add_label = tr(gr.Radio(label_choices("en"), value="genuine", label=t("label")), "label")
+                        localized_choices.append((add_label, label_choices))
                         add_view = tr(gr.Textbox(label=t("view")), "view")
                     add_button = tr(gr.Button(t("add"), variant="primary", elem_id="add-button"), "add", "value")
                 with tr(gr.Accordion(t("import_title"), open=False), "import_title"):
@@ -497,9 +651,11 @@ def build_app(service: Service) -> gr.Blocks:
                 private = dict(api_visibility="private")
                 login = dict(fn=login_done, inputs=[login_name, login_password, language],
                              outputs=[login_status, login_password], js=LOGIN_JS, **BROWSE)
-                login_button.click(**login)
-                login_password.submit(**login)
-                logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS, **BROWSE)
+                # History opens to a logged-in user at once, and closes at logout
+                for event in (login_button.click(**login), login_password.submit(**login),
+                              logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS,
+                                                  **BROWSE)):
+                    event.then(history_table, history_inputs, history, **BROWSE)
                 product_search.click(products_table, [product_query, language], products, **BROWSE)
                 product_query.submit(products_table, [product_query, language], products, **BROWSE)
                 show_button.click(show_references, [product_to_show, language], [ref_gallery, ref_table], **BROWSE)
@@ -524,16 +680,22 @@ def build_app(service: Service) -> gr.Blocks:
                 status_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
                 status_refresh.click(status_text, [language], status, **BROWSE)
 
-        components = [c for c, _, _, _ in localized]
-        language.change(relabel, language, components, **BROWSE) \
-            .then(status_text, language, status, **BROWSE) \
-            .then(login_status_text, [language], login_status, **BROWSE) \
-            .then(products_table, [product_query, language], products, **BROWSE) \
-            .then(history_table, [history_query, history_verdict, language], history, **BROWSE) \
+        components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
+        # the language is remembered per browser; everything a page shows is read when it opens
+        saved_language = gr.BrowserState("en", storage_key="verifier-language")
+        page_outputs = [claimed, products, calibration, audit, status, login_status]
+        # Gradio words its upload areas when they are drawn: the ones already drawn are drawn again
+        uploads = [photos, batch_manifest, batch_files, add_files, import_manifest, import_files]
+        language.change(relabel, language, components, js=LOCALE_JS, **BROWSE) \
+            .then(lambda chosen: chosen, language, saved_language, **BROWSE) \
+            .then(lambda: [gr.update(visible=False)] * len(uploads), None, uploads, **BROWSE) \
+            .then(lambda: [gr.update(visible=True)] * len(uploads), None, uploads, **BROWSE) \
             .then(show_references, [product_to_show, language], [ref_gallery, ref_table], **BROWSE) \
-            .then(calibration_table, [language], calibration, **BROWSE) \
-            .then(audit_table, [language], audit, **BROWSE)
-        demo.load(history_table, [history_query, history_verdict, language], history, **BROWSE)
+            .then(page_data, [product_query, language], page_outputs, **BROWSE) \
+            .then(history_table, history_inputs, history, **BROWSE)
+        demo.load(lambda saved: saved if saved in ("en", "vi") else "en", saved_language, language, **BROWSE) \
+            .then(page_data, [product_query, language], page_outputs, **BROWSE) \
+            .then(history_table, history_inputs, history, **BROWSE)
     return demo
 
 
@@ -577,7 +739,8 @@ def main() -> None:
     # Only Gradio's own upload cache and the app's download folder are served: nothing else on disk.
     app = gr.mount_gradio_app(web_app(service), demo, path="/", allowed_paths=[str(service.work_dir / "downloads"),
                                                                               str(catalog_dir / "thumbs")],
-                              show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb")
+                              show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb",
+                              i18n=gr.I18n(vi=GRADIO_VI, en=GRADIO_EN), footer_links=["api"])
     log.warning("serving at http://%s:%d/", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 

@@ -26,11 +26,14 @@ def main() -> int:
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--out", required=True, help="report folder")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--allow-outside-paths", action="store_true")
+    parser.add_argument("--confine-paths", action="store_true",
+                        help="refuse manifest paths outside the manifest's folder (as the app does for uploads; "
+                             "on the command line, your own paths are trusted by default)")
+    parser.add_argument("--allow-outside-paths", action="store_true", help=argparse.SUPPRESS)  # the old default
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args()
 
-    rows = read_queries(args.manifest, allow_outside=args.allow_outside_paths)
+    rows = read_queries(args.manifest, allow_outside=not args.confine_paths)
     grouped = cases_from_queries(rows, args.manifest)
     catalog, embedder = connect(args.catalog, threads=args.threads)
     with catalog:

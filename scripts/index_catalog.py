@@ -39,8 +39,10 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=32, help="photos embedded and committed together (default 32)")
     parser.add_argument("--label", choices=("genuine", "counterfeit"), default="genuine", help="label for --folder photos")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
-    parser.add_argument("--allow-outside-paths", action="store_true",
-                        help="accept manifest paths outside the manifest's folder")
+    parser.add_argument("--confine-paths", action="store_true",
+                        help="refuse manifest paths outside the manifest's folder (as the app does for uploads; "
+                             "on the command line, your own paths are trusted by default)")
+    parser.add_argument("--allow-outside-paths", action="store_true", help=argparse.SUPPRESS)  # the old default
     parser.add_argument("--store", choices=["faiss", "milvus"], default=None,
                         help="where a new catalog keeps its vectors (default faiss, in the catalog folder)")
     parser.add_argument("--milvus-uri", default=None,
@@ -66,7 +68,7 @@ def main() -> int:
         store = StoreConfig(args.store or "milvus", args.milvus_uri or "")
 
     if args.manifest:
-        rows = read_products(args.manifest, allow_outside=args.allow_outside_paths)
+        rows = read_products(args.manifest, allow_outside=not args.confine_paths)
     else:
         rows = product_rows_from_folder(args.folder, label=args.label)
     leave_ray = lambda: None  # noqa: E731

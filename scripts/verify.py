@@ -29,8 +29,10 @@ def main() -> int:
     parser.add_argument("--manifest", help="CSV of photos to check: path[, claimed_product_id, case_id]")
     parser.add_argument("--out", help="JSON lines file for --manifest results (default: stdout)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
-    parser.add_argument("--allow-outside-paths", action="store_true",
-                        help="accept manifest paths outside the manifest's folder")
+    parser.add_argument("--confine-paths", action="store_true",
+                        help="refuse manifest paths outside the manifest's folder (as the app does for uploads; "
+                             "on the command line, your own paths are trusted by default)")
+    parser.add_argument("--allow-outside-paths", action="store_true", help=argparse.SUPPRESS)  # the old default
     parser.add_argument("--regions", action="store_true",
                         help="with --manifest: include region evidence (always on for a single check; ~2x slower)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -40,7 +42,7 @@ def main() -> int:
 
     cases = None
     if args.manifest:
-        rows = read_queries(args.manifest, allow_outside=args.allow_outside_paths)
+        rows = read_queries(args.manifest, allow_outside=not args.confine_paths)
         cases = [case for case, _ in cases_from_queries(rows, args.manifest)]
     catalog, embedder = connect(args.catalog, threads=args.threads)
     with catalog:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,10 @@ os.environ["VERIFIER_OFFLINE"] = "1"
 # Imports start a background tuning when one is due; tests that want one start it themselves.
 os.environ["VERIFIER_AUTO_TUNE"] = "0"
 os.environ.setdefault("VERIFIER_THREADS", "2")
+# Reports are signed with a deployment key; the tests' key lives in a folder of their own.
+_KEYS = tempfile.mkdtemp(prefix="verifier-test-keys-")
+atexit.register(shutil.rmtree, _KEYS, True)
+os.environ["VERIFIER_KEY_DIR"] = _KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
@@ -45,6 +51,19 @@ def demo_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
 @pytest.fixture
 def catalog_copy(demo_catalog_dir, tmp_path):
     return copy_catalog(demo_catalog_dir, tmp_path / "catalog")
+
+
+@pytest.fixture
+def service(catalog_copy, offline_embedder, tmp_path):
+    from index import Catalog, Verifier
+    from ui.auth import Users
+    from ui.service import Service
+
+    users = Users({"VERIFIER_ADMIN_USER": "owner", "VERIFIER_ADMIN_PASSWORD": "s3cret"})
+    svc = Service(Verifier(Catalog.open(catalog_copy), offline_embedder), users, work_dir=tmp_path / "work")
+    yield svc
+    svc.catalog.close()
+    svc.history.close()
 
 
 def build_catalog(path: Path, embedder, rows, store=None, read: bool = True) -> Path:

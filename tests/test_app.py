@@ -28,11 +28,15 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
 
     url, catalog = running_app
     client = Client(url, verbose=False)
-    badge, gallery, fakes, heatmap, report_html, report_json, raw = client.predict(
+    verdict, badge, gallery, fakes, heatmap, report_html, report_json, raw = client.predict(
         [handle_file(str(demo_photo("God-Morgon-Orange-Juice_002.jpg")))], None, "badge 17", "stall 4, market X", "en",
-        api_name="/verify")
+        "BB-117", "Chợ Đồng Xuân", api_name="/verify")
     record = json.loads(raw)
     result = record["result"]
+    # the verdict comes first, as data: the fields of verify.py and the check's number
+    assert verdict["verdict"] == result["verdict"] and verdict["check_id"] == record["check_id"]
+    assert verdict["product_id"] == "God-Morgon-Orange-Juice" and verdict["matches"]
+    assert verdict["photos"] == ["God-Morgon-Orange-Juice_002.jpg"]
     assert result["product_id"] == "God-Morgon-Orange-Juice"
     assert f'data-verdict="{result["verdict"]}"' in badge and "God-Morgon-Orange-Juice" in badge
     genuine = [m for m in result["matches"] if m["label"] == "genuine"]
@@ -46,6 +50,7 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
 
     kept = History(catalog).get(record["check_id"])
     assert kept.notes == "stall 4, market X" and kept.inspector == "badge 17" and kept.verdict == result["verdict"]
+    assert (kept.case_id, kept.place, kept.source) == ("BB-117", "Chợ Đồng Xuân", "api")  # called through the API
     assert Path(kept.photos[0].path).is_file() and Path(kept.photos[0].path).is_relative_to(catalog)
     report = Path(report_html).read_text(encoding="utf-8")
     assert f"#{record['check_id']}" in report and "stall 4, market X" in report and "data:image/jpeg;base64," in report
@@ -65,9 +70,13 @@ def test_batch_endpoint_checks_a_manifest_with_its_photos(running_app, tmp_path)
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"<html>not a photo</html>")
     client = Client(url, verbose=False)
-    summary, table, csv_path, jsonl_path = client.predict(
+    results, summary, table, csv_path, jsonl_path = client.predict(
         handle_file(str(manifest)), [handle_file(str(p)) for p in photos], "en", api_name="/batch")
     lines = [json.loads(line) for line in Path(jsonl_path).read_text(encoding="utf-8").splitlines()]
+    # the verdicts come first, as data (photos by the names they were uploaded under)
+    assert [(r["case_id"], r["verdict"], r["check_id"]) for r in results] == \
+        [(r["case_id"], r["verdict"], r["check_id"]) for r in lines]
+    assert results[2]["errors"][0]["photo"] == "missing.jpg"
     assert [r["case_id"] for r in lines] == ["listing-1", "listing-2", "listing-3"]
     assert lines[0]["verdict"] == "genuine" and lines[0]["product_id"] == "God-Morgon-Orange-Juice"
     assert lines[1]["verdict"] in ("suspicious", "counterfeit")  # an oat drink claimed as orange juice

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_steps import VERDICT_TIMEOUT_MS, chromium, fill_new_reference, log_in
-from conftest import ADMIN_USER, ARTIFACTS, ROOT, demo_photo
+from browser_steps import VERDICT_TIMEOUT_MS, chromium, english_left, fill_new_reference, log_in
+from conftest import ADMIN_USER, ARTIFACTS, PYTHON, ROOT, demo_photo
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,115 @@ def test_history_finds_and_reopens_a_past_check(page):
     assert rows.count() >= 1
     assert check_no in [cell.strip() for cell in table.inner_text().split()]
     page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
+
+
+def click_text(page, locator) -> None:
+    """Click where a text is drawn (Gradio's table cells report no size of their own)."""
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)
+
+
+def test_a_product_imported_by_another_process_appears_in_a_new_page(browser, running_app, tmp_path):
+    import subprocess
+
+    from index import Catalog
+
+    url, catalog = running_app
+    photo = tmp_path / "kiwi.jpg"
+    photo.write_bytes((ROOT / "tests" / "data" / "Banana_001.jpg").read_bytes())
+    manifest = tmp_path / "new.csv"
+    manifest.write_text(f"path,product_id,name,brand\n{photo},Kiwi-Imported-Elsewhere,Kiwi Juice Elsewhere,Zespri\n",
+                        encoding="utf-8")
+    done = subprocess.run([PYTHON, str(ROOT / "scripts" / "index_catalog.py"), str(catalog), "--manifest",
+                           str(manifest), "--no-progress"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr  # an absolute path in a manifest is fine on the command line
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector("#photos")
+        page.get_by_role("tab", name="Catalog").click()
+        page.locator("#products-table").get_by_text("Kiwi-Imported-Elsewhere").first.wait_for(timeout=20_000)
+        page.get_by_role("tab", name="Verify").click()
+        page.click("#claimed input")
+        page.keyboard.type("Kiwi Juice")
+        page.get_by_role("option", name="Kiwi Juice Elsewhere · Zespri (Kiwi-Imported-Elsewhere)").wait_for(
+            timeout=20_000)
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Status").click()
+        with Catalog.open(catalog) as opened:
+            products = opened.stats()["products"]
+        page.locator("#status", has_text=f"{products} products").wait_for(timeout=20_000)
+    finally:
+        context.close()
+
+
+def test_history_row_opens_on_click_and_filters_narrow_it(page):
+    page.fill("#inspector input, #inspector textarea", "HQ-Lao-Cai-09")
+    page.fill("#place input, #place textarea", "Cửa khẩu Lào Cai")
+    verify(page, demo_photo("Oatly-Oat-Milk_002.jpg"))
+    check_no = page.locator("#verdict .check-no").inner_text().split("#")[-1].strip()
+    page.get_by_role("tab", name="Catalog").click()
+    log_in(page)
+    page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
+    page.get_by_role("tab", name="History").click()
+    table = page.locator("#history-table")
+    table.get_by_text("HQ-Lao-Cai-09").filter(visible=True).first.wait_for(timeout=20_000)  # open at login
+    page.fill("#history-who input, #history-who textarea", "Lao-Cai")
+    page.press("#history-who input, #history-who textarea", "Enter")
+    page.wait_for_function("() => { const t = document.querySelector('#history-table tbody');"
+                           " return t && t.querySelectorAll('tr').length === 1; }", timeout=20_000)
+    page.fill("#history-since input, #history-since textarea", "01/01/2999")
+    page.press("#history-since input, #history-since textarea", "Enter")
+    page.wait_for_function("() => !document.querySelector('#history-table').innerText.includes('HQ-Lao-Cai-09')",
+                           timeout=20_000)
+    page.fill("#history-since input, #history-since textarea", "")
+    page.press("#history-since input, #history-since textarea", "Enter")
+    click_text(page, table.get_by_text("HQ-Lao-Cai-09").filter(visible=True).first)
+    page.locator("#history-badge .badge").wait_for(timeout=30_000)
+    assert f"#{check_no}" in page.locator("#history-badge").inner_text()
+    assert page.input_value("#check-number input") == check_no
+    page.screenshot(path=str(ARTIFACTS / "history-filtered.png"), full_page=True)
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size):
+    url, _ = running_app
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector("#photos")
+        page.get_by_text("Tiếng Việt").click()
+        page.get_by_role("tab", name="Lịch sử").first.wait_for(timeout=10_000)
+        page.get_by_text("Thả tệp vào đây").first.wait_for(timeout=10_000)  # Gradio's own words follow
+        page.fill("#case-id input, #case-id textarea", "BB-01")
+        verify(page, demo_photo("Alpro-Blueberry-Soyghurt_003_claimed-as-Alpro-Vanilla-Soyghurt.jpg"))
+        check_no = page.locator("#verdict .check-no").inner_text().split("#")[-1].strip()
+        seen = {"Kiểm tra": page.inner_text("body")}
+        page.get_by_role("tab", name="Danh mục").click()
+        log_in(page)
+        page.get_by_text(f"Đã đăng nhập: {ADMIN_USER}.").wait_for(timeout=10_000)
+        for accordion in page.locator("#add-accordion, button.label-wrap").all():
+            if accordion.is_visible():
+                accordion.click()
+        page.wait_for_timeout(1500)
+        seen["Danh mục"] = page.inner_text("body")
+        page.get_by_role("tab", name="Lịch sử").click()
+        cell = page.locator("#history-table").get_by_text(check_no, exact=True).filter(visible=True).first
+        cell.wait_for(timeout=20_000)
+        click_text(page, cell)  # the row's first cell: in sight on a phone too
+        page.locator("#history-badge .badge").wait_for(timeout=30_000)
+        seen["Lịch sử"] = page.inner_text("body")
+        for tab in ("Hàng loạt", "Trạng thái"):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(1000)
+            seen[tab] = page.inner_text("body")
+        page.screenshot(path=str(ARTIFACTS / f"vietnamese-{size[0]}.png"), full_page=True)
+        left = {tab: english_left(text) for tab, text in seen.items()}
+        assert not any(left.values()), left
+        page.reload()  # remembered in this browser
+        page.get_by_role("tab", name="Lịch sử").first.wait_for(timeout=20_000)
+    finally:
+        context.close()

@@ -104,7 +104,8 @@ def test_bad_manifest_is_refused_with_line_numbers_and_nothing_imported(tmp_path
         "b.jpg,New-Product,fake\n"
         "../escape.jpg,New-Product,genuine\n"
     )
-    result = run("scripts/index_catalog.py", tmp_path / "catalog", "--manifest", tmp_path / "products.csv", check=False)
+    result = run("scripts/index_catalog.py", tmp_path / "catalog", "--manifest", tmp_path / "products.csv",
+                 "--confine-paths", check=False)
     assert result.returncode == 2
     for expected in ("line 3: empty product_id", "line 3: the same photo as line 2", "line 4: unknown label 'fake'",
                      "line 5: path '../escape.jpg' is outside the manifest's folder"):

@@ -15,17 +15,6 @@ from PIL import Image
 from conftest import PYTHON, ROOT, demo_photo
 
 
-@pytest.fixture
-def service(catalog_copy, offline_embedder, tmp_path):
-    from index import Catalog, Verifier
-    from ui.auth import Users
-    from ui.service import Service
-
-    users = Users({"VERIFIER_ADMIN_USER": "owner", "VERIFIER_ADMIN_PASSWORD": "s3cret"})
-    svc = Service(Verifier(Catalog.open(catalog_copy), offline_embedder), users, work_dir=tmp_path / "work")
-    yield svc
-    svc.catalog.close()
-    svc.history.close()
 
 
 def test_batch_results_csv_cells_never_run_as_spreadsheet_formulas(service, tmp_path):

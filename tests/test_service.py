@@ -12,17 +12,6 @@ from PIL import Image, ImageEnhance, ImageFilter
 from conftest import ROOT, demo_photo
 
 
-@pytest.fixture
-def service(catalog_copy, offline_embedder, tmp_path):
-    from index import Catalog, Verifier
-    from ui.auth import Users
-    from ui.service import Service
-
-    users = Users({"VERIFIER_ADMIN_USER": "owner", "VERIFIER_ADMIN_PASSWORD": "s3cret"})
-    svc = Service(Verifier(Catalog.open(catalog_copy), offline_embedder), users, work_dir=tmp_path / "work")
-    yield svc
-    svc.catalog.close()
-    svc.history.close()
 
 
 def test_every_check_is_kept_and_can_be_found_again(service):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 from index.judging.messages import LANGUAGES, explain
 
 LANGUAGE_CHOICES = [("English", "en"), ("Tiếng Việt", "vi")]
@@ -139,16 +141,17 @@ TEXT: dict[str, dict[str, str]] = {
     "history_table": {"en": "Past checks (newest first)", "vi": "Các lần kiểm tra trước (mới nhất trước)"},
     "open_check": {"en": "Check number to open", "vi": "Số lần kiểm tra cần mở"},
     "open": {"en": "Open", "vi": "Mở"},
-    "review_title": {"en": "Review (brand owners, after login)", "vi": "Xem xét (chủ thương hiệu, sau khi đăng nhập)"},
-    "review_verdict": {"en": "Reviewed verdict", "vi": "Kết luận sau xem xét"},
-    "review_note": {"en": "Review note", "vi": "Ghi chú xem xét"},
+    "review_title": {"en": "Review (brand owners, after login)", "vi": "Thẩm định lại (dành cho chủ sở hữu nhãn hiệu, sau khi đăng nhập)"},
+    "review_verdict": {"en": "Reviewed verdict", "vi": "Kết luận thẩm định"},
+    "review_note": {"en": "Review note", "vi": "Ghi chú thẩm định"},
     "review_add": {"en": "Add this check's photos to the catalog as", "vi": "Thêm ảnh của lần kiểm tra này vào danh mục là"},
     "review_add_none": {"en": "do not add", "vi": "không thêm"},
     "review_product": {"en": "Product id for the added photos", "vi": "Mã sản phẩm cho ảnh được thêm"},
-    "save_review": {"en": "Save review", "vi": "Lưu xem xét"},
+    "save_review": {"en": "Save review", "vi": "Lưu kết quả thẩm định"},
     "no_check": {"en": "No check #{check_id} in the history.", "vi": "Không có lần kiểm tra #{check_id} trong lịch sử."},
-    "reviewed": {"en": "Check #{check_id} reviewed as {verdict} by {user}.",
-                 "vi": "Lần kiểm tra #{check_id} đã được xem xét là {verdict} bởi {user}."},
+    "reviewed": {"en": "Check #{check_id} reviewed by {user}: {verdict}.",
+                 "vi": "{user} đã thẩm định lại lần kiểm tra #{check_id}: {verdict}."},
+    "review_pick": {"en": "Choose the reviewed verdict first.", "vi": "Hãy chọn kết luận thẩm định trước."},
     "added_refs": {"en": "Added {added} references to {product} ({present} already present).",
                    "vi": "Đã thêm {added} ảnh mẫu cho {product} ({present} ảnh đã có sẵn)."},
     # batch
@@ -242,7 +245,79 @@ TEXT: dict[str, dict[str, str]] = {
     "col_notes": {"en": "notes", "vi": "ghi chú"},
     "col_checked": {"en": "checked (UTC)", "vi": "thời điểm (UTC)"},
     "col_case": {"en": "case", "vi": "vụ việc"},
-    "review": {"en": "Review", "vi": "Xem xét"},
+    "review": {"en": "Review", "vi": "Thẩm định lại"},
+    # catalog tables
+    "col_file": {"en": "file", "vi": "tệp"},
+    "col_added": {"en": "added ({zone})", "vi": "thời điểm thêm ({zone})"},
+    "col_at": {"en": "when ({zone})", "vi": "thời điểm ({zone})"},
+    "col_action": {"en": "change", "vi": "thay đổi"},
+    "col_details": {"en": "details", "vi": "chi tiết"},
+    "col_sessions": {"en": "photo sessions", "vi": "số đợt chụp"},
+    "col_calibrated_on": {"en": "calibrated on", "vi": "hiệu chỉnh theo"},
+    "col_meaning": {"en": "what it means", "vi": "ý nghĩa"},
+    "level_product": {"en": "its own photos", "vi": "ảnh của chính sản phẩm"},
+    "level_brand": {"en": "its brand's photos", "vi": "ảnh cùng thương hiệu"},
+    "level_catalog": {"en": "the whole catalog", "vi": "toàn bộ danh mục"},
+    "level_similarity": {"en": "similarity only", "vi": "chỉ theo độ tương đồng"},
+    "level_none": {"en": "not calibrated", "vi": "chưa hiệu chỉnh"},
+    "calibration_own": {"en": "flags a photo when it scores below what {pct:.0f}% of its genuine photos reach",
+                        "vi": "cảnh báo khi ảnh đạt điểm thấp hơn mức mà {pct:.0f}% ảnh chính hãng của sản phẩm đạt được"},
+    "calibration_add": {"en": "add about {more} genuine photos taken on other days or in other shops to calibrate it "
+                               "on its own",
+                        "vi": "thêm khoảng {more} ảnh chính hãng chụp vào ngày khác hoặc ở cửa hàng khác để hiệu chỉnh "
+                              "riêng cho sản phẩm này"},
+    "action_add_references": {"en": "references added", "vi": "thêm ảnh mẫu"},
+    "action_import": {"en": "catalog import", "vi": "nhập danh mục"},
+    "action_add_from_review": {"en": "reference added from a review", "vi": "thêm ảnh mẫu từ thẩm định"},
+    "action_review_check": {"en": "check reviewed", "vi": "thẩm định lại lần kiểm tra"},
+    "action_remove_references": {"en": "references removed", "vi": "xóa ảnh mẫu"},
+    "action_remove_product": {"en": "product removed", "vi": "xóa sản phẩm"},
+    "action_restore_references": {"en": "removal undone", "vi": "hoàn tác việc xóa"},
+    "action_edit_product": {"en": "product details edited", "vi": "sửa thông tin sản phẩm"},
+    "action_tune": {"en": "model fitted to the catalog", "vi": "tinh chỉnh mô hình theo danh mục"},
+    "action_rebuild": {"en": "index rebuilt", "vi": "dựng lại chỉ mục"},
+    "action_set_false_alarm_rate": {"en": "false-alarm target changed", "vi": "đổi mục tiêu báo nhầm"},
+    "action_set_auto_tune": {"en": "automatic fitting switched", "vi": "bật/tắt tinh chỉnh tự động"},
+    "action_set_store": {"en": "vector store changed", "vi": "đổi nơi lưu vectơ"},
+    "demo_examples": {"en": "Demo photos (click one to try it)", "vi": "Ảnh mẫu để thử (bấm vào một ảnh)"},
+    "raw_title": {"en": "Data (JSON)", "vi": "Dữ liệu (JSON)"},
+    # history filters
+    "history_since": {"en": "From (date)", "vi": "Từ ngày"},
+    "history_until": {"en": "To (date)", "vi": "Đến ngày"},
+    "history_who": {"en": "Inspector", "vi": "Cán bộ kiểm tra"},
+    "history_source": {"en": "Came from", "vi": "Nguồn"},
+    "history_click": {"en": "Click a row to open the check.", "vi": "Bấm vào một dòng để mở lần kiểm tra đó."},
+    "history_bad_date": {"en": "Write dates as 2026-12-01 or 01/12/2026.",
+                         "vi": "Nhập ngày theo dạng 01/12/2026 hoặc 2026-12-01."},
+    "any_verdict": {"en": "any verdict", "vi": "mọi kết luận"},
+    "any_source": {"en": "anywhere", "vi": "mọi nguồn"},
+    "source_app": {"en": "app", "vi": "ứng dụng"},
+    "source_batch": {"en": "batch", "vi": "theo lô"},
+    "source_api": {"en": "API", "vi": "API"},
+    "col_source": {"en": "from", "vi": "nguồn"},
+    "col_checked_local": {"en": "checked at ({zone})", "vi": "thời điểm ({zone})"},
+    # case file
+    "case_no": {"en": "Case / seizure number", "vi": "Số vụ việc / biên bản tạm giữ"},
+    "place": {"en": "Place of inspection", "vi": "Địa điểm kiểm tra"},
+    "checked_local": {"en": "Checked at", "vi": "Thời điểm kiểm tra"},
+    "sign_title": {"en": "Signatures", "vi": "Chữ ký"},
+    "sign_inspector": {"en": "Inspector (signature, full name)", "vi": "Cán bộ kiểm tra (ký, ghi rõ họ tên)"},
+    "sign_witness": {"en": "Witness or owner of the goods (signature, full name)",
+                     "vi": "Người chứng kiến hoặc chủ hàng (ký, ghi rõ họ tên)"},
+    "sign_date": {"en": "Date", "vi": "Ngày"},
+    "verification_title": {"en": "Verification code", "vi": "Mã xác thực báo cáo"},
+    "verification_help": {
+        "en": "This report is signed with the private key of the deployment that issued it. Whoever holds the "
+              "deployment's public key can check that the file has not been changed since: "
+              "python scripts/verify_report.py REPORT --public-key KEY.pem. A change of a single character makes "
+              "the check fail.",
+        "vi": "Báo cáo này được ký số bằng khóa bí mật của hệ thống đã phát hành. Người có khóa công khai của hệ thống "
+              "có thể kiểm tra tệp chưa bị sửa đổi: python scripts/verify_report.py TỆP_BÁO_CÁO --public-key "
+              "KHÓA.pem. Chỉ cần sửa một ký tự, kết quả kiểm tra sẽ báo không hợp lệ.",
+    },
+    "verification_key": {"en": "Key fingerprint", "vi": "Dấu vân tay của khóa"},
+    "verification_code": {"en": "Signature", "vi": "Chữ ký số"},
+    "time_format": {"en": "{date} {time} ({zone}, UTC{offset})", "vi": "{time} ngày {date} (giờ {zone}, UTC{offset})"},
     "label_genuine": {"en": "genuine", "vi": "chính hãng"},
     "label_counterfeit": {"en": "counterfeit", "vi": "hàng giả"},
 }
@@ -252,6 +327,49 @@ def t(key: str, language: str = "en", **args) -> str:
     texts = TEXT[key]
     text = texts.get(language, texts["en"])
     return text.format(**args) if args else text
+
+
+#: Times are stored in UTC and shown in the deployment's time zone.
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def timezone_name() -> str:
+    return os.environ.get("VERIFIER_TIMEZONE") or DEFAULT_TIMEZONE
+
+
+def local_time(utc_iso: str | None, language: str = "en", zone: str | None = None, short: bool = False) -> str:
+    """``2026-12-01T02:31:00Z`` as a person reads it where they are: ``09:31 ngày 01/12/2026 (giờ
+    Asia/Ho_Chi_Minh, UTC+07:00)`` in Vietnamese, ``2026-12-01 09:31 (...)`` in English. The zone is
+    ``VERIFIER_TIMEZONE`` (default Asia/Ho_Chi_Minh); an unknown zone name falls back to UTC."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not utc_iso:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
+    except ValueError:
+        return utc_iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    name = zone or timezone_name()
+    try:
+        tz = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, name = timezone.utc, "UTC"
+    local = moment.astimezone(tz)
+    offset = local.strftime("%z")
+    date = local.strftime("%d/%m/%Y") if language == "vi" else local.strftime("%Y-%m-%d")
+    if short:  # in tables: the zone is named in the column's header
+        return f"{date} {local.strftime('%H:%M')}"
+    return t("time_format", language, date=date, time=local.strftime("%H:%M"), zone=name,
+             offset=f"{offset[:3]}:{offset[3:]}")
+
+
+def number(value: float, language: str, digits: int = 2) -> str:
+    """A decimal as the reader writes it: a comma in Vietnamese (0,87), a point in English."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "vi" else text
 
 
 def outcome(verdict: str, language: str) -> str:

@@ -1,5 +1,7 @@
 """A check as a case-file document: one self-contained HTML file (pictures embedded, no network,
-prints well) and one JSON file, in the user's language."""
+prints on A4) and one JSON file, in the user's language, each signed with the deployment's key
+(``ui.signing``): case or seizure number, place, local time, the verdict and its evidence, a
+signature block for the inspector and a witness, and a verification code as text and QR."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from index import Catalog
 from index.storing.history import CheckRecord
 from vision import UnreadableImage, load_image
 
-from .i18n import flag, outcome, t, verdict_sentence
+from .i18n import flag, local_time, number, outcome, t, verdict_sentence
+from .signing import HTML_PLACEHOLDER, JSON_PLACEHOLDER, SigningKey, sign_html, sign_json
 from .render import BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, next_photos_html, region_overlay, score_help
 
 CSS = """
@@ -27,7 +30,11 @@ table{border-collapse:collapse;width:100%} td,th{border:1px solid #ddd;padding:4
 th{background:#f4f4f4} .pics{display:flex;flex-wrap:wrap;gap:10px} figure{margin:0;max-width:220px}
 figure img{max-width:220px;max-height:220px;border:1px solid #ccc} figcaption{font-size:.85em;color:#444}
 .note{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:8px} .small{color:#555;font-size:.9em}
-@media print{body{margin:0}}
+.signatures{display:flex;gap:24px;flex-wrap:wrap;margin-top:8px} .signatures>div{flex:1;min-width:240px}
+.signatures .line{border-bottom:1px solid #333;height:64px} .verify-row{display:flex;gap:16px;align-items:flex-start}
+.verification .code{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all;font-size:.9em}
+@page{size:A4;margin:14mm}
+@media print{body{margin:0;max-width:none} h2{break-after:avoid} figure,table,.verification,.signatures{break-inside:avoid}}
 """ + EVIDENCE_CSS
 
 
@@ -46,28 +53,35 @@ def _photo(path: str) -> Image.Image | None:
         return None
 
 
-def report_json(record: CheckRecord, catalog: Catalog) -> str:
+def report_json(record: CheckRecord, catalog: Catalog, key: SigningKey | None = None) -> str:
+    """The check as JSON, signed when ``key`` is given (the ``verification`` field)."""
     data = record.to_dict()
     data["catalog"] = {"path": str(catalog.path), "generation": record.result.get("catalog_generation"),
                        "model": record.result.get("model")}
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    data["verification"] = None
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return sign_json(text, key) if key is not None else text
 
 
-def report_html(record: CheckRecord, catalog: Catalog, language: str = "en") -> str:
+def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key: SigningKey | None = None) -> str:
+    """The case file in ``language``; signed when ``key`` is given."""
     esc = html.escape
     result = record.result
     verdict = result["verdict"]
     score = result.get("counterfeit_score")
     rows = [
         (t("check_no", language), f"#{record.check_id}"),
-        (t("checked_at", language), record.checked_at),
+        (t("case_no", language), record.case_id or "—"),
+        (t("place", language), record.place or "—"),
+        (t("checked_local", language), f"{local_time(record.checked_at, language)} · UTC {record.checked_at}"),
+        (t("inspector", language), record.inspector or "—"),
         (t("claimed_short", language), record.claimed_product_id or "—"),
-        (t("identified", language), result.get("product_id") or "—"),
-        (t("score", language), ("—" if score is None else f"{score:.2f}") + f" ({score_help(result, language)})"),
+        (t("identified", language), (result.get("details") or {}).get("identified_product_id")
+         or result.get("product_id") or "—"),
+        (t("score", language), ("—" if score is None else number(score, language)) + f" ({score_help(result, language)})"),
         (t("flags", language), ", ".join(flag(f, language) for f in result.get("flags", [])) or "—"),
         (t("catalog_version", language), f"{catalog.path.name} ({result.get('catalog_generation')})"),
         (t("model", language), result.get("model", "")),
-        (t("inspector", language), record.inspector or "—"),
     ]
     parts = [
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">',
@@ -123,15 +137,25 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en") -> 
         parts.append(f"<h2>{esc(t('review', language))}</h2><p><b>{esc(outcome(record.review_verdict, language))}</b>"
                      f" — {esc(record.reviewer or '')}, {esc(record.reviewed_at or '')}</p>"
                      f"<div class='note'>{esc(record.review_note or '')}</div>")
-    parts.append(f"<h2>&nbsp;</h2><p class='small'>{esc(t('disclaimer', language))}</p></body></html>")
-    return "".join(parts)
+    parts.append(f"<h2>{esc(t('sign_title', language))}</h2><div class='signatures'>"
+                 + "".join(f"<div><p>{esc(t(who, language))}</p><div class='line'></div>"
+                           f"<p class='small'>{esc(t('sign_date', language))}: ……/……/……</p></div>"
+                           for who in ("sign_inspector", "sign_witness")) + "</div>")
+    parts.append(f"<p class='small'>{esc(t('disclaimer', language))}</p>")
+    parts.append(HTML_PLACEHOLDER if key is not None else "")
+    parts.append("</body></html>")
+    document = "".join(parts)
+    return sign_html(document, key, language) if key is not None else document
 
 
-def write_reports(record: CheckRecord, catalog: Catalog, language: str, folder: str | Path) -> tuple[Path, Path]:
+def write_reports(record: CheckRecord, catalog: Catalog, language: str, folder: str | Path,
+                  key: SigningKey | None = None) -> tuple[Path, Path]:
+    """Both files of a check; written as bytes (no newline translation: the signature covers the
+    exact bytes)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / f"check-{record.check_id}-{language}.html"
     json_path = folder / f"check-{record.check_id}.json"
-    html_path.write_text(report_html(record, catalog, language), encoding="utf-8")
-    json_path.write_text(report_json(record, catalog), encoding="utf-8")
+    html_path.write_bytes(report_html(record, catalog, language, key).encode("utf-8"))
+    json_path.write_bytes(report_json(record, catalog, key).encode("utf-8"))
     return html_path, json_path

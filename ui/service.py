@@ -32,6 +32,7 @@ from vision.quality import assess
 
 from .auth import Users
 from .sessions import Sessions
+from .signing import SigningKey
 from .limits import LimitExceeded, Limits
 from .uploads import UploadError, stage
 
@@ -72,6 +73,8 @@ class Service:
         #: the deployment says so (VERIFIER_OPEN_HISTORY=1).
         self.history_is_open = not self.users.configured or os.environ.get("VERIFIER_OPEN_HISTORY") == "1"
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=WORK_PREFIX))
+        #: Signs every report (kept outside the catalog: VERIFIER_KEY_DIR or ~/.config/counterfeit-verifier).
+        self.signing_key = SigningKey.load_or_create()
         self.work_dir.mkdir(parents=True, exist_ok=True)
         (self.work_dir / "pid").write_text(str(os.getpid()))  # for the next start's sweep
         self._lock = threading.RLock()
@@ -84,23 +87,24 @@ class Service:
     # ---- checking ------------------------------------------------------------------------
 
     def check(self, photos: list[str], claimed: str | None = None, notes: str = "", inspector: str = "",
-              case_id: str | None = None) -> CheckRecord:
+              case_id: str | None = None, place: str = "", source: str = "app") -> CheckRecord:
         if not photos:
             raise ValueError("no photos")
         if len(photos) > self.limits.photos_per_check:
             raise LimitExceeded("too_many_photos", count=len(photos), limit=self.limits.photos_per_check)
         for field, value, limit in (("claimed", claimed, self.limits.id_chars), ("case_id", case_id, self.limits.id_chars),
-                                    ("inspector", inspector, self.limits.id_chars),
+                                    ("inspector", inspector, self.limits.id_chars), ("place", place, self.limits.id_chars),
                                     ("notes", notes, self.limits.notes_chars)):
             if value and len(value) > limit:
                 raise LimitExceeded("text_too_long", field=field, length=len(value), limit=limit)
         with self._lock:
             self._pick_up_changes()
             verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
-                                          case_id=case_id, regions=True)
-        return self._keep(verdict.to_dict(), photos, notes, inspector)
+                                          case_id=(case_id or "").strip() or None, regions=True)
+        return self._keep(verdict.to_dict(), photos, notes, inspector, place, source)
 
-    def _keep(self, result: dict, photos: list[str], notes: str, inspector: str) -> CheckRecord:
+    def _keep(self, result: dict, photos: list[str], notes: str, inspector: str, place: str = "",
+              source: str = "app") -> CheckRecord:
         kept, quality, moved = [], [], {}
         unreadable = {e["path"] for e in result.get("errors", [])}
         for path in photos:
@@ -119,7 +123,8 @@ class Service:
                 pass
         if result.get("regions") and result["regions"].get("photo") in moved:
             result["regions"]["photo"] = moved[result["regions"]["photo"]]
-        check_id = self.history.record(result, kept, inspector=inspector.strip(), notes=notes.strip(), quality=quality)
+        check_id = self.history.record(result, kept, inspector=inspector.strip(), notes=notes.strip(), quality=quality,
+                                       place=place.strip(), source=source)
         return self.history.get(check_id)
 
     def check_batch(self, manifest: str | None, files: list[str], progress: Callable[[int, int], None] | None = None,
@@ -143,7 +148,7 @@ class Service:
                         self._pick_up_changes()
                         verdicts = list(self.verifier.check_many(group, progress=False))
                     for case, verdict in zip(group, verdicts):
-                        record = self._keep(verdict.to_dict(), list(case.photos), "", inspector)
+                        record = self._keep(verdict.to_dict(), list(case.photos), "", inspector, source="batch")
                         result = dict(record.result, check_id=record.check_id)
                         counts[verdict.verdict] += 1
                         row = [case.case_id or "", " ".join(Path(p).name for p in case.photos),
@@ -215,7 +220,7 @@ class Service:
             os.utime(folder)  # still in use: not swept with the old downloads
             return html_path, json_path
         staging = Path(tempfile.mkdtemp(prefix=".report-", dir=self._downloads()))
-        write_reports(record, self.catalog, language, staging)
+        write_reports(record, self.catalog, language, staging, self.signing_key)
         try:
             staging.rename(folder)
         except OSError:  # written meanwhile by another request: use that one
@@ -241,13 +246,17 @@ class Service:
         return self.catalog.references(product_id=(product_id or "").strip())
 
     def calibration_rows(self) -> list[list]:
+        """Per product: genuine references, photo sessions, the level it is calibrated at, and how
+        many more genuine photos would calibrate it on its own (0 when it is)."""
+        from index.judging.calibration import MIN_VALUES
+
         calibration = current_calibration(self.catalog)
         rate = self.verifier.policy.false_alarm_rate
         rows = []
         for product, info in sorted(calibration.summary(rate).items()):
-            threshold = info.get("claim_threshold")
-            rows.append([product, info.get("references", ""), info.get("level", ""),
-                         "" if threshold is None else round(threshold, 3)])
+            references = info.get("references") or 0
+            rows.append([product, references, info.get("sessions") or 0, info.get("level") or "none",
+                         max(0, MIN_VALUES - references)])
         return rows
 
     def audit_rows(self) -> list[list]:

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS checks (
     verdict             TEXT NOT NULL,
     counterfeit_score   REAL,
     inspector           TEXT NOT NULL DEFAULT '',
+    place               TEXT NOT NULL DEFAULT '',
+    source              TEXT NOT NULL DEFAULT 'app',
     notes               TEXT NOT NULL DEFAULT '',
     photos              TEXT NOT NULL,
     result              TEXT NOT NULL,
@@ -78,13 +80,17 @@ class CheckRecord:
     review_note: str | None = None
     reviewer: str | None = None
     reviewed_at: str | None = None
+    #: Where the item was checked (a shop, a warehouse, a border post), as the inspector wrote it.
+    place: str = ""
+    #: How the check came: ``app`` (the Verify tab), ``batch`` or ``api``.
+    source: str = "app"
 
     def to_dict(self) -> dict:
         return {
             "check_id": self.check_id, "checked_at": self.checked_at, "verdict": self.verdict,
             "counterfeit_score": self.counterfeit_score, "product_id": self.product_id,
             "claimed_product_id": self.claimed_product_id, "case_id": self.case_id, "inspector": self.inspector,
-            "notes": self.notes, "photos": [p.to_dict() for p in self.photos], "quality": self.quality,
+            "place": self.place, "source": self.source, "notes": self.notes, "photos": [p.to_dict() for p in self.photos], "quality": self.quality,
             "review": None if self.review_verdict is None else {
                 "verdict": self.review_verdict, "note": self.review_note, "reviewer": self.reviewer,
                 "reviewed_at": self.reviewed_at},
@@ -102,6 +108,18 @@ class History:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.executescript(SCHEMA + AUDIT_SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Histories kept by earlier versions gain the newer columns (empty for their checks)."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(checks)")}
+        for column, ddl in NEWER_COLUMNS.items():
+            if column not in have:
+                try:
+                    self.db.execute(f"ALTER TABLE checks ADD COLUMN {ddl}")
+                except sqlite3.OperationalError as exc:  # another process added it a moment ago
+                    if "duplicate column" not in str(exc):
+                        raise
 
     def close(self) -> None:
         self.db.close()
@@ -141,17 +159,18 @@ class History:
         return len(old)
 
     def record(self, result: dict, photos: list[StoredPhoto], inspector: str = "", notes: str = "",
-               quality: list | None = None) -> int:
+               quality: list | None = None, place: str = "", source: str = "app") -> int:
         """Keep one check: ``result`` is ``Verdict.to_dict()``, with paths pointing at kept photos."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             cursor = self.db.execute(
                 """INSERT INTO checks (checked_at, case_id, claimed_product_id, product_id, verdict, counterfeit_score,
-                                       inspector, notes, photos, result, quality)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       inspector, notes, photos, result, quality, place, source)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (result.get("checked_at") or _now(), result.get("case_id"), result.get("claimed_product_id"),
                  result.get("product_id"), result["verdict"], result.get("counterfeit_score"), inspector, notes,
-                 json.dumps([p.to_dict() for p in photos]), json.dumps(result), json.dumps(quality or [])))
+                 json.dumps([p.to_dict() for p in photos]), json.dumps(result), json.dumps(quality or []), place,
+                 source))
         return int(cursor.lastrowid)
 
     def set_notes(self, check_id: int, notes: str) -> None:
@@ -178,22 +197,37 @@ class History:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM checks WHERE check_id = ?", (check_id,)).fetchone()
         return _record(row) if row else None
 
-    def search(self, text: str = "", verdict: str | None = None, limit: int = 200) -> list[CheckRecord]:
-        """Newest first; ``text`` matches product ids, case id, notes, inspector or the check number."""
+    def search(self, text: str = "", verdict: str | None = None, limit: int = 200, *, since: str | None = None,
+               until: str | None = None, inspector: str | None = None, source: str | None = None) -> list[CheckRecord]:
+        """Newest first; ``text`` matches product ids, case id, place, notes, inspector or the check
+        number; ``since``/``until`` are UTC ISO times (``until`` excluded), ``inspector`` matches a
+        part of the name, ``source`` is app, batch or api."""
         clauses, params = [], []
         text = (text or "").strip()
         if "\x00" in text:
             return []  # nothing kept holds a NUL; SQLite would cut the pattern short and match everything
         if text:
             # % and _ are what the person typed, not wildcards
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = "%" + _escape_like(text) + "%"
             clauses.append("(product_id LIKE ? ESCAPE '\\' OR claimed_product_id LIKE ? ESCAPE '\\' OR case_id LIKE ? "
                            "ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR inspector LIKE ? ESCAPE '\\' "
-                           "OR CAST(check_id AS TEXT) = ?)")
-            params += [like, like, like, like, like, text.lstrip("#")]
+                           "OR place LIKE ? ESCAPE '\\' OR CAST(check_id AS TEXT) = ?)")
+            params += [like, like, like, like, like, like, text.lstrip("#")]
         if verdict:
             clauses.append("(verdict = ? OR review_verdict = ?)")
             params += [verdict, verdict]
+        if since:
+            clauses.append("checked_at >= ?")
+            params.append(since)
+        if until:
+            clauses.append("checked_at < ?")
+            params.append(until)
+        if inspector and inspector.strip() and "\x00" not in inspector:
+            clauses.append("inspector LIKE ? ESCAPE '\\'")
+            params.append("%" + _escape_like(inspector.strip()) + "%")
+        if source:
+            clauses.append("source = ?")
+            params.append(source)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM checks {where} ORDER BY check_id DESC LIMIT ?",
                                (*params, limit)).fetchall()
@@ -204,7 +238,14 @@ class History:
 
 
 _COLUMNS = ("check_id, checked_at, verdict, counterfeit_score, product_id, claimed_product_id, case_id, inspector, "
-            "notes, photos, result, quality, review_verdict, review_note, reviewer, reviewed_at")
+            "notes, photos, result, quality, review_verdict, review_note, reviewer, reviewed_at, place, source")
+#: Columns added after the first release, with their definitions (``History._add_missing_columns``).
+NEWER_COLUMNS = {"place": "place TEXT NOT NULL DEFAULT ''", "source": "source TEXT NOT NULL DEFAULT 'app'"}
+SOURCES = ("app", "batch", "api")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _record(row) -> CheckRecord:

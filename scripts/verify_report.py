@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Check that a report (HTML or JSON) was issued by a deployment and not edited since.
+
+    python scripts/verify_report.py REPORT [REPORT ...] [--public-key KEY.pem]
+
+Every report the app writes is signed with its deployment's Ed25519 private key. The public key
+(``report-signing-key.pub.pem`` in VERIFIER_KEY_DIR, default ~/.config/counterfeit-verifier) is
+what a court, a brand owner or another office needs to check it; without --public-key this
+machine's own deployment key is used. Prints one line per report; exits 1 if any fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ui.signing import PUBLIC_NAME, ReportNotVerified, default_key_dir, load_public_key, verify_document  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("reports", nargs="+", help="report files (.html or .json) as the app wrote them")
+    parser.add_argument("--public-key", default=None,
+                        help=f"the issuing deployment's public key (default: {default_key_dir() / PUBLIC_NAME})")
+    args = parser.parse_args(argv)
+    key_path = Path(args.public_key) if args.public_key else default_key_dir() / PUBLIC_NAME
+    if not key_path.is_file():
+        print(f"error: {key_path}: no public key there; pass the issuing deployment's key with --public-key",
+              file=sys.stderr)
+        return 2
+    try:
+        key = load_public_key(key_path)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in args.reports:
+        path = Path(name)
+        try:
+            fingerprint = verify_document(path.read_bytes(), key, str(path))
+        except OSError as exc:
+            print(f"NOT VERIFIED  {path}: cannot read it ({exc.strerror or exc})")
+            failed += 1
+        except ReportNotVerified as exc:
+            print(f"NOT VERIFIED  {exc}")
+            failed += 1
+        else:
+            print(f"verified      {path}: issued by the deployment with key {fingerprint}, unchanged since")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
