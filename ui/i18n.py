@@ -293,7 +293,7 @@ TEXT: dict[str, dict[str, str]] = {
     "any_source": {"en": "anywhere", "vi": "mọi nguồn"},
     "source_app": {"en": "app", "vi": "ứng dụng"},
     "source_batch": {"en": "batch", "vi": "theo lô"},
-    "source_api": {"en": "API", "vi": "API"},
+    "source_api": {"en": "API", "vi": "qua API"},
     "col_source": {"en": "from", "vi": "nguồn"},
     "col_checked_local": {"en": "checked at ({zone})", "vi": "thời điểm ({zone})"},
     # case file
