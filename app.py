@@ -480,8 +480,10 @@ def build_app(service: Service) -> gr.Blocks:
                         claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                                  filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
                         with gr.Row():
-                            case_id = tr(gr.Textbox(label=t("case_no"), elem_id="case-id", min_width=140), "case_no")
-                            place = tr(gr.Textbox(label=t("place"), elem_id="place", min_width=140), "place")
+                            # value="": optional for API callers too (a 5-argument /verify call still works)
+                            case_id = tr(gr.Textbox("", label=t("case_no"), elem_id="case-id", min_width=140),
+                                         "case_no")
+                            place = tr(gr.Textbox("", label=t("place"), elem_id="place", min_width=140), "place")
                         inspector = tr(gr.Textbox(label=t("inspector"), elem_id="inspector"), "inspector")
                         notes = tr(gr.Textbox(label=t("notes"), lines=3, elem_id="notes"), "notes")
                         verify_button = tr(gr.Button(t("verify"), variant="primary", elem_id="verify-button"),

@@ -172,8 +172,11 @@ def test_a_product_imported_by_another_process_appears_in_a_new_page(browser, ru
     from index import Catalog
 
     url, catalog = running_app
-    photo = tmp_path / "kiwi.jpg"
-    photo.write_bytes((ROOT / "tests" / "data" / "Banana_001.jpg").read_bytes())
+    from PIL import Image, ImageOps
+
+    photo = tmp_path / "kiwi.jpg"  # a photo no earlier test imported (the catalog keeps one copy of each)
+    with Image.open(ROOT / "tests" / "data" / "Banana_001.jpg") as banana:
+        ImageOps.mirror(banana.convert("RGB")).save(photo, quality=90)
     manifest = tmp_path / "new.csv"
     manifest.write_text(f"path,product_id,name,brand\n{photo},Kiwi-Imported-Elsewhere,Kiwi Juice Elsewhere,Zespri\n",
                         encoding="utf-8")
