@@ -266,8 +266,8 @@ def build_app(service: Service) -> gr.Blocks:
                  r.notes[:80]]
                 for r in service.history.search(text or "", verdict or None, since=window[0], until=window[1],
                                                 inspector=who or None, source=source or None)]
-        columns = ["#", t("col_checked_local", language, zone=timezone_name()), t("verdict", language), t("claimed_short", language),
-                   t("col_case", language), t("col_inspector", language), t("col_source", language),
+        columns = ["#", t("col_checked_local", language, zone=timezone_name()), t("verdict", language),
+                   t("claimed_short", language), t("col_case", language), t("col_inspector", language), t("col_source", language),
                    t("col_notes", language)]
         return _frame(rows, columns)
 
