@@ -34,8 +34,8 @@ from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
 from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, VI as GRADIO_VI
-from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name
-from ui.render import EVIDENCE_CSS, badge_html, evidence_items, region_overlay
+from ui.i18n import LANGUAGE_CHOICES, TEXT, flag, local_time, number, outcome, t, timezone_name, verdict_sentence
+from ui.render import BADGE_COLOURS, EVIDENCE_CSS, badge_html, evidence_items, side_by_side_html, thumbnail_html
 from ui.service import LimitExceeded, Service
 from ui.fairness import JoinLimiter, add_queue_limit
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of
@@ -57,8 +57,14 @@ CSS = """
 .tab-wrapper .tab-container.visually-hidden button{font-size:1px !important;padding:0 !important;min-width:0 !important}
 .tab-wrapper [role=tablist]{flex-wrap:wrap !important;height:auto !important;row-gap:2px}
 /* tables in the page's own font: Gradio's bold monospace headers break Vietnamese diacritics */
-.table-wrap table, .table-wrap th, .table-wrap td, .table-wrap th *, .table-wrap td *{
+.table-wrap table, .table-wrap th, .table-wrap td, .table-wrap th *, .table-wrap td *,
+.header-table, .header-table *, .virtual-row, .virtual-row *{
   font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif !important}
+/* gallery captions in full (Gradio cuts them to one line with an ellipsis) */
+.gallery-item .caption-label{white-space:normal !important;max-width:100% !important;left:0;overflow-wrap:anywhere}
+/* batch triage: thumbnails of a readable size */
+#batch-table img.thumb{max-width:72px;max-height:72px;border-radius:4px}
+#batch-table .virtual-row *{white-space:normal !important}
 """ + EVIDENCE_CSS
 
 log = logging.getLogger("app")
@@ -134,6 +140,16 @@ def _limit_message(exc: LimitExceeded, language: str) -> str:
 
 def _paths(files) -> list[str]:
     return [f if isinstance(f, str) else f.name for f in (files or [])]
+
+
+def _ids(text: str | None) -> list[int]:
+    """Image ids typed or picked: "12, 15 17" -> [12, 15, 17] (ValueError on anything else)."""
+    ids = []
+    for part in (text or "").replace(",", " ").split():
+        value = int(part.lstrip("#"))
+        if value not in ids:
+            ids.append(value)
+    return ids
 
 
 def _frame(rows: list[list], columns: list[str]) -> pd.DataFrame:
@@ -223,11 +239,10 @@ def build_app(service: Service) -> gr.Blocks:
         result = record.result
         genuine = evidence_items(catalog, result, language, "genuine")
         fakes = evidence_items(catalog, result, language, "counterfeit")
-        photo = record.photos[0].path if record.photos else None
-        overlay = region_overlay(result.get("regions"), photo) if result.get("regions") else None
+        compared = side_by_side_html(catalog, result, [(p.path, p.name) for p in record.photos], language)
         html_path, json_path = service.report_files(record, language)
-        return (badge_html(result, language, record.quality, record.check_id), genuine,
-                fakes, overlay, str(html_path), str(json_path),
+        return (badge_html(result, language, record.quality, record.check_id), compared, genuine,
+                fakes, str(html_path), str(json_path),
                 json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
 
     def verify(files, claimed, inspector, notes, language, case_id, place, request: gr.Request):
@@ -243,6 +258,28 @@ def build_app(service: Service) -> gr.Blocks:
         except LimitExceeded as exc:
             raise gr.Error(_limit_message(exc, language)) from None
         return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
+
+    def scan_photos(files, claimed_now, language):
+        """Guided capture: read the barcodes of the photos just added; a code that names one catalog
+        product preselects it as the claim (a claim already chosen is kept)."""
+        paths = _paths(files)
+        if not paths:
+            return gr.update(), ""
+        findings, named = service.scan_codes(paths)
+        if not findings:
+            return gr.update(), t("scan_none", language)
+        lines = []
+        for finding in findings:
+            code = finding.gtin or finding.text
+            if finding.check_digit_ok is False:
+                lines.append(t("scan_bad", language, code=code))
+            elif finding.product_id:
+                key = "scan_named" if finding.product_id == named and not claimed_now else "scan_kept"
+                lines.append(t(key, language, code=code, product=finding.product_id))
+            else:
+                lines.append(t("scan_unlisted", language, code=code))
+        choice = named if named and not claimed_now else gr.update()
+        return choice, "\n".join(f"- {line}" for line in lines)
 
     def shown_if_any(items):
         return gr.update(visible=bool(items))
@@ -282,7 +319,7 @@ def build_app(service: Service) -> gr.Blocks:
 
     def open_check(check_id, language, request: gr.Request):
         def refused(sentence):  # in the badge's place: browsing events show no error toast, only a red "Error"
-            return (f'<p class="history-notice">{html.escape(sentence)}</p>', [], [], None, None, None, "", "")
+            return (f'<p class="history-notice">{html.escape(sentence)}</p>', "", [], [], None, None, "", "")
 
         if not history_open(request):
             return refused(t("history_login", language))
@@ -324,13 +361,35 @@ def build_app(service: Service) -> gr.Blocks:
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
             raise gr.Error(user_error(exc)) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
-        table = _frame([r[:8] for r in result.rows], ["case_id", "photos", t("claimed_short", language),
-                                                      t("verdict", language), t("score", language),
-                                                      t("identified", language), t("flags", language), t("why", language)])
-        with open(result.jsonl_path, encoding="utf-8") as lines:
-            results = [api_result(json.loads(line)) for line in lines]
-        return (results, t("batch_summary", language, cases=len(result.rows), counts=counts), table,
-                str(result.csv_path), str(result.jsonl_path))
+        return ([api_result(r) for r in result.results], t("batch_summary", language, cases=len(result.rows), counts=counts),
+                batch_triage(result, language), str(result.csv_path), str(result.jsonl_path))
+
+    def batch_triage(result, language):
+        """The batch as triage: riskiest first, a thumbnail, the verdict and its reason in words,
+        and each unreadable or missing photo with its reason."""
+        rows = []
+        for i in result.by_risk():
+            case = result.results[i]
+            errors = "".join(f'<br><span style="color:#b3261e">✗ {html.escape(e["path"])}: {html.escape(e["reason"])}</span>'
+                             for e in case.get("errors", []))
+            score = case.get("counterfeit_score")
+            flags = [flag(f, language) for f in case.get("flags", [])]
+            rows.append([
+                thumbnail_html(result.thumbnails[i]),
+                f'<b style="color:{BADGE_COLOURS[case["verdict"]]}">{html.escape(outcome(case["verdict"], language))}</b>',
+                html.escape(case.get("case_id") or ", ".join(case.get("photos", []))),
+                html.escape(verdict_sentence(case, language)) + errors
+                + (f'<br><small>{html.escape(t("flags", language))}: {html.escape(", ".join(flags))}</small>'
+                   if flags else ""),
+                html.escape(case.get("claimed_product_id") or ""),
+                "" if score is None else number(score, language),
+                case.get("check_id"),
+            ])
+        return gr.update(value=_frame(rows, [t("col_photo", language), t("verdict", language), t("col_case", language),
+                                             t("why", language), t("claimed_short", language), t("score", language),
+                                             "#"]),
+                         datatype=["html", "html", "html", "html", "html", "str", "number"],
+                         column_widths=["96px", "130px", "120px", "45%", "15%", "90px", "60px"])
 
     def session_user(request) -> str | None:
         return service.sessions.user(token_of(request))
@@ -355,17 +414,35 @@ def build_app(service: Service) -> gr.Blocks:
 
     def show_references(product_id, language):
         refs = service.references(product_id)
-        items = []
+        items, shown = [], []
         for ref in refs:
             thumb = catalog.thumbnail_path(ref.sha256)
             if thumb.is_file():
                 items.append((str(thumb), f"#{ref.image_id} · {t('label_' + ref.label, language)}"
                                           + (f" · {ref.view}" if ref.view else "")))
+                shown.append(ref.image_id)
         rows = [[r.image_id, t("label_" + r.label, language), r.view, r.name, r.brand, Path(r.source_path).name,
                  local_time(r.added_at, language, short=True)] for r in refs]
         return items, _frame(rows, [t("col_image", language), t("label", language), t("view", language),
                                     t("product_name", language), t("brand", language), t("col_file", language),
-                                    t("col_added", language, zone=timezone_name())])
+                                    t("col_added", language, zone=timezone_name())]), shown
+
+    def show_product(product_id, language):
+        """The product's references (gallery and table) and its details in the edit form."""
+        items, table, shown = show_references(product_id, language)
+        details = service.product_details(product_id) or {}
+        return (items, table, shown, details.get("name", ""), details.get("brand", ""),
+                details.get("label_text", ""), details.get("gtins", ""), product_id or None)
+
+    def pick_reference(shown, ids_text, language, evt: gr.SelectData):
+        """A click on a reference photo adds its id to the removal box (a second click takes it out)."""
+        if evt.index is None or not shown or evt.index >= len(shown):
+            return gr.update(), gr.update()
+        ids = _ids(ids_text)
+        image_id = shown[evt.index]
+        ids = [i for i in ids if i != image_id] if image_id in ids else ids + [image_id]
+        text = ", ".join(map(str, ids))
+        return text, t("picked", language, ids=text or "—")
 
     def guarded(action):
         """Run a catalog change for the logged-in user; errors become messages a person can act on."""
@@ -398,19 +475,65 @@ def build_app(service: Service) -> gr.Blocks:
         summary = service.import_manifest(user, manifest if isinstance(manifest, str) else manifest.name, _paths(files))
         return _import_message(summary, language, "")
 
-    @guarded
-    def remove_refs(user, ids_text, language):
+    def ask_remove_refs(ids_text, language):
+        """First step of a removal: say what would go, and wait for a yes."""
         try:
-            ids = [int(x) for x in (ids_text or "").replace(" ", ",").split(",") if x.strip()]
+            ids = _ids(ids_text)
         except ValueError:
-            raise ValueError(f"image ids are whole numbers separated by commas, not {ids_text!r}") from None
+            raise gr.Error(t("bad_ids", language, text=ids_text)) from None
         if not ids:
-            raise ValueError("no image ids given")
-        return t("removed", language, removed=service.remove_references(user, ids))
+            raise gr.Error(t("no_ids", language))
+        known = catalog.references_by_id(ids)
+        missing = sorted(set(ids) - set(known))
+        if missing:
+            raise gr.Error(t("unknown_ids", language, ids=", ".join(f"#{i}" for i in missing)))
+        products = ", ".join(sorted({r.product_id for r in known.values()}))
+        sentence = t("confirm_remove_refs", language, count=len(ids), ids=", ".join(f"#{i}" for i in ids),
+                     products=products)
+        return {"refs": ids}, gr.update(value=f"**{sentence}**"), gr.update(visible=True)
+
+    def ask_remove_product(product_id, language):
+        product_id = (product_id or "").strip()
+        refs = service.references(product_id)
+        if not refs:
+            raise gr.Error(t("unknown_product", language, product=product_id or "—"))
+        sentence = t("confirm_remove_product", language, product=product_id, count=len(refs))
+        return {"product": product_id}, gr.update(value=f"**{sentence}**"), gr.update(visible=True)
+
+    def cancel_removal(language):
+        return None, t("removal_cancelled", language), gr.update(visible=False)
 
     @guarded
-    def remove_product(user, product_id, language):
-        return t("removed", language, removed=service.remove_product(user, product_id))
+    def confirm_removal(user, pending, language):
+        if not pending:
+            raise ValueError("nothing to remove: choose references or a product first")
+        if "refs" in pending:
+            removed = service.remove_references(user, pending["refs"])
+        else:
+            removed = service.remove_product(user, pending["product"])
+        return None, t("removed", language, removed=removed), gr.update(visible=False)
+
+    @guarded
+    def undo_removal(user, language):
+        last = service.last_removal() or {}
+        summary = service.undo_last_removal(user)
+        return t("undone", language, added=summary.added, products=", ".join(last.get("products", [])) or "—")
+
+    def undo_state(language):
+        """The undo button, offered while there is a removal to undo."""
+        last = service.last_removal()
+        if not last:
+            return gr.update(visible=False), ""
+        return gr.update(visible=True), t("undo_what", language, count=last["references"],
+                                          products=", ".join(last["products"]))
+
+    @guarded
+    def save_product(user, product_id, name, brand, label_text, gtins, language):
+        changed = service.edit_product(user, product_id, name, brand, label_text, gtins)
+        if not changed:
+            return t("product_unchanged", language, product=product_id)
+        fields = ", ".join(t("field_" + f, language) for f in changed)
+        return t("product_saved", language, product=product_id, fields=fields)
 
     def _import_message(summary, language, product_id):
         message = t("added_refs", language, added=summary.added, product=product_id or "—",
@@ -444,11 +567,17 @@ def build_app(service: Service) -> gr.Blocks:
     def claim_choices():
         return gr.update(choices=service.product_choices())
 
+    def catalog_choices():
+        """The claim box and the catalog tab's product pickers read the catalog now."""
+        choices = service.product_choices()
+        return gr.update(choices=choices), gr.update(choices=choices), gr.update(choices=choices)
+
     def page_data(query, language, request: gr.Request):
         """What a page shows of the catalog, read now: a product imported by another process since
         the app started is in the claim box and the tables of every page opened after it."""
-        return (claim_choices(), products_table(query, language), calibration_table(language),
-                audit_table(language), status_text(language), login_status_text(language, request))
+        return (*catalog_choices(), products_table(query, language), calibration_table(language),
+                audit_table(language), status_text(language), login_status_text(language, request),
+                *undo_state(language))
 
     def relabel(language):
         updates = []
@@ -477,6 +606,9 @@ def build_app(service: Service) -> gr.Blocks:
                     with gr.Column(scale=1, min_width=300):
                         photos = tr(gr.File(label=t("photos"), file_count="multiple", file_types=["image"],
                                             type="filepath", elem_id="photos"), "photos")
+                        checklist = gr.Markdown(t("capture_checklist"), elem_id="capture-checklist")
+                        localized.append((checklist, "capture_checklist", "value", "{}"))
+                        scan_note = gr.Markdown(elem_id="scan-note")
                         claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                                  filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
                         with gr.Row():
@@ -491,12 +623,12 @@ def build_app(service: Service) -> gr.Blocks:
                     with gr.Column(scale=2, min_width=300):
                         verify_result = gr.JSON(visible=False)  # the API's first output: the verdict as data
                         badge = gr.HTML(elem_id="verdict")
-                        gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", elem_id="evidence"),
+                        # the checked photo beside the best genuine reference (and the nearest seized fake)
+                        compared = gr.HTML(elem_id="side-by-side")
+                        gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", preview=False, elem_id="evidence"),
                                      "evidence")
-                        fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", visible=False,
+                        fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", preview=False, visible=False,
                                               elem_id="fakes"), "fakes")
-                        heatmap = tr(gr.Image(label=t("heatmap"), type="pil", interactive=False, elem_id="heatmap"),
-                                     "heatmap")
                         with gr.Row():
                             report_html = tr(gr.DownloadButton(t("report_html"), elem_id="report-html"),
                                              "report_html")
@@ -509,7 +641,8 @@ def build_app(service: Service) -> gr.Blocks:
                 if examples:
                     demo_photos = gr.Examples([[[p]] for p in examples], inputs=[photos], label=t("demo_examples"))
                     tr(demo_photos.dataset, "demo_examples")
-                verify_outputs = [badge, gallery, fakes, heatmap, report_html, report_json, raw]
+                verify_outputs = [badge, compared, gallery, fakes, report_html, report_json, raw]
+                photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], **BROWSE)
                 verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id, place],
                                     outputs=[verify_result, *verify_outputs, current_check], api_name="verify",
                                     concurrency_id="check", concurrency_limit=1) \
@@ -544,9 +677,9 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=2):
                         h_badge = gr.HTML(elem_id="history-badge")
-                        h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto"), "evidence")
-                        h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", visible=False), "fakes")
-                        h_heatmap = tr(gr.Image(label=t("heatmap"), type="pil", interactive=False), "heatmap")
+                        h_compared = gr.HTML(elem_id="history-side-by-side")
+                        h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", preview=False), "evidence")
+                        h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", preview=False, visible=False), "fakes")
                         with gr.Row():
                             h_report_html = tr(gr.DownloadButton(t("report_html")), "report_html")
                             h_report_json = tr(gr.DownloadButton(t("report_json")), "report_json")
@@ -571,7 +704,7 @@ def build_app(service: Service) -> gr.Blocks:
                     box.submit(history_table, history_inputs, history, **BROWSE)
                 for box in (history_verdict, history_source):
                     box.input(history_table, history_inputs, history, **BROWSE)
-                opened = [h_badge, h_gallery, h_fakes, h_heatmap, h_report_html, h_report_json, h_raw, review_product]
+                opened = [h_badge, h_compared, h_gallery, h_fakes, h_report_html, h_report_json, h_raw, review_product]
                 for event in (open_button.click(open_check, [check_number, language], opened, **BROWSE),
                               history.select(history_row_picked, [language], [check_number, *opened], **BROWSE)):
                     event.then(shown_if_any, h_fakes, h_fakes, **BROWSE)
@@ -583,15 +716,18 @@ def build_app(service: Service) -> gr.Blocks:
                 batch_intro = gr.Markdown(t("batch_intro"))
                 localized.append((batch_intro, "batch_intro", "value", "{}"))
                 with gr.Row():
-                    batch_manifest = tr(gr.File(label=t("batch_manifest"), file_types=[".csv"], type="filepath"),
+                    batch_manifest = tr(gr.File(label=t("batch_manifest"), file_types=[".csv"], type="filepath",
+                                                elem_id="batch-manifest"),
                                         "batch_manifest")
                     batch_files = tr(gr.File(label=t("batch_files"), file_count="multiple",
-                                             file_types=["image", ".zip"], type="filepath"), "batch_files")
-                batch_button = tr(gr.Button(t("batch_run"), variant="primary"), "batch_run", "value")
+                                             file_types=["image", ".zip"], type="filepath", elem_id="batch-files"),
+                                     "batch_files")
+                batch_button = tr(gr.Button(t("batch_run"), variant="primary", elem_id="batch-run"), "batch_run", "value")
                 batch_summary = gr.Markdown()
-                batch_table = tr(gr.Dataframe(label=t("batch_table"), interactive=False, wrap=True), "batch_table")
+                batch_table = tr(gr.Dataframe(label=t("batch_table"), interactive=False, wrap=True,
+                                              elem_id="batch-table"), "batch_table")
                 with gr.Row():
-                    batch_csv = tr(gr.DownloadButton(t("batch_csv")), "batch_csv")
+                    batch_csv = tr(gr.DownloadButton(t("batch_csv"), elem_id="batch-csv"), "batch_csv")
                     batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl")), "batch_jsonl")
                 batch_results = gr.JSON(visible=False)  # the API's first output: every case's verdict as data
                 batch_button.click(run_batch, [batch_manifest, batch_files, language],
@@ -612,11 +748,22 @@ def build_app(service: Service) -> gr.Blocks:
                 products = tr(gr.Dataframe(products_table("", "en"), label=t("products_table"), interactive=False,
                                            elem_id="products-table"), "products_table")
                 with gr.Row():
-                    product_to_show = tr(gr.Textbox(label=t("product_to_show"), scale=3), "product_to_show")
-                    show_button = tr(gr.Button(t("show"), scale=1), "show", "value")
-                ref_gallery = tr(gr.Gallery(label=t("references"), columns=6, height="auto"), "references")
+                    product_to_show = tr(gr.Dropdown(service.product_choices(), value=None, label=t("product_to_show"),
+                                                     filterable=True, allow_custom_value=True, scale=3,
+                                                     elem_id="product-to-show"), "product_to_show")
+                    show_button = tr(gr.Button(t("show"), scale=1, elem_id="show-button"), "show", "value")
+                shown_ids = gr.State([])
+                ref_gallery = tr(gr.Gallery(label=t("references"), columns=6, height="auto", allow_preview=False,
+                                            elem_id="ref-gallery"), "references")
                 ref_table = tr(gr.Dataframe(show_references("", "en")[1], label=t("references_table"),
                                             interactive=False), "references_table")
+                with tr(gr.Accordion(t("edit_title"), open=False, elem_id="edit-accordion"), "edit_title"):
+                    with gr.Row():
+                        edit_name = tr(gr.Textbox(label=t("product_name"), elem_id="edit-name"), "product_name")
+                        edit_brand = tr(gr.Textbox(label=t("brand"), elem_id="edit-brand"), "brand")
+                    edit_label_text = tr(gr.Textbox(label=t("label_text"), lines=2), "label_text")
+                    edit_gtins = tr(gr.Textbox(label=t("gtins"), elem_id="edit-gtins"), "gtins")
+                    edit_button = tr(gr.Button(t("save_product"), elem_id="save-product"), "save_product", "value")
                 with tr(gr.Accordion(t("add_title"), open=False, elem_id="add-accordion"), "add_title"):
                     add_files = tr(gr.File(label=t("add_photos"), file_count="multiple", file_types=["image"],
                                            type="filepath", elem_id="add-photos"), "add_photos")
@@ -635,14 +782,28 @@ def build_app(service: Service) -> gr.Blocks:
                     import_files = tr(gr.File(label=t("import_files"), file_count="multiple",
                                               file_types=["image", ".zip"], type="filepath"), "import_files")
                     import_button = tr(gr.Button(t("import")), "import", "value")
-                with tr(gr.Accordion(t("remove_title"), open=False), "remove_title"):
+                with tr(gr.Accordion(t("remove_title"), open=False, elem_id="remove-accordion"), "remove_title"):
                     with gr.Row():
-                        remove_ids = tr(gr.Textbox(label=t("remove_ids"), scale=3), "remove_ids")
-                        remove_ids_button = tr(gr.Button(t("remove_refs"), variant="stop", scale=1), "remove_refs", "value")
+                        remove_ids = tr(gr.Textbox(label=t("remove_ids"), scale=3, elem_id="remove-ids"), "remove_ids")
+                        remove_ids_button = tr(gr.Button(t("remove_refs"), variant="stop", scale=1,
+                                                         elem_id="remove-refs"), "remove_refs", "value")
                     with gr.Row():
-                        remove_pid = tr(gr.Textbox(label=t("remove_product"), scale=3), "remove_product")
+                        remove_pid = tr(gr.Dropdown(service.product_choices(), value=None, label=t("remove_product"),
+                                                    filterable=True, allow_custom_value=True, scale=3),
+                                        "remove_product")
                         remove_pid_button = tr(gr.Button(t("remove_product_button"), variant="stop", scale=1),
                                                "remove_product_button", "value")
+                pending_removal = gr.State(None)
+                with gr.Group(visible=False, elem_id="confirm-removal") as confirm_box:
+                    confirm_text = gr.Markdown()
+                    with gr.Row():
+                        confirm_button = tr(gr.Button(t("confirm_yes"), variant="stop", elem_id="confirm-yes"),
+                                            "confirm_yes", "value")
+                        cancel_button = tr(gr.Button(t("cancel"), elem_id="confirm-cancel"), "cancel", "value")
+                with gr.Row():
+                    undo_text = gr.Markdown(elem_id="undo-text")
+                    undo_button = tr(gr.Button(t("undo_removal"), visible=False, elem_id="undo-removal"),
+                                     "undo_removal", "value")
                 change_message = gr.Markdown(elem_id="change-message")
                 with tr(gr.Accordion(t("calibration_title"), open=False), "calibration_title"):
                     calibration = gr.Dataframe(calibration_table("en"), interactive=False)
@@ -660,21 +821,39 @@ def build_app(service: Service) -> gr.Blocks:
                     event.then(history_table, history_inputs, history, **BROWSE)
                 product_search.click(products_table, [product_query, language], products, **BROWSE)
                 product_query.submit(products_table, [product_query, language], products, **BROWSE)
-                show_button.click(show_references, [product_to_show, language], [ref_gallery, ref_table], **BROWSE)
+                shown_product = [ref_gallery, ref_table, shown_ids, edit_name, edit_brand, edit_label_text, edit_gtins,
+                                 remove_pid]
+                show_button.click(show_product, [product_to_show, language], shown_product, **BROWSE)
+                product_to_show.input(show_product, [product_to_show, language], shown_product, **BROWSE)
+                ref_gallery.select(pick_reference, [shown_ids, remove_ids, language], [remove_ids, change_message],
+                                   **BROWSE)
                 change = dict(concurrency_id="change", concurrency_limit=1, **private)
                 after_change = [(products_table, [product_query, language], products),
-                                (calibration_table, [language], calibration), (audit_table, [language], audit)]
+                                (calibration_table, [language], calibration), (audit_table, [language], audit),
+                                (show_references, [product_to_show, language], [ref_gallery, ref_table, shown_ids]),
+                                (undo_state, [language], [undo_button, undo_text])]
+                remove_ids_button.click(ask_remove_refs, [remove_ids, language],
+                                        [pending_removal, confirm_text, confirm_box], **BROWSE)
+                remove_pid_button.click(ask_remove_product, [remove_pid, language],
+                                        [pending_removal, confirm_text, confirm_box], **BROWSE)
+                cancel_button.click(cancel_removal, [language], [pending_removal, change_message, confirm_box],
+                                    **BROWSE)
+                confirmed = confirm_button.click(confirm_removal, [pending_removal, language],
+                                                 [pending_removal, change_message, confirm_box], **change)
+                confirmed = confirmed.success(lambda: "", None, remove_ids, **BROWSE)
                 for event in (
                     add_button.click(add_photos, [add_files, add_product, add_name, add_brand, add_label,
                                                   add_view, language], change_message, **change),
                     import_button.click(import_products, [import_manifest, import_files, language],
                                         change_message, **change),
-                    remove_ids_button.click(remove_refs, [remove_ids, language], change_message, **change),
-                    remove_pid_button.click(remove_product, [remove_pid, language], change_message, **change),
+                    confirmed,
+                    undo_button.click(undo_removal, [language], change_message, **change),
+                    edit_button.click(save_product, [product_to_show, edit_name, edit_brand, edit_label_text,
+                                                     edit_gtins, language], change_message, **change),
                 ):
                     for fn, inputs, output in after_change:
                         event = event.success(fn, inputs, output, **BROWSE)
-                    event.success(claim_choices, None, claimed, **BROWSE)
+                    event.success(catalog_choices, None, [claimed, product_to_show, remove_pid], **BROWSE)
                 audit_refresh.click(audit_table, [language], audit, **BROWSE)
 
             with tr(gr.Tab(t("tab_status"), id="status"), "tab_status"):
@@ -685,14 +864,15 @@ def build_app(service: Service) -> gr.Blocks:
         components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
         # the language is remembered per browser; everything a page shows is read when it opens
         saved_language = gr.BrowserState("en", storage_key="verifier-language")
-        page_outputs = [claimed, products, calibration, audit, status, login_status]
+        page_outputs = [claimed, product_to_show, remove_pid, products, calibration, audit, status, login_status,
+                        undo_button, undo_text]
         # Gradio words its upload areas when they are drawn: the ones already drawn are drawn again
         uploads = [photos, batch_manifest, batch_files, add_files, import_manifest, import_files]
         language.change(relabel, language, components, js=LOCALE_JS, **BROWSE) \
             .then(lambda chosen: chosen, language, saved_language, **BROWSE) \
             .then(lambda: [gr.update(visible=False)] * len(uploads), None, uploads, **BROWSE) \
             .then(lambda: [gr.update(visible=True)] * len(uploads), None, uploads, **BROWSE) \
-            .then(show_references, [product_to_show, language], [ref_gallery, ref_table], **BROWSE) \
+            .then(show_references, [product_to_show, language], [ref_gallery, ref_table, shown_ids], **BROWSE) \
             .then(page_data, [product_query, language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history, **BROWSE)
         demo.load(lambda saved: saved if saved in ("en", "vi") else "en", saved_language, language, **BROWSE) \

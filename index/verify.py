@@ -125,6 +125,21 @@ class Verifier:
         info = self.catalog.product_info()
         self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
 
+    def scan_codes(self, photos: Sequence[str | Path]) -> tuple[list, str | None]:
+        """The barcodes on ``photos`` read against the catalog's GTINs (no claim), and the one
+        catalog product they name, if they name exactly one: what a guided capture preselects as
+        the claimed product. Unreadable photos are skipped (the check itself reports them)."""
+        from vision.codes import read_codes
+
+        codes = []
+        for photo in photos:
+            try:
+                codes += read_codes(load_photo(photo).image)
+            except (UnreadableImage, OSError):
+                continue
+        findings = self.codes.judge(codes, None)
+        return findings, self.codes.identify(findings)
+
     def reload(self) -> None:
         """Pick up catalog changes made by another writer (references, calibration, policy, and the
         model itself after a tuning committed: checks then embed with the tuned weights)."""

@@ -28,7 +28,7 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
 
     url, catalog = running_app
     client = Client(url, verbose=False)
-    verdict, badge, gallery, fakes, heatmap, report_html, report_json, raw = client.predict(
+    verdict, badge, side_by_side, gallery, fakes, report_html, report_json, raw = client.predict(
         [handle_file(str(demo_photo("God-Morgon-Orange-Juice_002.jpg")))], None, "badge 17", "stall 4, market X", "en",
         "BB-117", "Chợ Đồng Xuân", api_name="/verify")
     record = json.loads(raw)
@@ -42,8 +42,13 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     genuine = [m for m in result["matches"] if m["label"] == "genuine"]
     assert len(gallery) == len(genuine) >= 1
     assert "God-Morgon-Orange-Juice" in gallery[0]["caption"]
-    with Image.open(heatmap) as overlay:  # the region map drawn over the photo
-        assert overlay.size[0] > 100 and overlay.mode == "RGB"
+    # the photo beside the best genuine reference, the region map drawn over it on demand
+    assert "Checked photo: God-Morgon-Orange-Juice_002.jpg" in side_by_side
+    assert "Best genuine reference of God-Morgon-Orange-Juice" in side_by_side
+    assert "Nearest seized fake (God-Morgon-Orange-Juice)" in side_by_side  # the demo files fakes against it
+    # the photo, its region map, the genuine reference and the fake
+    assert side_by_side.count("data:image/jpeg;base64,") == 4 and 'class="regions"' in side_by_side
+    assert 'data-model="offline' in badge and "not CLIP" in badge  # the card says which model, and warns
     assert result["regions"]["rows"] == 9
     # kept in the history, with the notes, in the catalog's own database
     from index.storing.history import History

@@ -47,7 +47,17 @@ def test_upload_a_photo_and_see_the_verdict_and_the_evidence(page):
     assert "GENUINE-LOOKING" in page.locator("#verdict .badge").inner_text()
     assert "God-Morgon-Orange-Juice" in verdict.inner_text()
     assert page.locator("#evidence img").count() >= 1
-    assert page.locator("#heatmap img").count() == 1
+    assert page.locator("#verdict .strength").get_attribute("data-zone") == "supports"
+    assert "not CLIP" in page.locator("#verdict .model-warning").inner_text()  # the offline model says so
+    # side by side: the photo, the best genuine reference of the product, the nearest seized fake
+    side = page.locator("#side-by-side")
+    assert "Checked photo: God-Morgon-Orange-Juice_002.jpg" in side.inner_text()
+    assert "Best genuine reference of God-Morgon-Orange-Juice" in side.inner_text()
+    assert "Nearest seized fake (God-Morgon-Orange-Juice)" in side.inner_text()
+    overlay = side.locator("details.regions img")
+    assert not overlay.is_visible()  # the region map is an overlay on demand
+    side.locator("details.regions summary").click()
+    overlay.wait_for(state="visible", timeout=5_000)
     page.screenshot(path=str(ARTIFACTS / "verify-desktop.png"), full_page=True)
 
 
@@ -106,7 +116,9 @@ def test_switch_to_vietnamese(page):
     verify(page, demo_photo("Arla-Standard-Milk_001.jpg"))
     badge = page.locator("#verdict .badge").inner_text()
     assert badge in {"GIỐNG HÀNG THẬT", "ĐÁNG NGỜ", "HÀNG GIẢ", "CHƯA ĐỦ CĂN CỨ"}
-    assert "Điểm nghi giả" in page.locator("#verdict").inner_text()
+    assert "Căn cứ cho thấy" in page.locator("#verdict").inner_text()
+    page.locator("#verdict details.technical summary").click()
+    assert "Điểm nghi giả" in page.locator("#verdict").inner_text()  # the calibration figures, on demand
     page.screenshot(path=str(ARTIFACTS / "verify-vietnamese.png"), full_page=True)
 
 
@@ -157,6 +169,20 @@ def test_history_finds_and_reopens_a_past_check(page):
     assert rows.count() >= 1
     assert check_no in [cell.strip() for cell in table.inner_text().split()]
     page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
+
+
+def run_batch(page, photos: list[Path], manifest: str | None = None) -> None:
+    """Upload a batch (a manifest written to a temporary file, and photos) and wait for the table."""
+    import tempfile
+
+    if manifest is not None:
+        folder = Path(tempfile.mkdtemp(prefix="batch-test-"))
+        (folder / "listings.csv").write_text(manifest, encoding="utf-8")
+        page.set_input_files("#batch-manifest input[type=file]", str(folder / "listings.csv"))
+    page.set_input_files("#batch-files input[type=file]", [str(p) for p in photos])
+    page.wait_for_selector("#batch-files .file-preview, #batch-files table", timeout=20_000)
+    page.click("#batch-run")
+    page.wait_for_selector("#batch-table img.thumb", state="attached", timeout=VERDICT_TIMEOUT_MS)
 
 
 def click_text(page, locator) -> None:
@@ -246,7 +272,15 @@ def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size)
         page.fill("#case-id input, #case-id textarea", "BB-01")
         verify(page, demo_photo("Alpro-Blueberry-Soyghurt_003_claimed-as-Alpro-Vanilla-Soyghurt.jpg"))
         check_no = page.locator("#verdict .check-no").inner_text().split("#")[-1].strip()
+        for summary in page.locator("#verdict details summary, #side-by-side details summary").all():
+            summary.click()  # what is folded away is Vietnamese too
         seen = {"Kiểm tra": page.inner_text("body")}
+        page.screenshot(path=str(ARTIFACTS / f"vietnamese-verify-{size[0]}.png"), full_page=True)
+        page.get_by_role("tab", name="Hàng loạt").click()
+        run_batch(page, [demo_photo("Oatly-Oat-Milk_001.jpg")],
+                  f"path,claimed_product_id\n{demo_photo('Oatly-Oat-Milk_001.jpg').name},Oatly-Oat-Milk\nmat.jpg,\n")
+        seen["Hàng loạt (kết quả)"] = page.inner_text("body")
+        page.screenshot(path=str(ARTIFACTS / f"vietnamese-batch-{size[0]}.png"), full_page=True)
         page.get_by_role("tab", name="Danh mục").click()
         log_in(page)
         page.get_by_text(f"Đã đăng nhập: {ADMIN_USER}.").wait_for(timeout=10_000)
@@ -272,3 +306,125 @@ def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size)
         page.get_by_role("tab", name="Lịch sử").first.wait_for(timeout=20_000)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_a_look_alike_claim_shows_no_green_and_sits_beside_the_genuine_product(browser, running_app, size):
+    """Bravo orange juice claimed as God Morgon: before issue 12 a green badge. The card, its
+    strength scale and the side-by-side must not read green anywhere."""
+    url, _ = running_app
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector("#photos")
+        page.click("#claimed input")
+        page.keyboard.type("God Morgon Orange")
+        page.get_by_role("option", name="God Morgon Orange Juice · God Morgon (God-Morgon-Orange-Juice)",
+                         exact=True).click()
+        page.wait_for_function("document.querySelector('#claimed input').value.endsWith('(God-Morgon-Orange-Juice)')",
+                               timeout=10_000)
+        verify(page, demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg"))
+        card = page.locator("#verdict .verdict")
+        assert card.get_attribute("data-verdict") != "genuine"
+        assert "GENUINE" not in page.locator("#verdict .badge").inner_text()
+        green = "rgb(27, 127, 59)"  # the genuine badge's colour
+        assert page.locator("#verdict .badge").evaluate("e => getComputedStyle(e).backgroundColor") != green
+        assert page.locator("#verdict .strength").get_attribute("data-zone") != "supports"
+        assert float(page.locator("#verdict .strength").get_attribute("data-position")) < 0.7
+        assert "looks most like: Bravo-Orange-Juice" in card.inner_text()
+        assert "Compared with: God-Morgon-Orange-Juice" in card.inner_text(), card.inner_text()
+        side = page.locator("#side-by-side").inner_text()
+        assert "Best genuine reference of God-Morgon-Orange-Juice" in side
+        assert page.locator("#side-by-side figure.genuine img").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0] + 1
+        page.screenshot(path=str(ARTIFACTS / f"look-alike-{size[0]}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_batch_is_sorted_by_risk_and_names_a_missing_photo(page):
+    page.get_by_role("tab", name="Batch").click()
+    own, look_alike = demo_photo("God-Morgon-Orange-Juice_001.jpg"), \
+        demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg")
+    manifest = ("path,claimed_product_id,case_id\n"
+                f"shop/{own.name},God-Morgon-Orange-Juice,OWN\n"
+                "shop/gone.jpg,God-Morgon-Orange-Juice,GONE\n"
+                f"shop/{look_alike.name},God-Morgon-Orange-Juice,LOOK\n")
+    run_batch(page, [own, look_alike], manifest)
+    lines = [line.strip() for line in page.locator("#batch-table").inner_text().splitlines() if line.strip()]
+    cases = [line for line in lines if line in ("LOOK", "GONE", "OWN")]
+    assert cases == ["LOOK", "GONE", "OWN"], lines  # suspicious, then inconclusive, then genuine-looking
+    verdicts = [line for line in lines if line in ("SUSPICIOUS", "COUNTERFEIT", "INCONCLUSIVE", "GENUINE-LOOKING")]
+    assert verdicts[1:] == ["INCONCLUSIVE", "GENUINE-LOOKING"] and verdicts[0] in ("SUSPICIOUS", "COUNTERFEIT")
+    gone = lines.index("GONE")
+    assert lines[gone + 2] == "✗ shop/gone.jpg: file not found", lines  # the reason, not "none could be read"
+    assert page.locator("#batch-table img.thumb").filter(visible=True).count() == 2  # one per case with a photo
+    page.screenshot(path=str(ARTIFACTS / "batch-triage.png"), full_page=True)
+    # the same photos dropped again: a second run works
+    page.click("#batch-run")
+    page.get_by_text("3 cases checked").first.wait_for(timeout=VERDICT_TIMEOUT_MS)
+    with page.expect_download() as download:
+        page.click("#batch-csv")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].endswith("explanation,errors,check_id") and "shop/gone.jpg: file not found" in text
+
+
+def test_a_removal_asks_first_and_can_be_undone(page, running_app):
+    _, catalog = running_app
+    page.get_by_role("tab", name="Catalog").click()
+    log_in(page)
+    page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
+    page.click("#product-to-show input")
+    page.keyboard.type("Valio")
+    page.get_by_role("option", name="Valio Vanilla Yoghurt · Valio (Valio-Vanilla-Yoghurt)").click()
+    page.locator("#ref-gallery .gallery-item").nth(1).wait_for(timeout=20_000)
+    from index import Catalog
+
+    with Catalog.open(catalog) as opened:
+        before = [r.image_id for r in opened.references(product_id="Valio-Vanilla-Yoghurt")]
+    page.locator("#remove-accordion").click()
+    page.locator("#ref-gallery .gallery-item").nth(0).click()  # picked from the gallery, not typed
+    page.locator("#ref-gallery .gallery-item").nth(1).click()
+    picked = page.locator("#remove-ids textarea, #remove-ids input").input_value()
+    assert picked == f"{before[0]}, {before[1]}"
+    page.click("#remove-refs")
+    confirm = page.locator("#confirm-removal").first
+    confirm.wait_for(state="visible", timeout=10_000)
+    assert f"Remove 2 references (#{before[0]}, #{before[1]}) of Valio-Vanilla-Yoghurt?" in confirm.inner_text()
+    page.locator("#confirm-cancel").first.click()  # nothing happens without a yes
+    confirm.wait_for(state="hidden", timeout=10_000)
+    with Catalog.open(catalog) as opened:
+        assert len(opened.references(product_id="Valio-Vanilla-Yoghurt")) == len(before)
+    page.click("#remove-refs")
+    confirm.wait_for(state="visible", timeout=10_000)
+    page.locator("#confirm-yes").first.click()
+    undo = page.locator("#undo-removal").first
+    undo.wait_for(state="visible", timeout=VERDICT_TIMEOUT_MS)
+    assert "Last removal: 2 references of Valio-Vanilla-Yoghurt." in page.locator("#undo-text").inner_text()
+    page.wait_for_function(f"!document.querySelector('#ref-gallery').innerText.includes('#{before[0]} ')",
+                           timeout=20_000)  # the gallery shows the product as it is now
+    with Catalog.open(catalog) as opened:
+        assert len(opened.references(product_id="Valio-Vanilla-Yoghurt")) == len(before) - 2
+    page.screenshot(path=str(ARTIFACTS / "catalog-removed.png"), full_page=True)
+    undo.click()
+    page.get_by_text("Put back 2 references of Valio-Vanilla-Yoghurt.").wait_for(timeout=VERDICT_TIMEOUT_MS)
+    undo.wait_for(state="hidden", timeout=20_000)
+    with Catalog.open(catalog) as opened:
+        assert len(opened.references(product_id="Valio-Vanilla-Yoghurt")) == len(before)
+    from index.storing.audit import entries
+
+    assert [e.action for e in entries(catalog)[:3]][0] == "undo_removal"
+
+
+def test_a_barcode_on_the_photo_preselects_the_claimed_product(page):
+    """Guided capture: the checklist says what to photograph; the barcode photo picks the claim."""
+    assert "the barcode, flat and sharp" in page.locator("#capture-checklist").inner_text()
+    page.set_input_files("#photos input[type=file]", str(demo_photo("God-Morgon-Orange-Juice_edited-own-barcode.jpg")))
+    page.wait_for_function("document.querySelector('#claimed input').value.endsWith('(God-Morgon-Orange-Juice)')",
+                           timeout=30_000)
+    assert "belongs to God-Morgon-Orange-Juice: chosen as the claimed product" in \
+        page.locator("#scan-note").inner_text()
+    page.click("#verify-button")
+    page.wait_for_selector("#verdict .badge", timeout=VERDICT_TIMEOUT_MS)
+    assert "Compared with: God-Morgon-Orange-Juice" in page.locator("#verdict").inner_text()

@@ -165,3 +165,71 @@ def test_every_verdict_sentence_and_interface_text_exists_in_vietnamese():
     for table in (MESSAGES, TEXT):
         for key, texts in table.items():
             assert texts.get("vi") and texts["vi"] != texts["en"] or key == "model", key
+
+
+def test_batch_triage_names_missing_photos_sorts_by_risk_and_runs_again_with_the_same_files(service, tmp_path):
+    """Before: a missing file read "none of the photos could be read" (the reason only in JSONL),
+    the CSV had no errors column, JSONL paths were server temp paths, and dropping the same photos
+    again failed ("two uploaded files have this name")."""
+    look_alike = demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg")
+    own = demo_photo("God-Morgon-Orange-Juice_001.jpg")
+    manifest = tmp_path / "listings.csv"
+    manifest.write_text("path,claimed_product_id,case_id\n"
+                        f"shop/{own.name},God-Morgon-Orange-Juice,OWN\n"
+                        "shop/gone.jpg,God-Morgon-Orange-Juice,GONE\n"
+                        f"shop/{look_alike.name},God-Morgon-Orange-Juice,LOOK\n")
+    files = [str(own), str(look_alike)]
+    result = service.check_batch(str(manifest), files + files)  # the same photos dropped twice
+    by_case = {row[0]: row for row in result.rows}
+    assert by_case["GONE"][3] == "unknown"
+    assert by_case["GONE"][8].startswith("shop/gone.jpg: ") and "not found" in by_case["GONE"][8]
+    assert by_case["LOOK"][3] != "genuine"
+    order = [result.rows[i][0] for i in result.by_risk()]
+    ranks = [{"counterfeit": 0, "suspicious": 1, "unknown": 2, "genuine": 3}[by_case[c][3]] for c in order]
+    assert ranks == sorted(ranks)
+    csv_text = result.csv_path.read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0].split(",")[-2:] == ["errors", "check_id"] and "shop/gone.jpg" in csv_text
+    lines = [json.loads(line) for line in result.jsonl_path.read_text().splitlines()]
+    assert [line["photos"] for line in lines] == [[f"shop/{own.name}"], ["shop/gone.jpg"], [f"shop/{look_alike.name}"]]
+    assert str(tmp_path) not in result.jsonl_path.read_text() and str(service.work_dir) not in result.jsonl_path.read_text()
+    assert result.thumbnails[1] is None and result.thumbnails[0] and result.thumbnails[2]
+    again = service.check_batch(str(manifest), files)  # a second run with the same files
+    assert [row[3] for row in again.rows] == [row[3] for row in result.rows]
+    different = tmp_path / "other" / own.name
+    different.parent.mkdir()
+    different.write_bytes(look_alike.read_bytes())
+    with pytest.raises(ValueError, match="two different uploaded files"):
+        service.check_batch(str(manifest), files + [str(different)])
+
+
+def test_a_removal_can_be_undone_and_product_details_are_edited_as_their_own_audited_change(service):
+    from index.storing.audit import entries
+
+    product = "Oatly-Oat-Milk"
+    before = service.references(product)
+    assert service.last_removal() is None
+    gone = [before[0].image_id, before[1].image_id]
+    assert service.remove_references("owner", gone) == 2
+    assert service.last_removal() == {"products": [product], "references": 2}
+    assert len(service.references(product)) == len(before) - 2
+    summary = service.undo_last_removal("owner")
+    assert summary.added == 2 and service.last_removal() is None
+    back = service.references(product)
+    assert len(back) == len(before) and {r.sha256 for r in back} == {r.sha256 for r in before}
+    assert all(service.catalog.original_path(r).is_file() for r in back)
+    with pytest.raises(Exception, match="no removal to undo"):
+        service.undo_last_removal("owner")
+
+    with pytest.raises(ValueError, match="nothing was saved"):
+        service.edit_product("owner", product, gtins="7394376616228 123")
+    changed = service.edit_product("owner", product, name="Oatly Havredryck", brand="Oatly AB",
+                                   label_text="OATLY HAVREDRYCK", gtins="7394376616228")
+    assert changed["name"][1] == "Oatly Havredryck" and changed["gtins"][1] == ["07394376616228"]
+    details = service.product_details(product)
+    assert (details["name"], details["brand"], details["gtins"]) == ("Oatly Havredryck", "Oatly AB", "07394376616228")
+    assert {r.name for r in service.references(product)} == {"Oatly Havredryck"}
+    assert service.edit_product("owner", product, name="Oatly Havredryck") == {}  # nothing to change
+    actions = [e.action for e in entries(service.catalog_dir)]
+    assert actions[0] == "edit_product" and "undo_removal" in actions[:4] and "remove_references" in actions[:6]
+    with pytest.raises(Exception, match="log in"):
+        service.edit_product(None, product, name="x")

@@ -28,6 +28,22 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_status": {"en": "Status", "vi": "Trạng thái"},
     # verify
     "photos": {"en": "Photos of one item (several angles welcome)", "vi": "Ảnh của một món hàng (nên chụp nhiều góc)"},
+    "capture_checklist": {"en": "**Photograph, one photo each:** 1. the whole front · 2. the label with its words · "
+                                "3. the barcode, flat and sharp · 4. the batch code and dates · 5. a close-up of the logo",
+                          "vi": "**Nên chụp, mỗi góc một ảnh:** 1. toàn bộ mặt trước · 2. nhãn có chữ · "
+                                "3. mã vạch, chụp thẳng và rõ nét · 4. số lô và hạn sử dụng · 5. cận cảnh logo"},
+    "scan_named": {"en": "Barcode {code} belongs to {product}: chosen as the claimed product (change it if the item "
+                         "claims to be something else).",
+                   "vi": "Mã vạch {code} thuộc sản phẩm {product}: đã chọn làm sản phẩm khai báo (đổi lại nếu món hàng "
+                         "tự nhận là sản phẩm khác)."},
+    "scan_kept": {"en": "Barcode {code} belongs to {product}; the claimed product you chose is kept.",
+                  "vi": "Mã vạch {code} thuộc sản phẩm {product}; giữ nguyên sản phẩm khai báo đã chọn."},
+    "scan_unlisted": {"en": "Barcode {code} read; it is not a catalog product's.",
+                      "vi": "Đọc được mã vạch {code}; mã này không thuộc sản phẩm nào trong danh mục."},
+    "scan_bad": {"en": "Barcode {code} read, but its check digit fails.",
+                 "vi": "Đọc được mã vạch {code} nhưng số kiểm tra sai."},
+    "scan_none": {"en": "No barcode read on these photos: add a sharp photo of the barcode.",
+                  "vi": "Chưa đọc được mã vạch trên các ảnh này: hãy thêm một ảnh rõ nét của mã vạch."},
     "claimed": {"en": "Claimed product (optional): type a name, brand or id",
                 "vi": "Sản phẩm được khai báo (không bắt buộc): gõ tên, thương hiệu hoặc mã"},
     "notes": {"en": "Inspector's notes (kept with the check and in the report)",
@@ -52,6 +68,30 @@ TEXT: dict[str, dict[str, str]] = {
     "text_too_long": {"en": "The {field} field holds {length} characters; at most {limit} are kept. Shorten it.",
                       "vi": "Ô {field} có {length} ký tự; chỉ lưu tối đa {limit} ký tự. Hãy rút gọn."},
     "score": {"en": "Counterfeit score", "vi": "Điểm nghi giả"},
+    "strength_title": {"en": "What the evidence says", "vi": "Căn cứ cho thấy"},
+    "zone_against": {"en": "points to a fake", "vi": "nghiêng về hàng giả"},
+    "zone_unclear": {"en": "not enough to tell", "vi": "chưa đủ để kết luận"},
+    "zone_supports": {"en": "supports the genuine product", "vi": "ủng hộ hàng thật"},
+    "compared_with": {"en": "Compared with", "vi": "Đối chiếu với"},
+    "looks_most_like": {"en": "looks most like", "vi": "giống nhất với"},
+    "model_line": {"en": "Model: {model}", "vi": "Mô hình: {model}"},
+    "model_offline": {"en": "offline fallback (EfficientNet-Lite0, ImageNet features{tuned}), not CLIP: weaker "
+                            "at telling look-alike packages apart",
+                      "vi": "mô hình dự phòng ngoại tuyến (EfficientNet-Lite0, đặc trưng ImageNet{tuned}), không "
+                            "phải CLIP: kém hơn khi phân biệt các bao bì na ná nhau"},
+    "model_tuned": {"en": ", fitted to this catalog", "vi": ", đã tinh chỉnh theo danh mục này"},
+    "technical_details": {"en": "Technical details (calibration)", "vi": "Chi tiết kỹ thuật (hiệu chỉnh)"},
+    "claim_line": {"en": "Claim model: {prob} that the photos show {product}; the green badge needs {accept} or more",
+                   "vi": "Mô hình đối chiếu: xác suất {prob} ảnh là {product}; cần từ {accept} trở lên mới kết luận giống hàng thật"},
+    "p_line": {"en": "{pct} of the genuine photos of {product} score as low or lower (calibrated on {level})",
+               "vi": "{pct} ảnh thật của {product} có điểm bằng hoặc thấp hơn (hiệu chỉnh trên {level})"},
+    "side_by_side": {"en": "Side by side", "vi": "Đặt cạnh nhau để so sánh"},
+    "sbs_photo": {"en": "Checked photo: {name}", "vi": "Ảnh được kiểm tra: {name}"},
+    "sbs_genuine": {"en": "Best genuine reference of {product}", "vi": "Ảnh mẫu hàng thật giống nhất của {product}"},
+    "sbs_fake": {"en": "Nearest seized fake ({product})", "vi": "Mẫu hàng giả đã thu giữ giống nhất ({product})"},
+    "sbs_no_genuine": {"en": "No genuine reference of {product} to compare with.",
+                       "vi": "Không có ảnh mẫu hàng thật của {product} để so sánh."},
+    "sbs_regions": {"en": "Show the region map on the photo", "vi": "Hiện bản đồ vùng khớp trên ảnh"},
     "score_help": {"en": "0 = typical of genuine photos, 1 = unlike them", "vi": "0 = giống ảnh chính hãng, 1 = khác hẳn"},
     "score_cut": {"en": "flagged above {cut:.2f}: only {pct:.0f}% of genuine photos score higher",
                   "vi": "bị gắn cờ khi trên {cut:.2f}: chỉ {pct:.0f}% ảnh chính hãng có điểm cao hơn"},
@@ -189,7 +229,7 @@ TEXT: dict[str, dict[str, str]] = {
                    "vi": "Hãy đăng nhập (thẻ Danh mục) để thay đổi danh mục."},
     "product_search": {"en": "Search products (name, brand or id)", "vi": "Tìm sản phẩm (tên, thương hiệu hoặc mã)"},
     "products_table": {"en": "Products", "vi": "Sản phẩm"},
-    "product_to_show": {"en": "Product id to show", "vi": "Mã sản phẩm cần xem"},
+    "product_to_show": {"en": "Product to show", "vi": "Sản phẩm cần xem"},
     "show": {"en": "Show references", "vi": "Xem ảnh mẫu"},
     "references": {"en": "References", "vi": "Ảnh mẫu"},
     "references_table": {"en": "References of the product", "vi": "Ảnh mẫu của sản phẩm"},
@@ -207,11 +247,45 @@ TEXT: dict[str, dict[str, str]] = {
     "import_files": {"en": "Its photos, or a zip", "vi": "Ảnh kèm theo, hoặc tệp zip"},
     "import": {"en": "Import", "vi": "Nhập"},
     "remove_title": {"en": "Remove", "vi": "Xóa"},
-    "remove_ids": {"en": "Image ids to remove (comma-separated)", "vi": "Mã ảnh cần xóa (cách nhau bởi dấu phẩy)"},
+    "remove_ids": {"en": "Image ids to remove (comma-separated; or click the photos above)",
+                   "vi": "Mã ảnh cần xóa (cách nhau bởi dấu phẩy, hoặc bấm vào ảnh ở trên)"},
     "remove_refs": {"en": "Remove references", "vi": "Xóa ảnh mẫu"},
-    "remove_product": {"en": "Product id to remove (all its references)", "vi": "Mã sản phẩm cần xóa (mọi ảnh mẫu)"},
+    "remove_product": {"en": "Product to remove (all its references)", "vi": "Sản phẩm cần xóa (mọi ảnh mẫu)"},
     "remove_product_button": {"en": "Remove product", "vi": "Xóa sản phẩm"},
-    "removed": {"en": "Removed {removed} references.", "vi": "Đã xóa {removed} ảnh mẫu."},
+    "removed": {"en": "Removed {removed} references. The last removal can be undone.",
+                "vi": "Đã xóa {removed} ảnh mẫu. Có thể hoàn tác lần xóa gần nhất."},
+    "confirm_remove_refs": {"en": "Remove {count} references ({ids}) of {products}? The last removal can be undone.",
+                            "vi": "Xóa {count} ảnh mẫu ({ids}) của {products}? Có thể hoàn tác lần xóa gần nhất."},
+    "confirm_remove_product": {"en": "Remove the product {product} and all its {count} references? "
+                                     "The last removal can be undone.",
+                               "vi": "Xóa sản phẩm {product} cùng toàn bộ {count} ảnh mẫu? "
+                                     "Có thể hoàn tác lần xóa gần nhất."},
+    "bad_ids": {"en": "Image ids are whole numbers separated by commas, not “{text}”.",
+                "vi": "Mã ảnh là số nguyên cách nhau bởi dấu phẩy, không phải “{text}”."},
+    "no_ids": {"en": "Type the image ids to remove, or click the photos in the gallery.",
+               "vi": "Nhập mã ảnh cần xóa, hoặc bấm vào ảnh trong thư viện ảnh mẫu."},
+    "unknown_ids": {"en": "No reference with image id {ids} in this catalog; nothing was removed.",
+                    "vi": "Danh mục không có ảnh mẫu mã {ids}; chưa xóa gì."},
+    "unknown_product": {"en": "No product “{product}” in this catalog.",
+                        "vi": "Danh mục không có sản phẩm “{product}”."},
+    "confirm_yes": {"en": "Yes, remove", "vi": "Đồng ý xóa"},
+    "cancel": {"en": "Cancel", "vi": "Hủy"},
+    "removal_cancelled": {"en": "Nothing was removed.", "vi": "Chưa xóa gì."},
+    "undo_removal": {"en": "Undo the last removal", "vi": "Hoàn tác lần xóa gần nhất"},
+    "undo_what": {"en": "Last removal: {count} references of {products}.",
+                  "vi": "Lần xóa gần nhất: {count} ảnh mẫu của {products}."},
+    "undone": {"en": "Put back {added} references of {products}.", "vi": "Đã khôi phục {added} ảnh mẫu của {products}."},
+    "picked": {"en": "Selected for removal: {ids}", "vi": "Đã chọn để xóa: {ids}"},
+    "edit_title": {"en": "Edit product details", "vi": "Sửa thông tin sản phẩm"},
+    "label_text": {"en": "What the genuine package says (label text)", "vi": "Chữ in trên bao bì hàng thật"},
+    "gtins": {"en": "GTINs (barcodes; several separated by spaces)", "vi": "Mã GTIN (mã vạch; nhiều mã cách nhau bởi dấu cách)"},
+    "save_product": {"en": "Save product details", "vi": "Lưu thông tin sản phẩm"},
+    "product_saved": {"en": "Saved {product}: {fields}.", "vi": "Đã lưu {product}: {fields}."},
+    "product_unchanged": {"en": "Nothing changed for {product}.", "vi": "Không có thay đổi nào cho {product}."},
+    "field_name": {"en": "name", "vi": "tên"},
+    "field_brand": {"en": "brand", "vi": "nhãn hiệu"},
+    "field_label_text": {"en": "label text", "vi": "chữ trên bao bì"},
+    "field_gtins": {"en": "GTINs", "vi": "mã GTIN"},
     "calibration_title": {"en": "Calibration per product", "vi": "Hiệu chỉnh theo sản phẩm"},
     "audit_title": {"en": "Audit log (who changed what, when)", "vi": "Nhật ký thay đổi (ai, khi nào, thay đổi gì)"},
     "refresh": {"en": "Refresh", "vi": "Làm mới"},
@@ -248,6 +322,8 @@ TEXT: dict[str, dict[str, str]] = {
     "review": {"en": "Review", "vi": "Thẩm định lại"},
     # catalog tables
     "col_file": {"en": "file", "vi": "tệp"},
+    "col_photo": {"en": "photo", "vi": "ảnh"},
+    "col_case": {"en": "case or photos", "vi": "vụ việc hoặc ảnh"},
     "col_added": {"en": "added ({zone})", "vi": "thời điểm thêm ({zone})"},
     "col_at": {"en": "when ({zone})", "vi": "thời điểm ({zone})"},
     "col_action": {"en": "change", "vi": "thay đổi"},
@@ -272,7 +348,8 @@ TEXT: dict[str, dict[str, str]] = {
     "action_review_check": {"en": "check reviewed", "vi": "thẩm định lại lần kiểm tra"},
     "action_remove_references": {"en": "references removed", "vi": "xóa ảnh mẫu"},
     "action_remove_product": {"en": "product removed", "vi": "xóa sản phẩm"},
-    "action_restore_references": {"en": "removal undone", "vi": "hoàn tác việc xóa"},
+    "action_undo_removal": {"en": "removal undone", "vi": "hoàn tác việc xóa"},
+    "action_undo_removal_skipped": {"en": "removal undone (some already present)", "vi": "hoàn tác việc xóa (một số ảnh đã có sẵn)"},
     "action_edit_product": {"en": "product details edited", "vi": "sửa thông tin sản phẩm"},
     "action_tune": {"en": "model fitted to the catalog", "vi": "tinh chỉnh mô hình theo danh mục"},
     "action_rebuild": {"en": "index rebuilt", "vi": "dựng lại chỉ mục"},
@@ -370,6 +447,13 @@ def number(value: float, language: str, digits: int = 2) -> str:
     """A decimal as the reader writes it: a comma in Vietnamese (0,87), a point in English."""
     text = f"{value:.{digits}f}"
     return text.replace(".", ",") if language == "vi" else text
+
+
+def percent(share: float, language: str) -> str:
+    """A share as a percentage the reader writes (3.2% / 3,2%); below 0.1%: "<0.1%"."""
+    if share < 0.001:
+        return number(0.1, language, 1).join(("<", "%"))
+    return number(100 * share, language, 1) + "%"
 
 
 def outcome(verdict: str, language: str) -> str:

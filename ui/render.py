@@ -14,7 +14,7 @@ from index import Catalog
 from index.judging.messages import ADVICE
 
 from .i18n import TEXT as TEXT_KEYS
-from .i18n import flag, outcome, t, verdict_sentence
+from .i18n import flag, number, outcome, percent, t, verdict_sentence
 
 #: Region similarity drawn fully red / fully green. Measured on the demo queries (in-store photos
 #: against genuine references of the same product): 10th percentile of cells 0.19-0.34, median
@@ -33,7 +33,23 @@ EVIDENCE_CSS = """
 .evidence .legend{color:#666;font-size:.85em}
 .evidence .rel.bad{color:#8c1d18} .evidence .rel.match{color:#0b4d1e}
 .next-photos{background:#eef4ff;border-left:4px solid #3060c0;padding:4px 10px;margin:6px 0}
+.strength{margin:8px 0}
+.strength .scale{display:flex;height:14px;border-radius:7px;overflow:hidden;position:relative;margin:4px 0}
+.strength .scale span{flex:1}
+.strength .z-against{background:#f4c7c3} .strength .z-unclear{background:#dadce0} .strength .z-supports{background:#b7e1c1}
+.strength .marker{position:absolute;top:-3px;width:6px;height:20px;margin-left:-3px;background:#202124;border-radius:3px}
+.strength .labels{display:flex;font-size:.8em;color:#444} .strength .labels span{flex:1;text-align:center}
+.strength .labels span.on{font-weight:700;color:#202124}
+.model-warning{background:#fff4e5;border-left:4px solid #9a5b00;padding:3px 8px;font-size:.9em}
+.sbs{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:8px;margin:6px 0}
+.sbs figure{margin:0} .sbs img{width:100%;height:auto;border-radius:4px;border:1px solid #ddd}
+.sbs figcaption{font-size:.85em;overflow-wrap:anywhere}
+.sbs .fake img{border:2px solid #b3261e}
+details.technical{margin-top:6px;font-size:.9em} details.technical summary{cursor:pointer;color:#444}
 """
+#: Flags that describe how a verdict was calibrated, not what the photos show: the details section.
+TECHNICAL_FLAGS = {"calibrated_at_brand_level", "calibrated_at_catalog_level", "uncalibrated", "insufficient_evidence"}
+ZONES = {"counterfeit": "against", "suspicious": "against", "unknown": "unclear", "genuine": "supports"}
 
 
 def advice(quality: list[dict], language: str) -> list[str]:
@@ -53,28 +69,99 @@ def score_help(result: dict, language: str) -> str:
     return t("score_cut", language, cut=1 - rate, pct=100 * rate)
 
 
-def badge_html(result: dict, language: str, quality: list[dict] | None = None, check_id: int | None = None) -> str:
-    verdict = result["verdict"]
+def evidence_strength(result: dict) -> tuple[str, float]:
+    """Where the verdict sits on one scale, 0 (points to a fake) to 1 (supports the genuine
+    product): the zone is the verdict's own (a green badge is always in the green zone), the
+    position within it how strongly the calibrated figures say so."""
+    details = result.get("details") or {}
+    zone = ZONES[result["verdict"]]
+    claim, accept = details.get("claim_probability"), details.get("accept_at")
+    if zone == "against":
+        if result["verdict"] == "counterfeit":
+            return zone, 0.05
+        p, alpha = details.get("genuine_p_value"), details.get("false_alarm_rate")
+        share = min(1.0, p / alpha) if p is not None and alpha else 0.5
+        return zone, 0.05 + 0.25 * share
+    if zone == "unclear":
+        share = min(1.0, claim / accept) if claim is not None and accept else 0.5
+        return zone, 0.38 + 0.24 * share
+    share = min(1.0, max(0.0, (claim - accept) / (1 - accept))) if claim is not None and accept is not None \
+        and accept < 1 else 0.5
+    return zone, 0.72 + 0.25 * share
+
+
+def strength_html(result: dict, language: str) -> str:
+    zone, position = evidence_strength(result)
+    esc = html.escape
+    labels = "".join(f'<span class="{"on" if z == zone else ""}">{esc(t("zone_" + z, language))}</span>'
+                     for z in ("against", "unclear", "supports"))
+    return (f'<div class="strength" data-zone="{zone}" data-position="{position:.2f}">'
+            f'<b>{esc(t("strength_title", language))}:</b> {esc(t("zone_" + zone, language))}'
+            '<div class="scale"><span class="z-against"></span><span class="z-unclear"></span>'
+            f'<span class="z-supports"></span><i class="marker" style="left:{100 * position:.0f}%"></i></div>'
+            f'<div class="labels">{labels}</div></div>')
+
+
+def model_html(model: str | None, language: str) -> str:
+    """Which model made the verdict; a warning when it is the offline fallback rather than CLIP."""
+    esc = html.escape
+    model = model or "?"
+    if model.startswith("offline"):
+        words = t("model_offline", language, tuned=t("model_tuned", language) if model == "offline-tuned" else "")
+        return f'<p class="model-warning" data-model="{esc(model)}">⚠ {esc(t("model_line", language, model=words))}</p>'
+    return f'<p class="model" data-model="{esc(model)}">{esc(t("model_line", language, model=model))}</p>'
+
+
+def technical_html(result: dict, language: str) -> str:
+    """The calibration figures behind the verdict, folded away: the score, the claim model's
+    probability against the acceptance threshold, the p-value and what it was calibrated on."""
+    esc = html.escape
+    details = result.get("details") or {}
+    target = result.get("product_id") or result.get("claimed_product_id") or "—"
     score = result.get("counterfeit_score")
-    score_text = "—" if score is None else f"{score:.2f}"
-    flags = [flag(f, language) for f in result.get("flags", [])]
+    lines = [f'{esc(t("score", language))}: <b>{"—" if score is None else number(score, language)}</b> '
+             f'<small>({esc(score_help(result, language))})</small>']
+    if details.get("claim_probability") is not None and details.get("accept_at") is not None:
+        lines.append(esc(t("claim_line", language, prob=number(details["claim_probability"], language),
+                           product=target, accept=number(details["accept_at"], language))))
+    if details.get("genuine_p_value") is not None:
+        level = details.get("calibration_level") or "none"
+        level_words = t("level_" + level, language) if "level_" + level in TEXT_KEYS else level
+        lines.append(esc(t("p_line", language, pct=percent(details["genuine_p_value"], language), product=target,
+                           level=level_words)))
+    technical = [flag(f, language) for f in result.get("flags", []) if f in TECHNICAL_FLAGS]
+    if technical:
+        lines.append(f'{esc(t("flags", language))}: ' + esc(", ".join(technical)))
+    return (f'<details class="technical"><summary>{esc(t("technical_details", language))}</summary>'
+            + "".join(f"<p>{line}</p>" for line in lines) + "</details>")
+
+
+def badge_html(result: dict, language: str, quality: list[dict] | None = None, check_id: int | None = None) -> str:
+    """One verdict card: the badge, one sentence, the strength of the evidence on the badge's own
+    scale, what was compared, the model; calibration figures in a details section."""
+    verdict = result["verdict"]
+    flags = [flag(f, language) for f in result.get("flags", []) if f not in TECHNICAL_FLAGS]
     errors = [f"{Path(e['path']).name}: {e['reason']}" for e in result.get("errors", [])]
     tips = advice(quality or [], language)
     esc = html.escape
-    identified = (result.get("details") or {}).get("identified_product_id") or result.get("product_id")
+    target = result.get("product_id") or result.get("claimed_product_id")
+    # what the photos look like most (the head's first product), shown only when it is not the
+    # product judged: a Bravo photo claimed as God Morgon must not read "identified: God Morgon"
+    identified = (result.get("details") or {}).get("identified_product_id")
     parts = [
         f'<div class="verdict" data-verdict="{verdict}">',
         f'<span class="badge" style="background:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</span>',
         (f' <span class="check-no">{esc(t("check_no", language))} #{check_id}</span>' if check_id else ""),
         f'<p class="why">{esc(verdict_sentence(result, language))}</p>',
-        f'<p>{esc(t("score", language))}: <b>{score_text}</b> <small>({esc(score_help(result, language))})</small><br>',
-        # what the photos look like most (the head's first product), not the product judged: a Bravo
-        # photo claimed as God Morgon must not read "identified: God Morgon"
-        f'{esc(t("identified", language))}: <b>{esc(identified or t("none", language))}</b>',
+        strength_html(result, language),
     ]
-    if result.get("claimed_product_id"):
-        parts.append(f' · {esc(t("claimed_short", language))}: <b>{esc(result["claimed_product_id"])}</b>')
-    parts.append("</p>")
+    compared = []
+    if target:
+        compared.append(f'{esc(t("compared_with", language))}: <b>{esc(target)}</b>')
+    if identified and identified != target:
+        compared.append(f'{esc(t("looks_most_like", language))}: <b>{esc(identified)}</b>')
+    if compared:
+        parts.append('<p class="compared">' + " · ".join(compared) + "</p>")
     if flags:
         parts.append(f'<p>{esc(t("flags", language))}: ' + ", ".join(f'<span class="flag">{esc(f)}</span>' for f in flags) + "</p>")
     if tips:
@@ -84,8 +171,65 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     if errors:
         parts.append(f'<p>{esc(t("unreadable", language))}:</p><ul>' + "".join(f"<li>{esc(e)}</li>" for e in errors) + "</ul>")
     parts.append(evidence_html(result, language))
+    parts.append(model_html(result.get("model"), language))
+    parts.append(technical_html(result, language))
     parts.append("</div>")
     return "".join(parts)
+
+
+def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, str]], language: str,
+                      max_photos: int = 4, side: int = 360) -> str:
+    """Each checked photo next to the best genuine reference of the product judged and, when the
+    catalog has one, the nearest seized fake; the region map of the first photo on demand.
+    ``photos``: (path, name) of the photos kept with the check."""
+    esc = html.escape
+    target = result.get("product_id") or result.get("claimed_product_id")
+    matches = result.get("matches", [])
+    genuine = next((m for m in matches if m["label"] == "genuine" and m["product_id"] == target), None)
+    fakes = [m for m in matches if m["label"] == "counterfeit"]
+    fake = next((m for m in fakes if m["product_id"] == target), fakes[0] if fakes else None)
+    refs = catalog.references_by_id(m["image_id"] for m in (genuine, fake) if m is not None)
+
+    def reference_figure(match, css, caption):
+        ref = refs.get(match["image_id"]) if match else None
+        thumb = catalog.thumbnail_path(ref.sha256) if ref else None
+        if thumb is None or not thumb.is_file():
+            return ""
+        with Image.open(thumb) as image:
+            uri = data_uri(image, side)
+        return (f'<figure class="{css}"><img src="{uri}" alt=""><figcaption>{esc(caption)}<br>'
+                f'{esc(t("similarity", language))} {number(match["similarity"], language)} · #{match["image_id"]}'
+                "</figcaption></figure>")
+
+    right = ""
+    if genuine is not None:
+        right += reference_figure(genuine, "genuine", t("sbs_genuine", language, product=genuine["product_id"]))
+    if fake is not None:
+        right += reference_figure(fake, "fake", t("sbs_fake", language, product=fake["product_id"]))
+    rows = []
+    regions = result.get("regions")
+    for index, (path, name) in enumerate(photos[:max_photos]):
+        try:
+            from vision import load_image
+
+            uri = data_uri(load_image(path, max_side=2 * side), side)
+        except Exception:  # noqa: BLE001 - a photo that cannot be drawn is left out
+            continue
+        figure = (f'<figure class="photo"><img src="{uri}" alt="">'
+                  f'<figcaption>{esc(t("sbs_photo", language, name=name))}</figcaption>')
+        if index == 0 and regions:
+            overlay = region_overlay(regions, path)
+            if overlay is not None:
+                figure += (f'<details class="regions"><summary>{esc(t("sbs_regions", language))}</summary>'
+                           f'<img src="{data_uri(overlay, side)}" alt="" title="{esc(t("heatmap", language))}">'
+                           f'<br><small>{esc(t("heatmap", language))}</small></details>')
+        rows.append(f'<div class="sbs">{figure}</figure>{right}</div>')
+    if not rows:
+        return ""
+    missing = "" if genuine is not None or not target else \
+        f'<p>{esc(t("sbs_no_genuine", language, product=target))}</p>'
+    return (f'<div class="side-by-side"><h4>{esc(t("side_by_side", language))}</h4>{missing}'
+            + "".join(rows) + "</div>")
 
 
 def next_photos_html(result: dict, language: str) -> str:
@@ -179,6 +323,30 @@ def evidence_items(catalog: Catalog, result: dict, language: str, label: str) ->
                        + (f" · {match['view']}" if match.get("view") else "") + f" · #{match['image_id']}")
             items.append((image.convert("RGB"), caption))
     return items
+
+
+def data_uri(image: Image.Image, max_side: int) -> str:
+    """A picture small enough to travel inside the page (tables, reports): a JPEG data URI."""
+    import base64
+    import io
+
+    picture = image.convert("RGB")
+    picture.thumbnail((max_side, max_side))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def thumbnail_html(path: str | None, max_side: int = 72) -> str:
+    """An ``<img>`` of a kept photo for a table cell; empty when there is no photo to show."""
+    if not path:
+        return ""
+    try:
+        from vision import load_image
+
+        return f'<img src="{data_uri(load_image(path, max_side=max_side * 2), max_side)}" alt="" class="thumb">'
+    except Exception:  # noqa: BLE001 - a photo that cannot be drawn leaves its cell empty
+        return ""
 
 
 def region_overlay(regions: dict | None, photo_path: str | None = None) -> Image.Image | None:

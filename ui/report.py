@@ -19,7 +19,8 @@ from vision import UnreadableImage, load_image
 
 from .i18n import flag, local_time, number, outcome, t, verdict_sentence
 from .signing import HTML_PLACEHOLDER, JSON_PLACEHOLDER, SigningKey, sign_html, sign_json
-from .render import BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, next_photos_html, region_overlay, score_help
+from .render import (BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, model_html, next_photos_html, region_overlay,
+                     score_help, side_by_side_html, strength_html)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:960px;margin:24px auto;
@@ -90,6 +91,8 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
         f"<h1>{esc(t('report_title', language))} #{record.check_id}</h1>",
         f'<p><span class="badge" style="background:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</span></p>',
         f"<p><b>{esc(t('why', language))}:</b> {esc(verdict_sentence(result, language))}</p>",
+        strength_html(result, language),
+        model_html(result.get("model"), language),
         "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in rows) + "</table>",
     ]
     tips = advice(record.quality, language)
@@ -98,6 +101,8 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
     parts.append(next_photos_html(result, language))
     if result.get("evidence"):
         parts.append(f"<h2>{esc(t('evidence_title', language))}</h2>{evidence_html(result, language, heading=False)}")
+    parts.append(side_by_side_html(catalog, result, [(p.path, p.name) for p in record.photos], language, side=300)
+                 .replace("<h4>", "<h2>").replace("</h4>", "</h2>"))
     parts.append(f"<h2>{esc(t('photos_checked', language))}</h2><div class='pics'>")
     for photo in record.photos:
         image = _photo(photo.path)

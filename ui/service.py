@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -26,7 +26,7 @@ from index import Case, Verifier, cases_from_queries, read_queries
 from index.storing import audit, editing
 from index.judging.calibration import current as current_calibration
 from index.storing.history import CheckRecord, History
-from index.importing.manifests import ProductRow, read_products, spreadsheet_safe
+from index.importing.manifests import ProductRow, parse_gtins, read_products, spreadsheet_safe
 from vision import UnreadableImage, load_image
 from vision.quality import assess
 
@@ -44,7 +44,9 @@ WORK_PREFIX = "verifier-app-"
 BATCH_TURN = 4
 
 BATCH_COLUMNS = ["case_id", "photos", "claimed_product_id", "verdict", "counterfeit_score", "product_id", "flags",
-                 "explanation", "check_id"]
+                 "explanation", "errors", "check_id"]
+#: Batch triage: the riskiest verdicts first.
+RISK_ORDER = {"counterfeit": 0, "suspicious": 1, "unknown": 2, "genuine": 3}
 
 
 class NotAllowed(PermissionError):
@@ -53,10 +55,24 @@ class NotAllowed(PermissionError):
 
 @dataclass
 class BatchResult:
+    #: One row per case, in the upload's order (the CSV's columns, ``BATCH_COLUMNS``).
     rows: list[list]
     csv_path: Path
     jsonl_path: Path
     counts: Counter
+    #: Per case, the same order: the result (paths as the user gave them, with ``check_id``) and
+    #: the first photo kept in the history (for a thumbnail), or None when none could be read.
+    results: list[dict] = field(default_factory=list)
+    thumbnails: list[str | None] = field(default_factory=list)
+
+    def by_risk(self) -> list[int]:
+        """Case positions, riskiest first: counterfeit, suspicious, unknown, genuine; higher
+        counterfeit score first within a verdict; the upload's order last."""
+        def key(i):
+            row = self.rows[i]
+            score = row[4] if isinstance(row[4], (int, float)) else -1.0
+            return RISK_ORDER.get(row[3], 9), -score, i
+        return sorted(range(len(self.rows)), key=key)
 
 
 class Service:
@@ -127,6 +143,13 @@ class Service:
                                        place=place.strip(), source=source)
         return self.history.get(check_id)
 
+    def scan_codes(self, photos: list[str]) -> tuple[list, str | None]:
+        """Barcodes on freshly uploaded photos and the catalog product they name (see
+        ``Verifier.scan_codes``)."""
+        with self._lock:
+            self._pick_up_changes()
+            return self.verifier.scan_codes(photos[: self.limits.photos_per_check])
+
     def check_batch(self, manifest: str | None, files: list[str], progress: Callable[[int, int], None] | None = None,
                     inspector: str = "") -> BatchResult:
         """Check every case of an upload. Results are written to disk case by case (a long batch
@@ -134,8 +157,9 @@ class Service:
         checks of other users go in between. Staged uploads are removed whatever happens."""
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._downloads()))
         try:
-            cases = self._batch_cases(manifest, files, folder / "in")
-            rows_out, counts = [], Counter()
+            given: dict[str, str] = {}  # staged path -> the path as the user wrote it
+            cases = self._batch_cases(manifest, files, folder / "in", given)
+            rows_out, counts, results, thumbnails = [], Counter(), [], []
             csv_path, jsonl_path = folder / "results.csv", folder / "results.jsonl"
             with open(csv_path, "w", newline="", encoding="utf-8") as table, \
                     open(jsonl_path, "w", encoding="utf-8") as lines:
@@ -149,15 +173,19 @@ class Service:
                         verdicts = list(self.verifier.check_many(group, progress=False))
                     for case, verdict in zip(group, verdicts):
                         record = self._keep(verdict.to_dict(), list(case.photos), "", inspector, source="batch")
-                        result = dict(record.result, check_id=record.check_id)
+                        result = _as_given(dict(record.result, check_id=record.check_id), folder / "in", given)
                         counts[verdict.verdict] += 1
-                        row = [case.case_id or "", " ".join(Path(p).name for p in case.photos),
+                        errors = "; ".join(f"{e['path']}: {e['reason']}" for e in result.get("errors", []))
+                        row = [case.case_id or "", " ".join(result.get("photos", [])),
                                verdict.claimed_product_id or "", verdict.verdict,
                                "" if verdict.counterfeit_score is None else round(verdict.counterfeit_score, 4),
-                               verdict.product_id or "", " ".join(verdict.flags), verdict.explanation, record.check_id]
+                               verdict.product_id or "", " ".join(verdict.flags), verdict.explanation, errors,
+                               record.check_id]
                         writer.writerow([spreadsheet_safe(cell) for cell in row])
                         lines.write(json.dumps(result, ensure_ascii=False) + "\n")
                         rows_out.append(row)
+                        results.append(result)
+                        thumbnails.append(record.photos[0].path if record.photos else None)
                     table.flush()
                     lines.flush()
                     done += len(group)
@@ -168,17 +196,25 @@ class Service:
             raise
         finally:
             shutil.rmtree(folder / "in", ignore_errors=True)
-        return BatchResult(rows_out, csv_path, jsonl_path, counts)
+        return BatchResult(rows_out, csv_path, jsonl_path, counts, results, thumbnails)
 
-    def _batch_cases(self, manifest: str | None, files: list[str], staging: Path) -> list[Case]:
+    def _batch_cases(self, manifest: str | None, files: list[str], staging: Path,
+                     given: dict[str, str] | None = None) -> list[Case]:
         limits = self.limits
         staged_manifest, staged_photos = stage(list(files or []), staging, manifest, limits.zip_files, limits.zip_bytes)
         if staged_manifest is not None:
             rows = read_queries(staged_manifest)
             if len(rows) > limits.batch_rows:
                 raise LimitExceeded("too_many_rows", count=len(rows), limit=limits.batch_rows)
-            rows = [_find_uploaded(row, staging) for row in rows]
-            return [case for case, _ in cases_from_queries(rows, staged_manifest.name)]
+            found = [_find_uploaded(row, staging) for row in rows]
+            if given is not None:
+                root = staged_manifest.parent.resolve()
+                for written, row in zip(rows, found):
+                    try:
+                        given[str(row.path)] = Path(written.path).resolve().relative_to(root).as_posix()
+                    except ValueError:
+                        given[str(row.path)] = Path(written.path).name
+            return [case for case, _ in cases_from_queries(found, staged_manifest.name)]
         if not staged_photos:
             raise UploadError("no photos found in the upload")
         if len(staged_photos) > limits.batch_rows:
@@ -328,6 +364,45 @@ class Service:
             self._pick_up_changes()
         return removed
 
+    def last_removal(self) -> dict | None:
+        return editing.last_removal(self.catalog_dir)
+
+    def undo_last_removal(self, user: str | None):
+        user = _require(user)
+        with self._lock:
+            self._pick_up_changes()
+        summary = editing.undo_last_removal(self.catalog_dir, self.embedder, user)
+        with self._lock:
+            self._pick_up_changes()
+        return summary
+
+    def edit_product(self, user: str | None, product_id: str, name: str | None = None, brand: str | None = None,
+                     label_text: str | None = None, gtins: str | None = None) -> dict:
+        """Product metadata as its own audited change; GTINs as typed (several separated by spaces
+        or commas), check digits verified before anything is saved."""
+        user = _require(user)
+        product_id = (product_id or "").strip()
+        if not product_id:
+            raise ValueError("choose the product to edit")
+        parsed = None
+        if gtins is not None:
+            parsed, problems = parse_gtins(gtins)
+            if problems:
+                raise ValueError("; ".join(problems) + " (nothing was saved)")
+        changed = editing.edit_product(self.catalog_dir, product_id, user, name, brand, label_text, parsed)
+        with self._lock:
+            self._pick_up_changes()
+        return changed
+
+    def product_details(self, product_id: str) -> dict | None:
+        """Name, brand, declared label text and GTINs of a product, for editing."""
+        refs = self.catalog.references(product_id=(product_id or "").strip())
+        if not refs:
+            return None
+        info = self.catalog.product_info().get(refs[0].product_id)
+        return {"product_id": refs[0].product_id, "name": refs[0].name, "brand": refs[0].brand,
+                "label_text": info.label_text if info else "", "gtins": " ".join(info.gtins) if info else ""}
+
     def review(self, user: str | None, check_id: int, verdict: str, note: str = "", add_as: str | None = None,
                product_id: str | None = None):
         """Confirm or overturn a past verdict; optionally add its photos to the catalog as genuine or
@@ -384,6 +459,36 @@ def _find_uploaded(row, folder: Path):
         if candidate.exists():
             return replace(row, path=candidate)
     return row
+
+
+def _as_given(result: dict, staging: Path, written: dict[str, str]) -> dict:
+    """A batch result with each photo named as the user gave it (as the manifest wrote it, or its
+    path inside the upload), never the server's staging folder (anywhere in the result: photos,
+    errors, the words and codes read)."""
+    root = staging.resolve()
+    prefixes = (str(staging), str(root))
+
+    def given(path: str) -> str:
+        if path in written:
+            return written[path]
+        try:
+            return Path(path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return Path(path).name
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str) and (value in written or value.startswith(prefixes)):
+            return given(value)
+        return value
+
+    result = walk(result)
+    if result.get("regions") and result["regions"].get("photo"):  # kept in the history: its name
+        result["regions"] = dict(result["regions"], photo=Path(result["regions"]["photo"]).name)
+    return result
 
 
 def _with_progress(verdicts, total: int, progress):

@@ -4,6 +4,7 @@ relative paths resolve."""
 
 from __future__ import annotations
 
+import filecmp
 import shutil
 import stat
 import zipfile
@@ -35,7 +36,9 @@ def stage(files: list[str], folder: Path, manifest: str | None = None, max_zip_f
         elif source_path.suffix.lower() == ".csv" and manifest is None:
             found_manifests.append(_copy(source_path, folder))
         else:
-            photos.append(_copy(source_path, folder))
+            staged = _copy(source_path, folder)
+            if staged not in photos:
+                photos.append(staged)
     staged_manifest = None
     if manifest:
         staged_manifest = _copy(Path(manifest), folder)
@@ -50,7 +53,10 @@ def stage(files: list[str], folder: Path, manifest: str | None = None, max_zip_f
 def _copy(source: Path, folder: Path) -> Path:
     target = folder / source.name
     if target.exists():
-        raise UploadError(f"{source.name}: two uploaded files have this name; rename one")
+        # the same photos dropped again for a second run arrive twice: one copy is enough
+        if filecmp.cmp(source, target, shallow=False):
+            return target
+        raise UploadError(f"{source.name}: two different uploaded files have this name; rename one")
     shutil.copyfile(source, target)
     return target
 

@@ -614,6 +614,36 @@ class Catalog:
                 changed = True
         return changed
 
+    def edit_product(self, product_id: str, name: str | None = None, brand: str | None = None,
+                     label_text: str | None = None, gtins: Sequence[str] | None = None) -> dict:
+        """Set a product's name and brand (on all its references), declared label text and GTINs
+        (replaced, not merged); None leaves a field as it is. One transaction; returns what
+        changed (field -> [before, after])."""
+        self._require_writable()
+        row = self.db.execute("SELECT name, brand FROM refs WHERE product_id = ? ORDER BY image_id LIMIT 1",
+                              (product_id,)).fetchone()
+        if row is None:
+            raise CatalogError(f"no product {product_id!r} in this catalog")
+        info = self.product_info().get(product_id, ProductInfo(product_id))
+        before = {"name": row[0], "brand": row[1], "label_text": info.label_text, "gtins": list(info.gtins)}
+        after = {"name": before["name"] if name is None else clean(name),
+                 "brand": before["brand"] if brand is None else clean(brand),
+                 "label_text": before["label_text"] if label_text is None else label_text.strip(),
+                 "gtins": before["gtins"] if gtins is None else list(dict.fromkeys(gtins))}
+        changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if not changed:
+            return {}
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE refs SET name = ?, brand = ? WHERE product_id = ?",
+                            (after["name"], after["brand"], product_id))
+            self.db.execute("INSERT INTO product_info (product_id, label_text, gtins) VALUES (?, ?, ?) "
+                            "ON CONFLICT (product_id) DO UPDATE SET label_text = excluded.label_text, "
+                            "gtins = excluded.gtins", (product_id, after["label_text"], json.dumps(after["gtins"])))
+            self._bump_generation()
+            self._write_audit({"changed": changed})
+        return changed
+
     def set_setting(self, key: str, value: str) -> None:
         self.save_derived(settings={key: value}, audit={"setting": key, "value": value})
 

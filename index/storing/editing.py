@@ -7,6 +7,9 @@ A process that checks photos keeps its own read-only catalog; after a change it 
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -14,7 +17,7 @@ from vision import Embedder
 
 from . import audit
 from ..judging import calibration
-from .catalog import Catalog, CatalogError
+from .catalog import Catalog, CatalogError, ProductInfo
 from ..importing.importer import ImportSummary, import_references
 from ..importing.manifests import ProductRow
 from ..importing.tuning import tune_in_background_if_due
@@ -36,12 +39,18 @@ def add_references(catalog_dir: str | Path, embedder: Embedder, rows: Sequence[P
     return summary
 
 
+#: The last removal's photos and rows, kept so it can be undone (one removal deep).
+UNDO_DIR = ".last-removal"
+UNDO_MANIFEST = "removed.json"
+
+
 def remove_references(catalog_dir: str | Path, image_ids: Sequence[int], user: str) -> int:
     with Catalog.open(catalog_dir, writable=True) as catalog:
         known = catalog.references_by_id(image_ids)
         missing = sorted(set(int(i) for i in image_ids) - set(known))
         if missing:
             raise CatalogError(f"no reference with image id {', '.join(map(str, missing))} in this catalog")
+        _keep_for_undo(catalog, list(known.values()))
         with catalog.audited(user, "remove_references", {"image_ids": sorted(known),
                                                           "products": sorted({r.product_id for r in known.values()})}):
             removed = catalog.remove_images(image_ids)
@@ -52,10 +61,86 @@ def remove_references(catalog_dir: str | Path, image_ids: Sequence[int], user: s
 
 def remove_product(catalog_dir: str | Path, product_id: str, user: str) -> int:
     with Catalog.open(catalog_dir, writable=True) as catalog:
+        refs = catalog.references(product_id=product_id)
+        if not refs:
+            raise CatalogError(f"no product {product_id!r} in this catalog")
+        _keep_for_undo(catalog, refs)
         with catalog.audited(user, "remove_product", {"product_id": product_id}):
             removed = catalog.remove_product(product_id)
-        if not removed:
-            raise CatalogError(f"no product {product_id!r} in this catalog")
         calibration.refresh(catalog)
     tune_in_background_if_due(catalog_dir)
     return removed
+
+
+def last_removal(catalog_dir: str | Path) -> dict | None:
+    """What the last removal took out (``products``, ``references``, ``at``), or None when there
+    is nothing to undo."""
+    manifest = Path(catalog_dir) / UNDO_DIR / UNDO_MANIFEST
+    try:
+        kept = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {"products": sorted({r["product_id"] for r in kept["references"]}),
+            "references": len(kept["references"])}
+
+
+def undo_last_removal(catalog_dir: str | Path, embedder: Embedder, user: str) -> ImportSummary:
+    """Put the last removal's references back (photos re-read and re-embedded with the catalog's
+    model as it is now; new image ids), with the products' declared label text and GTINs; audited
+    as ``undo_removal``. The kept copy is dropped only once they are back."""
+    folder = Path(catalog_dir) / UNDO_DIR
+    try:
+        kept = json.loads((folder / UNDO_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise CatalogError("there is no removal to undo (only the last removal can be undone)") from None
+    rows = [ProductRow(i + 1, folder / r["file"], r["product_id"], r["label"], r["name"], r["brand"], r["view"])
+            for i, r in enumerate(kept["references"])]
+    summary = add_references(catalog_dir, embedder, rows, user, "undo_removal",
+                             {"products": sorted({r.product_id for r in rows})})
+    declared = [ProductInfo(p, d["label_text"], tuple(d["gtins"])) for p, d in kept.get("declared", {}).items()]
+    if declared:
+        with Catalog.open(catalog_dir, writable=True) as catalog, \
+                catalog.audited(user, "undo_removal", {"declared": sorted(d.product_id for d in declared)}):
+            catalog.declare(declared)
+        with Catalog.open(catalog_dir, writable=True) as catalog:
+            calibration.refresh(catalog)
+    shutil.rmtree(folder, ignore_errors=True)
+    return summary
+
+
+def edit_product(catalog_dir: str | Path, product_id: str, user: str, name: str | None = None,
+                 brand: str | None = None, label_text: str | None = None, gtins: Sequence[str] | None = None) -> dict:
+    """Change a product's name, brand, declared label text or GTINs (None: unchanged) as its own
+    audited action (``edit_product``); returns what changed (field -> [before, after])."""
+    with Catalog.open(catalog_dir, writable=True) as catalog:
+        with catalog.audited(user, "edit_product", {"product_id": product_id}):
+            changed = catalog.edit_product(product_id, name, brand, label_text, gtins)
+        if changed:
+            calibration.refresh(catalog)
+    return changed
+
+
+def _keep_for_undo(catalog: Catalog, refs) -> None:
+    """Copy the photos and rows about to be removed beside the catalog (replacing the previous
+    removal's), before the removal commits: an undo re-imports them."""
+    root = catalog.path / UNDO_DIR
+    staging = Path(tempfile.mkdtemp(prefix=".removal-", dir=catalog.path))
+    try:
+        rows = []
+        for ref in refs:
+            source = catalog.original_path(ref)
+            name = f"{ref.image_id}{Path(ref.source_path).suffix.lower() or '.jpg'}"
+            shutil.copyfile(source, staging / name)
+            rows.append({"file": name, "product_id": ref.product_id, "label": ref.label, "name": ref.name,
+                         "brand": ref.brand, "view": ref.view, "image_id": ref.image_id})
+        info = catalog.product_info()
+        gone = {r["product_id"] for r in rows} - {r.product_id for r in catalog.references()
+                                                  if r.image_id not in {x["image_id"] for x in rows}}
+        declared = {p: {"label_text": info[p].label_text, "gtins": list(info[p].gtins)} for p in gone if p in info}
+        (staging / UNDO_MANIFEST).write_text(json.dumps({"references": rows, "declared": declared}, ensure_ascii=False),
+                                             encoding="utf-8")
+        shutil.rmtree(root, ignore_errors=True)
+        staging.rename(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
