@@ -34,8 +34,8 @@ from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
 from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, VI as GRADIO_VI
-from ui.i18n import LANGUAGE_CHOICES, TEXT, flag, local_time, number, outcome, t, timezone_name, verdict_sentence
-from ui.render import BADGE_COLOURS, EVIDENCE_CSS, badge_html, evidence_items, side_by_side_html, thumbnail_html
+from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name
+from ui.render import EVIDENCE_CSS, badge_html, evidence_items, side_by_side_html, thumbnail_html, triage_html
 from ui.service import LimitExceeded, Service
 from ui.fairness import JoinLimiter, add_queue_limit
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of
@@ -60,11 +60,16 @@ CSS = """
 .table-wrap table, .table-wrap th, .table-wrap td, .table-wrap th *, .table-wrap td *,
 .header-table, .header-table *, .virtual-row, .virtual-row *{
   font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif !important}
+/* History on a phone: number, time, verdict, product and case; inspector, source and notes on a
+   wider screen (and in the check opened by a click) */
+@media (max-width:640px){
+  #history-table [aria-colindex="6"], #history-table [aria-colindex="7"], #history-table [aria-colindex="8"]{
+    display:none !important}
+}
+/* galleries as tall as their pictures (Gradio keeps a 450 px box even for one row) */
+.fit-gallery .grid-wrap.fixed-height{height:auto !important;min-height:0 !important;max-height:none !important}
 /* gallery captions in full (Gradio cuts them to one line with an ellipsis) */
 .gallery-item .caption-label{white-space:normal !important;max-width:100% !important;left:0;overflow-wrap:anywhere}
-/* batch triage: thumbnails of a readable size */
-#batch-table img.thumb{max-width:72px;max-height:72px;border-radius:4px}
-#batch-table .virtual-row *{white-space:normal !important}
 """ + EVIDENCE_CSS
 
 log = logging.getLogger("app")
@@ -281,8 +286,10 @@ def build_app(service: Service) -> gr.Blocks:
         choice = named if named and not claimed_now else gr.update()
         return choice, "\n".join(f"- {line}" for line in lines)
 
-    def shown_if_any(items):
-        return gr.update(visible=bool(items))
+    def fakes_gallery_shown(items):
+        """The known-fakes gallery, when there is more to see than the side by side shows (its
+        nearest fake): a single fake is not repeated as one large picture."""
+        return gr.update(visible=bool(items) and len(items) > 1)
 
     def history_open(request) -> bool:
         """Who may see the History: its checks hold inspectors' names, notes, case ids and photos.
@@ -367,29 +374,8 @@ def build_app(service: Service) -> gr.Blocks:
     def batch_triage(result, language):
         """The batch as triage: riskiest first, a thumbnail, the verdict and its reason in words,
         and each unreadable or missing photo with its reason."""
-        rows = []
-        for i in result.by_risk():
-            case = result.results[i]
-            errors = "".join(f'<br><span style="color:#b3261e">✗ {html.escape(e["path"])}: {html.escape(e["reason"])}</span>'
-                             for e in case.get("errors", []))
-            score = case.get("counterfeit_score")
-            flags = [flag(f, language) for f in case.get("flags", [])]
-            rows.append([
-                thumbnail_html(result.thumbnails[i]),
-                f'<b style="color:{BADGE_COLOURS[case["verdict"]]}">{html.escape(outcome(case["verdict"], language))}</b>',
-                html.escape(case.get("case_id") or ", ".join(case.get("photos", []))),
-                html.escape(verdict_sentence(case, language)) + errors
-                + (f'<br><small>{html.escape(t("flags", language))}: {html.escape(", ".join(flags))}</small>'
-                   if flags else ""),
-                html.escape(case.get("claimed_product_id") or ""),
-                "" if score is None else number(score, language),
-                case.get("check_id"),
-            ])
-        return gr.update(value=_frame(rows, [t("col_photo", language), t("verdict", language), t("col_case", language),
-                                             t("why", language), t("claimed_short", language), t("score", language),
-                                             "#"]),
-                         datatype=["html", "html", "html", "html", "html", "str", "number"],
-                         column_widths=["96px", "130px", "120px", "45%", "15%", "90px", "60px"])
+        cases = [(result.results[i], thumbnail_html(result.thumbnails[i])) for i in result.by_risk()]
+        return triage_html(cases, language)
 
     def session_user(request) -> str | None:
         return service.sessions.user(token_of(request))
@@ -625,9 +611,9 @@ def build_app(service: Service) -> gr.Blocks:
                         badge = gr.HTML(elem_id="verdict")
                         # the checked photo beside the best genuine reference (and the nearest seized fake)
                         compared = gr.HTML(elem_id="side-by-side")
-                        gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", preview=False, elem_id="evidence"),
+                        gallery = tr(gr.Gallery(label=t("evidence"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"], elem_id="evidence"),
                                      "evidence")
-                        fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", preview=False, visible=False,
+                        fakes = tr(gr.Gallery(label=t("fakes"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"], visible=False,
                                               elem_id="fakes"), "fakes")
                         with gr.Row():
                             report_html = tr(gr.DownloadButton(t("report_html"), elem_id="report-html"),
@@ -646,7 +632,7 @@ def build_app(service: Service) -> gr.Blocks:
                 verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id, place],
                                     outputs=[verify_result, *verify_outputs, current_check], api_name="verify",
                                     concurrency_id="check", concurrency_limit=1) \
-                    .then(shown_if_any, fakes, fakes, **BROWSE)  # the API gets the list, never an update
+                    .then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
 
             with tr(gr.Tab(t("tab_history"), id="history"), "tab_history"):
                 with gr.Row():
@@ -678,8 +664,8 @@ def build_app(service: Service) -> gr.Blocks:
                     with gr.Column(scale=2):
                         h_badge = gr.HTML(elem_id="history-badge")
                         h_compared = gr.HTML(elem_id="history-side-by-side")
-                        h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, height="auto", preview=False), "evidence")
-                        h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, height="auto", preview=False, visible=False), "fakes")
+                        h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"]), "evidence")
+                        h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"], visible=False), "fakes")
                         with gr.Row():
                             h_report_html = tr(gr.DownloadButton(t("report_html")), "report_html")
                             h_report_json = tr(gr.DownloadButton(t("report_json")), "report_json")
@@ -707,7 +693,7 @@ def build_app(service: Service) -> gr.Blocks:
                 opened = [h_badge, h_compared, h_gallery, h_fakes, h_report_html, h_report_json, h_raw, review_product]
                 for event in (open_button.click(open_check, [check_number, language], opened, **BROWSE),
                               history.select(history_row_picked, [language], [check_number, *opened], **BROWSE)):
-                    event.then(shown_if_any, h_fakes, h_fakes, **BROWSE)
+                    event.then(fakes_gallery_shown, h_fakes, h_fakes, **BROWSE)
                 review_button.click(save_review, [check_number, review_verdict, review_note, review_add,
                                                   review_product, language], review_message,
                                     api_visibility="private", concurrency_id="change", concurrency_limit=1)
@@ -724,8 +710,7 @@ def build_app(service: Service) -> gr.Blocks:
                                      "batch_files")
                 batch_button = tr(gr.Button(t("batch_run"), variant="primary", elem_id="batch-run"), "batch_run", "value")
                 batch_summary = gr.Markdown()
-                batch_table = tr(gr.Dataframe(label=t("batch_table"), interactive=False, wrap=True,
-                                              elem_id="batch-table"), "batch_table")
+                batch_table = gr.HTML(elem_id="batch-table")
                 with gr.Row():
                     batch_csv = tr(gr.DownloadButton(t("batch_csv"), elem_id="batch-csv"), "batch_csv")
                     batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl")), "batch_jsonl")
@@ -754,6 +739,7 @@ def build_app(service: Service) -> gr.Blocks:
                     show_button = tr(gr.Button(t("show"), scale=1, elem_id="show-button"), "show", "value")
                 shown_ids = gr.State([])
                 ref_gallery = tr(gr.Gallery(label=t("references"), columns=6, height="auto", allow_preview=False,
+                                            elem_classes=["fit-gallery"],
                                             elem_id="ref-gallery"), "references")
                 ref_table = tr(gr.Dataframe(show_references("", "en")[1], label=t("references_table"),
                                             interactive=False), "references_table")

@@ -182,7 +182,7 @@ def run_batch(page, photos: list[Path], manifest: str | None = None) -> None:
     page.set_input_files("#batch-files input[type=file]", [str(p) for p in photos])
     page.wait_for_selector("#batch-files .file-preview, #batch-files table", timeout=20_000)
     page.click("#batch-run")
-    page.wait_for_selector("#batch-table img.thumb", state="attached", timeout=VERDICT_TIMEOUT_MS)
+    page.wait_for_selector("#batch-table img.thumb", timeout=VERDICT_TIMEOUT_MS)
 
 
 def click_text(page, locator) -> None:
@@ -280,6 +280,7 @@ def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size)
         run_batch(page, [demo_photo("Oatly-Oat-Milk_001.jpg")],
                   f"path,claimed_product_id\n{demo_photo('Oatly-Oat-Milk_001.jpg').name},Oatly-Oat-Milk\nmat.jpg,\n")
         seen["Hàng loạt (kết quả)"] = page.inner_text("body")
+        assert "mat.jpg: không tìm thấy tệp" in seen["Hàng loạt (kết quả)"]  # the reason, in Vietnamese
         page.screenshot(path=str(ARTIFACTS / f"vietnamese-batch-{size[0]}.png"), full_page=True)
         page.get_by_role("tab", name="Danh mục").click()
         log_in(page)
@@ -352,14 +353,14 @@ def test_a_batch_is_sorted_by_risk_and_names_a_missing_photo(page):
                 "shop/gone.jpg,God-Morgon-Orange-Juice,GONE\n"
                 f"shop/{look_alike.name},God-Morgon-Orange-Juice,LOOK\n")
     run_batch(page, [own, look_alike], manifest)
-    lines = [line.strip() for line in page.locator("#batch-table").inner_text().splitlines() if line.strip()]
-    cases = [line for line in lines if line in ("LOOK", "GONE", "OWN")]
-    assert cases == ["LOOK", "GONE", "OWN"], lines  # suspicious, then inconclusive, then genuine-looking
-    verdicts = [line for line in lines if line in ("SUSPICIOUS", "COUNTERFEIT", "INCONCLUSIVE", "GENUINE-LOOKING")]
-    assert verdicts[1:] == ["INCONCLUSIVE", "GENUINE-LOOKING"] and verdicts[0] in ("SUSPICIOUS", "COUNTERFEIT")
-    gone = lines.index("GONE")
-    assert lines[gone + 2] == "✗ shop/gone.jpg: file not found", lines  # the reason, not "none could be read"
-    assert page.locator("#batch-table img.thumb").filter(visible=True).count() == 2  # one per case with a photo
+    rows = page.locator("#batch-table tbody tr")
+    cases = [rows.nth(i).locator("td.case").inner_text().strip() for i in range(rows.count())]
+    assert cases == ["LOOK", "GONE", "OWN"], cases  # suspicious, then inconclusive, then genuine-looking
+    verdicts = [rows.nth(i).get_attribute("data-verdict") for i in range(rows.count())]
+    assert verdicts[0] in ("suspicious", "counterfeit") and verdicts[1:] == ["unknown", "genuine"]
+    # the missing photo's reason in its row, not only "none of the photos could be read"
+    assert "✗ shop/gone.jpg: file not found" in rows.nth(1).locator("td.why").inner_text()
+    assert [rows.nth(i).locator("img.thumb").count() for i in range(3)] == [1, 0, 1]
     page.screenshot(path=str(ARTIFACTS / "batch-triage.png"), full_page=True)
     # the same photos dropped again: a second run works
     page.click("#batch-run")

@@ -233,3 +233,31 @@ def test_a_removal_can_be_undone_and_product_details_are_edited_as_their_own_aud
     assert actions[0] == "edit_product" and "undo_removal" in actions[:4] and "remove_references" in actions[:6]
     with pytest.raises(Exception, match="log in"):
         service.edit_product(None, product, name="x")
+
+
+def test_every_interface_text_key_is_written_once():
+    """A key written twice silently replaces the first wording (the batch's "case or photos" once
+    renamed History's "case" column)."""
+    import ast
+    from collections import Counter
+
+    from ui import i18n
+
+    tree = ast.parse((ROOT / "ui" / "i18n.py").read_text(encoding="utf-8"))
+    tables = [node.value for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
+              and isinstance(node.value, ast.Dict) and len(node.value.keys) > 50]
+    assert tables, "the TEXT table was not found"
+    for table in tables:
+        counts = Counter(key.value for key in table.keys if isinstance(key, ast.Constant))
+        assert [key for key, n in counts.items() if n > 1] == []
+    assert i18n.t("col_case", "en") == "case" and i18n.t("col_case_or_photos", "vi") == "vụ việc hoặc ảnh"
+
+
+def test_a_photo_that_cannot_be_read_is_explained_in_vietnamese():
+    from ui.i18n import photo_problem
+
+    assert photo_problem("file not found", "vi") == "không tìm thấy tệp"
+    assert photo_problem("file is 60 MiB, larger than the 50 MiB limit", "vi") == "tệp nặng 60 MiB, vượt giới hạn 50 MiB"
+    assert photo_problem("not an image file (HTML text)", "vi") == "không phải tệp ảnh (HTML text)"
+    assert photo_problem("file not found", "en") == "file not found"
+    assert photo_problem("something new", "vi") == "something new"  # no wording yet: the reason as given

@@ -323,7 +323,7 @@ TEXT: dict[str, dict[str, str]] = {
     # catalog tables
     "col_file": {"en": "file", "vi": "tệp"},
     "col_photo": {"en": "photo", "vi": "ảnh"},
-    "col_case": {"en": "case or photos", "vi": "vụ việc hoặc ảnh"},
+    "col_case_or_photos": {"en": "case or photos", "vi": "vụ việc hoặc ảnh"},
     "col_added": {"en": "added ({zone})", "vi": "thời điểm thêm ({zone})"},
     "col_at": {"en": "when ({zone})", "vi": "thời điểm ({zone})"},
     "col_action": {"en": "change", "vi": "thay đổi"},
@@ -447,6 +447,38 @@ def number(value: float, language: str, digits: int = 2) -> str:
     """A decimal as the reader writes it: a comma in Vietnamese (0,87), a point in English."""
     text = f"{value:.{digits}f}"
     return text.replace(".", ",") if language == "vi" else text
+
+
+#: Why a photo could not be read (vision.images), as the reader's language says it.
+PHOTO_PROBLEMS_VI = [
+    (r"file not found", "không tìm thấy tệp"),
+    (r"is a folder, not a photo", "là một thư mục, không phải ảnh"),
+    (r"file is empty \(0 bytes\)", "tệp rỗng (0 byte)"),
+    (r"file is (\S+) MiB, larger than the (\S+) MiB limit", r"tệp nặng \1 MiB, vượt giới hạn \2 MiB"),
+    (r"not an image file \((.*)\)", r"không phải tệp ảnh (\1)"),
+    (r"image file is truncated.*", "tệp ảnh bị thiếu dữ liệu (tải xuống hoặc sao chép chưa xong?)"),
+    (r"(\S+) image is (\S+) = (\S+) megapixels, more than the (\S+) megapixel limit for formats other than JPEG.*",
+     r"ảnh \1 \2 = \3 megapixel, vượt giới hạn \4 megapixel cho định dạng không phải JPEG; hãy lưu nhỏ hơn hoặc "
+     "sang JPEG"),
+    (r"image is (\S+) = (\S+) megapixels, more than the (\S+) megapixel limit.*",
+     r"ảnh \1 = \2 megapixel, vượt giới hạn \3 megapixel"),
+    (r"image is too large.*", "ảnh quá lớn (vượt giới hạn số megapixel)"),
+    (r"cannot decode image: (.*)", r"không giải mã được ảnh: \1"),
+    (r"cannot (?:access|read) file \((.*)\)", r"không đọc được tệp (\1)"),
+]
+
+
+def photo_problem(reason: str, language: str) -> str:
+    """A photo's read error in the reader's language (the English reason when no wording fits)."""
+    import re
+
+    if language != "vi":
+        return reason
+    for pattern, vietnamese in PHOTO_PROBLEMS_VI:
+        match = re.fullmatch(pattern, reason.strip())
+        if match:
+            return match.expand(vietnamese)
+    return reason
 
 
 def percent(share: float, language: str) -> str:

@@ -14,7 +14,7 @@ from index import Catalog
 from index.judging.messages import ADVICE
 
 from .i18n import TEXT as TEXT_KEYS
-from .i18n import flag, number, outcome, percent, t, verdict_sentence
+from .i18n import flag, number, outcome, percent, photo_problem, t, verdict_sentence
 
 #: Region similarity drawn fully red / fully green. Measured on the demo queries (in-store photos
 #: against genuine references of the same product): 10th percentile of cells 0.19-0.34, median
@@ -45,6 +45,18 @@ EVIDENCE_CSS = """
 .sbs figure{margin:0} .sbs img{width:100%;height:auto;border-radius:4px;border:1px solid #ddd}
 .sbs figcaption{font-size:.85em;overflow-wrap:anywhere}
 .sbs .fake img{border:2px solid #b3261e}
+.triage{width:100%;border-collapse:collapse;font-size:.95em}
+.triage th{text-align:left;border-bottom:2px solid #ccc;padding:4px 6px}
+.triage td{border-bottom:1px solid #e3e3e3;padding:6px;vertical-align:top;overflow-wrap:anywhere}
+.triage img.thumb{width:72px;height:72px;object-fit:cover;border-radius:4px}
+.triage .errors{color:#b3261e} .triage small{color:#555}
+@media (max-width:640px){
+  .triage thead{display:none}
+  .triage tr{display:grid;grid-template-columns:80px 1fr;column-gap:8px;border-bottom:1px solid #ddd;padding:6px 0}
+  .triage td{border:0;padding:1px 0}
+  .triage td.thumb{grid-row:span 6}
+  .triage td[data-label]::before{content:attr(data-label) ": ";color:#666}
+}
 details.technical{margin-top:6px;font-size:.9em} details.technical summary{cursor:pointer;color:#444}
 """
 #: Flags that describe how a verdict was calibrated, not what the photos show: the details section.
@@ -117,7 +129,8 @@ def technical_html(result: dict, language: str) -> str:
     probability against the acceptance threshold, the p-value and what it was calibrated on."""
     esc = html.escape
     details = result.get("details") or {}
-    target = result.get("product_id") or result.get("claimed_product_id") or "—"
+    target = result.get("product_id") or result.get("claimed_product_id") \
+        or (result.get("details") or {}).get("identified_product_id") or "—"
     score = result.get("counterfeit_score")
     lines = [f'{esc(t("score", language))}: <b>{"—" if score is None else number(score, language)}</b> '
              f'<small>({esc(score_help(result, language))})</small>']
@@ -141,7 +154,7 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     scale, what was compared, the model; calibration figures in a details section."""
     verdict = result["verdict"]
     flags = [flag(f, language) for f in result.get("flags", []) if f not in TECHNICAL_FLAGS]
-    errors = [f"{Path(e['path']).name}: {e['reason']}" for e in result.get("errors", [])]
+    errors = [f"{Path(e['path']).name}: {photo_problem(e['reason'], language)}" for e in result.get("errors", [])]
     tips = advice(quality or [], language)
     esc = html.escape
     target = result.get("product_id") or result.get("claimed_product_id")
@@ -177,17 +190,47 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     return "".join(parts)
 
 
+def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
+    """A batch as a triage table, in the order given (riskiest first): thumbnail, verdict, case,
+    why (with each photo that could not be checked and its reason, and the flags), claimed
+    product, score, check number. On a phone each case becomes a card."""
+    esc = html.escape
+    head = [t("col_photo", language), t("verdict", language), t("col_case_or_photos", language), t("why", language),
+            t("claimed_short", language), t("score", language), "#"]
+    rows = []
+    for case, thumb in cases:
+        verdict = case["verdict"]
+        score = case.get("counterfeit_score")
+        errors = "".join(f'<br><span class="errors">✗ {esc(e["path"])}: {esc(photo_problem(e["reason"], language))}</span>'
+                         for e in case.get("errors", []))
+        flags = [flag(f, language) for f in case.get("flags", [])]
+        flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
+        rows.append(
+            f'<tr data-verdict="{verdict}"><td class="thumb">{thumb}</td>'
+            f'<td class="verdict"><b style="color:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</b></td>'
+            f'<td class="case">{esc(case.get("case_id") or ", ".join(case.get("photos", [])))}</td>'
+            f'<td class="why">{esc(verdict_sentence(case, language))}{errors}{flag_text}</td>'
+            f'<td data-label="{esc(head[4])}">{esc(case.get("claimed_product_id") or "—")}</td>'
+            f'<td data-label="{esc(head[5])}">{"—" if score is None else number(score, language)}</td>'
+            f'<td data-label="#">{case.get("check_id") or ""}</td></tr>')
+    return ('<table class="triage"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
 def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, str]], language: str,
                       max_photos: int = 4, side: int = 360) -> str:
     """Each checked photo next to the best genuine reference of the product judged and, when the
     catalog has one, the nearest seized fake; the region map of the first photo on demand.
     ``photos``: (path, name) of the photos kept with the check."""
     esc = html.escape
-    target = result.get("product_id") or result.get("claimed_product_id")
+    # the product judged; with no product judged (inconclusive, nothing claimed), the one the
+    # photos look most like
+    target = result.get("product_id") or result.get("claimed_product_id") \
+        or (result.get("details") or {}).get("identified_product_id")
     matches = result.get("matches", [])
     genuine = next((m for m in matches if m["label"] == "genuine" and m["product_id"] == target), None)
-    fakes = [m for m in matches if m["label"] == "counterfeit"]
-    fake = next((m for m in fakes if m["product_id"] == target), fakes[0] if fakes else None)
+    # a seized fake of the product judged only: another product's fake beside this photo would mislead
+    fake = next((m for m in matches if m["label"] == "counterfeit" and m["product_id"] == target), None)
     refs = catalog.references_by_id(m["image_id"] for m in (genuine, fake) if m is not None)
 
     def reference_figure(match, css, caption):
