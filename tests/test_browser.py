@@ -70,6 +70,25 @@ def test_download_the_report_and_check_its_content(page):
     assert f"#{check_no}" in html and "Oatly-Oat-Milk" in html
     assert "data:image/jpeg;base64," in html  # self-contained: the photos travel inside the file
     assert "cannot prove" in html
+    # the case file downloaded from the page: its verification code checks with this deployment's
+    # public key, and fails after a one-byte edit or with another deployment's key
+    import os
+    import subprocess
+
+    from ui.signing import PUBLIC_NAME, SigningKey
+
+    def checked(path, key):
+        return subprocess.run([PYTHON, str(ROOT / "scripts" / "verify_report.py"), str(path), "--public-key", str(key)],
+                              capture_output=True, text=True, timeout=120)
+
+    public = Path(os.environ["VERIFIER_KEY_DIR"]) / PUBLIC_NAME
+    accepted = checked(download.value.path(), public)
+    assert accepted.returncode == 0 and "verified" in accepted.stdout, accepted.stdout + accepted.stderr
+    edited = Path(download.value.path()).with_name("edited.html")
+    edited.write_bytes(html.encode("utf-8").replace(b"Oatly-Oat-Milk", b"Oatly-Oat-Milx", 1))
+    assert checked(edited, public).returncode == 1
+    other = SigningKey.load_or_create(Path(download.value.path()).with_name("other-deployment"))
+    assert checked(download.value.path(), other.public_path).returncode == 1
     with page.expect_download() as download:
         page.click("#report-json")
     report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))

@@ -73,8 +73,8 @@ def remove_product(catalog_dir: str | Path, product_id: str, user: str) -> int:
 
 
 def last_removal(catalog_dir: str | Path) -> dict | None:
-    """What the last removal took out (``products``, ``references``, ``at``), or None when there
-    is nothing to undo."""
+    """What the last removal took out (``products``, ``references``), or None when there is
+    nothing to undo."""
     manifest = Path(catalog_dir) / UNDO_DIR / UNDO_MANIFEST
     try:
         kept = json.loads(manifest.read_text(encoding="utf-8"))
@@ -128,14 +128,19 @@ def _keep_for_undo(catalog: Catalog, refs) -> None:
     try:
         rows = []
         for ref in refs:
-            source = catalog.original_path(ref)
             name = f"{ref.image_id}{Path(ref.source_path).suffix.lower() or '.jpg'}"
-            shutil.copyfile(source, staging / name)
+            try:
+                shutil.copyfile(catalog.original_path(ref), staging / name)
+            except OSError:
+                # a catalog from before originals were kept, whose source photo is gone: the
+                # removal goes ahead, this reference cannot come back with an undo
+                continue
             rows.append({"file": name, "product_id": ref.product_id, "label": ref.label, "name": ref.name,
                          "brand": ref.brand, "view": ref.view, "image_id": ref.image_id})
         info = catalog.product_info()
-        gone = {r["product_id"] for r in rows} - {r.product_id for r in catalog.references()
-                                                  if r.image_id not in {x["image_id"] for x in rows}}
+        removed = {ref.image_id for ref in refs}
+        gone = {p for p in {ref.product_id for ref in refs}
+                if all(r.image_id in removed for r in catalog.references(product_id=p))}
         declared = {p: {"label_text": info[p].label_text, "gtins": list(info[p].gtins)} for p in gone if p in info}
         (staging / UNDO_MANIFEST).write_text(json.dumps({"references": rows, "declared": declared}, ensure_ascii=False),
                                              encoding="utf-8")
