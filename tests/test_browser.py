@@ -132,6 +132,9 @@ def test_switch_to_vietnamese(page):
     assert page.locator("#verify-button").inner_text().strip() == "Kiểm tra"
     assert page.locator("#title h1").inner_text().strip() == "Kiểm tra ảnh sản phẩm nghi giả"
     assert page.locator("#report-html").inner_text().strip() == "Báo cáo (HTML)"
+    # the upload areas are drawn again in Vietnamese after the switch: a file set before that is lost
+    page.locator("#photos").get_by_text("Thả tệp vào đây").first.wait_for(timeout=20_000)
+    page.wait_for_timeout(500)
     verify(page, demo_photo("Arla-Standard-Milk_001.jpg"))
     badge = page.locator("#verdict .badge").inner_text()
     assert badge in {"GIỐNG HÀNG THẬT", "ĐÁNG NGỜ", "HÀNG GIẢ", "CHƯA ĐỦ CĂN CỨ"}
