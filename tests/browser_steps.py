@@ -28,6 +28,39 @@ def chromium():
             browser.close()
 
 
+@contextmanager
+def sized_page(browser, url: str, size: tuple[int, int]):
+    """A new page of the app at ``size`` (width, height), its upload area drawn; closed afterwards."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("#photos")
+        yield page
+    finally:
+        context.close()
+
+
+def choose_claim(page, product_id: str, typed: str) -> None:
+    """Pick the claimed product in the search box: type ``typed``, choose the option of
+    ``product_id``, and wait until the box shows it (Gradio's option list is drawn anew as one
+    types, so a click can land while it redraws: tried again up to three times)."""
+    shows = f"document.querySelector('#claimed input').value.endsWith('({product_id})')"
+    for _ in range(3):
+        page.fill("#claimed input", "")
+        page.click("#claimed input")
+        page.keyboard.type(typed)
+        option = page.get_by_role("option").filter(has_text=f"({product_id})").first
+        option.wait_for(timeout=10_000)
+        option.click()
+        try:
+            page.wait_for_function(shows, timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - the list was redrawn under the click: again
+            continue
+    page.wait_for_function(shows, timeout=5_000)
+
+
 def log_in(page, password: str = ADMIN_PASSWORD) -> None:
     page.fill("#login-name input, #login-name textarea", ADMIN_USER)
     page.fill("#login-password input", password)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_steps import VERDICT_TIMEOUT_MS, chromium, english_left, fill_new_reference, log_in
+from browser_steps import (VERDICT_TIMEOUT_MS, choose_claim, chromium, english_left, fill_new_reference, log_in,
+                           sized_page)
 from conftest import ADMIN_USER, ARTIFACTS, PYTHON, ROOT, demo_photo
 
 
@@ -283,11 +284,7 @@ def test_history_row_opens_on_click_and_filters_narrow_it(page):
 @pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
 def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size):
     url, _ = running_app
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    try:
-        page.goto(url)
-        page.wait_for_selector("#photos")
+    with sized_page(browser, url, size) as page:
         page.get_by_text("Tiếng Việt").click()
         page.get_by_role("tab", name="Lịch sử").first.wait_for(timeout=10_000)
         page.get_by_text("Thả tệp vào đây").first.wait_for(timeout=10_000)  # Gradio's own words follow
@@ -327,8 +324,6 @@ def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size)
         assert not any(left.values()), left
         page.reload()  # remembered in this browser
         page.get_by_role("tab", name="Lịch sử").first.wait_for(timeout=20_000)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
@@ -336,17 +331,8 @@ def test_a_look_alike_claim_shows_no_green_and_sits_beside_the_genuine_product(b
     """Bravo orange juice claimed as God Morgon: before issue 12 a green badge. The card, its
     strength scale and the side-by-side must not read green anywhere."""
     url, _ = running_app
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    try:
-        page.goto(url)
-        page.wait_for_selector("#photos")
-        page.click("#claimed input")
-        page.keyboard.type("God Morgon Orange")
-        page.get_by_role("option", name="God Morgon Orange Juice · God Morgon (God-Morgon-Orange-Juice)",
-                         exact=True).click()
-        page.wait_for_function("document.querySelector('#claimed input').value.endsWith('(God-Morgon-Orange-Juice)')",
-                               timeout=10_000)
+    with sized_page(browser, url, size) as page:
+        choose_claim(page, "God-Morgon-Orange-Juice", "God Morgon Orange")
         verify(page, demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg"))
         card = page.locator("#verdict .verdict")
         assert card.get_attribute("data-verdict") != "genuine"
@@ -362,8 +348,6 @@ def test_a_look_alike_claim_shows_no_green_and_sits_beside_the_genuine_product(b
         assert page.locator("#side-by-side figure.genuine img").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= size[0] + 1
         page.screenshot(path=str(ARTIFACTS / f"look-alike-{size[0]}.png"), full_page=True)
-    finally:
-        context.close()
 
 
 def test_a_batch_is_sorted_by_risk_and_names_a_missing_photo(page):

@@ -4,7 +4,9 @@ and the reports."""
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from pathlib import Path
 
 import numpy as np
@@ -218,7 +220,7 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
 
 
 def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, str]], language: str,
-                      max_photos: int = 4, side: int = 360) -> str:
+                      max_photos: int = 4, side: int = 360, heading: str = "h4") -> str:
     """Each checked photo next to the best genuine reference of the product judged and, when the
     catalog has one, the nearest seized fake; the region map of the first photo on demand.
     ``photos``: (path, name) of the photos kept with the check."""
@@ -271,7 +273,7 @@ def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, st
         return ""
     missing = "" if genuine is not None or not target else \
         f'<p>{esc(t("sbs_no_genuine", language, product=target))}</p>'
-    return (f'<div class="side-by-side"><h4>{esc(t("side_by_side", language))}</h4>{missing}'
+    return (f'<div class="side-by-side"><{heading}>{esc(t("side_by_side", language))}</{heading}>{missing}'
             + "".join(rows) + "</div>")
 
 
@@ -370,9 +372,6 @@ def evidence_items(catalog: Catalog, result: dict, language: str, label: str) ->
 
 def data_uri(image: Image.Image, max_side: int) -> str:
     """A picture small enough to travel inside the page (tables, reports): a JPEG data URI."""
-    import base64
-    import io
-
     picture = image.convert("RGB")
     picture.thumbnail((max_side, max_side))
     buffer = io.BytesIO()

@@ -101,8 +101,8 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
     parts.append(next_photos_html(result, language))
     if result.get("evidence"):
         parts.append(f"<h2>{esc(t('evidence_title', language))}</h2>{evidence_html(result, language, heading=False)}")
-    parts.append(side_by_side_html(catalog, result, [(p.path, p.name) for p in record.photos], language, side=300)
-                 .replace("<h4>", "<h2>").replace("</h4>", "</h2>"))
+    parts.append(side_by_side_html(catalog, result, [(p.path, p.name) for p in record.photos], language, side=300,
+                                   heading="h2"))
     parts.append(f"<h2>{esc(t('photos_checked', language))}</h2><div class='pics'>")
     for photo in record.photos:
         image = _photo(photo.path)
