@@ -151,38 +151,3 @@ def test_an_import_that_changes_the_catalog_enough_starts_tuning_in_the_backgrou
         assert len(catalog) == 135 and catalog.references(product_id="Banana")
     log = (catalog_copy / "tuning.log").read_text()
     assert "tuned on" in log
-
-
-def test_the_unknown_side_is_calibrated_on_products_the_backbone_never_trained_on(catalog_copy):
-    """A backbone tuned on a product keeps it apart from the others even when the head leaves it
-    out, so the calibration's "product missing from the catalog" case must come from products it
-    never trained on: tuning keeps about 10% of the products out of training for that."""
-    from index import Catalog
-    from index.importing.tuning import unseen_products
-    from index.judging import calibration
-
-    assert unseen_products([f"p{i}" for i in range(9)]) == set()  # too few products to spare any
-    assert len(unseen_products([f"p{i}" for i in range(10)])) == 2
-    chosen = unseen_products([f"p{i}" for i in range(72)])
-    assert len(chosen) == 7 and chosen == unseen_products([f"p{i}" for i in reversed(range(72))])
-
-    with Catalog.open(catalog_copy, writable=True) as catalog:
-        genuine = [r for r in catalog.references() if r.label == "genuine"]
-        products = sorted({r.product_id for r in genuine})
-        never = set(products[:2])
-        untuned = calibration.compute(catalog)
-        assert len(untuned.unknown_scores) == len(genuine)
-
-        def tuned_on(ids):
-            catalog.save_derived(artifacts={calibration.TRAINED_IDS_ARTIFACT: json.dumps(ids).encode()})
-            return calibration.compute(catalog)
-
-        # trained on 4 of every 5 references of every product: no product is unseen, so the
-        # references kept out of training stand in for missing products (as before)
-        kept_out = [r for i, r in enumerate(genuine) if i % 5 == 0]
-        everything = tuned_on([r.image_id for i, r in enumerate(genuine) if i % 5])
-        assert len(everything.unknown_scores) == len(kept_out)
-        # two products never trained on: only their references say what a missing product scores
-        some = tuned_on([r.image_id for i, r in enumerate(genuine) if i % 5 and r.product_id not in never])
-        assert len(some.unknown_scores) == sum(r.product_id in never for r in genuine)
-        assert some.unknown_scores != everything.unknown_scores

@@ -42,16 +42,6 @@ BACKBONE_ARTIFACT = "tuned_backbone.safetensors"
 #: Share of each product's references (whole photo sessions) kept out of fine-tuning, so that
 #: calibration learns what *unseen* genuine photos score (index.judging.calibration).
 CALIBRATION_SHARE = 0.2
-#: Share of the products (at least ``MIN_UNSEEN_PRODUCTS``, from catalogs of ``UNSEEN_FROM``
-#: products) the backbone never trains on at all: the only honest picture of a product missing
-#: from the catalog. A backbone tuned on every product tells each one from the others, so a
-#: product left out of the head (the calibration's "unknown" case) still sits in a cluster of
-#: its own, while a truly new product lands on a known one: measured on Grocery Store (72
-#: products, 46 val photos of 9 missing ones), unknown products called genuine went from 2.2%
-#: untuned to 8.7% tuned with every product seen (docs/verification.md).
-UNSEEN_SHARE = 0.1
-MIN_UNSEEN_PRODUCTS = calibration.MIN_UNSEEN_PRODUCTS
-UNSEEN_FROM = 10
 #: Training photos are kept in memory at this short side (random crops come from them).
 TRAIN_SHORT_SIDE = 320
 #: Catalog settings: whether to tune in the background ("on"/"off"), and the catalog as it was
@@ -90,14 +80,10 @@ class TuneSummary:
     epochs: int
     seconds: float
     held_out: int = 0
-    unseen_products: int = 0
 
     def format(self) -> str:
-        unseen = (f", {self.unseen_products} products never shown to it so that calibration knows what a product "
-                  f"missing from the catalog scores" if self.unseen_products else "")
-        return (f"tuned on {self.references} genuine references of {self.products - self.unseen_products} products "
-                f"({self.epochs} epochs; {self.held_out} more kept out for calibration{unseen}) and re-embedded the "
-                f"catalog in {self.seconds / 60:.1f} min")
+        return (f"tuned on {self.references} genuine references of {self.products} products ({self.epochs} epochs; "
+                f"{self.held_out} more kept out for calibration) and re-embedded the catalog in {self.seconds / 60:.1f} min")
 
 
 def tuned_weights(catalog: Catalog):
@@ -179,8 +165,7 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
             products = sorted({r.product_id for r in genuine})
             if len(products) < 2:
                 raise CatalogError(f"{catalog_dir}: tuning needs genuine references of at least two products")
-            unseen = unseen_products(products)
-            held = _calibration_holdout(catalog, genuine) | {r.image_id for r in genuine if r.product_id in unseen}
+            held = _calibration_holdout(catalog, genuine)
             training_refs = [r for r in genuine if r.image_id not in held]
             training_paths = [catalog.original_path(r) for r in training_refs]
         column = {p: i for i, p in enumerate(products)}
@@ -201,7 +186,7 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
             record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
             trained = json.dumps(sorted(r.image_id for r in training_refs)).encode()
             with catalog.audited(user, "tune", {"recipe": recipe.__dict__, "trained_on": len(training_refs),
-                                                "held_out": len(held), "unseen_products": sorted(unseen)}):
+                                                "held_out": len(held)}):
                 catalog.replace_vectors(ids, np.stack([vectors[i] for i in ids]), record,
                                         artifacts={BACKBONE_ARTIFACT: save(state),
                                                    calibration.TRAINED_IDS_ARTIFACT: trained})
@@ -212,8 +197,7 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
                 "generation": catalog.generation, "genuine": len(genuine_now),
                 "products": len({r.product_id for r in genuine_now}), "recipe": recipe.__dict__,
                 "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})})
-    return TuneSummary(len(training_refs), len(products), recipe.epochs, time.monotonic() - started, len(held),
-                       len(unseen))
+    return TuneSummary(len(training_refs), len(products), recipe.epochs, time.monotonic() - started, len(held))
 
 
 class _tuning_lock:
@@ -266,18 +250,6 @@ def _embed(embedder, catalog_dir: Path, refs, progress: bool) -> dict[int, np.nd
         for ref, vector in zip(chunk, embedder.embed(images)):
             out[ref.image_id] = vector
     return out
-
-
-def unseen_products(products: list[str]) -> set[str]:
-    """The products the backbone is not tuned on (``UNSEEN_SHARE``), chosen at random but the same
-    for the same catalog; none in a catalog of fewer than ``UNSEEN_FROM`` products, where each
-    product left out of tuning would cost too much of what tuning is for."""
-    products = sorted(products)
-    if len(products) < UNSEEN_FROM:
-        return set()
-    count = max(MIN_UNSEEN_PRODUCTS, round(UNSEEN_SHARE * len(products)))
-    rng = np.random.default_rng(2)
-    return {products[i] for i in rng.choice(len(products), count, replace=False)}
 
 
 def _calibration_holdout(catalog: Catalog, genuine) -> set[int]:

@@ -56,9 +56,6 @@ SESSION_SIMILARITY = 0.87
 FOLDS = 5
 #: Each reference is also scored against the products the head confuses it with most.
 LOOKALIKES = 3
-#: With a tuned backbone, the unknown-product side is calibrated on products it never trained on
-#: when there are at least this many (``index.importing.tuning`` keeps some out for it).
-MIN_UNSEEN_PRODUCTS = 2
 
 
 @dataclass(frozen=True)
@@ -295,7 +292,6 @@ def compute(catalog: Catalog) -> Calibration:
 
     v_true = model.probability(positives[rows_ok])
     v_lookalike = model.probability(lookalikes[0][rows_ok])
-    unknown_ok = unknown_ok & _never_trained_on(y, usable, trained)
     v_unknown = model.probability(unknown[unknown_ok])
     w, w_unknown = session_weight[rows_ok], session_weight[unknown_ok]
     claim_scores: dict[str, list[tuple[float, float]]] = {}
@@ -422,22 +418,6 @@ def _left_out_products(vectors, y, words, ids, catalog, words_by_id, classes, sp
             text[row] = _text_support(index, words[row], column, n_products)
     taken_for = np.argmax(log_probs, axis=1)
     return log_probs, text, taken_for
-
-
-def _never_trained_on(y: np.ndarray, usable: np.ndarray, trained: set[int]) -> np.ndarray:
-    """Rows that stand for a product missing from the catalog at the acceptance side. With a tuned
-    backbone, only products it never trained on (kept out at tuning, or added since): it tells
-    every product it trained on apart from the others, so one of those left out of the head still
-    looks unlike every other product, which a really new product does not (8.7% of unknown
-    products accepted, against 2.2% untuned, when calibrated on them). All rows when the backbone
-    is not tuned, or when fewer than ``MIN_UNSEEN_PRODUCTS`` products were never trained on (a
-    catalog tuned before products were kept out)."""
-    if not trained:
-        return np.ones(len(y), bool)
-    seen = np.zeros(int(y.max()) + 1, bool)
-    seen[np.unique(y[~usable])] = True
-    never = ~seen[y]
-    return never if len(np.unique(y[never])) >= MIN_UNSEEN_PRODUCTS else np.ones(len(y), bool)
 
 
 def _most_confused(log_probs: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
