@@ -37,6 +37,31 @@ def test_offline_model_sees_a_resized_copy_as_the_same_photo(offline_embedder):
     assert float(original @ other) < float(original @ resized) - 0.2
 
 
+def test_a_tuned_model_keeps_its_imagenet_view_beside_the_tuned_one(offline_embedder):
+    from vision.offline import BOTH_VIEWS_DIM, EfficientNetLite0
+
+    # a "tuning" that changed the blocks from 13 on (the real one changes them from 11)
+    state = {key: value.clone() for key, value in offline_embedder.model.state_dict().items()}
+    generator = torch.Generator().manual_seed(0)
+    for key, value in state.items():
+        if key.startswith(("_blocks.13.", "_blocks.14.", "_blocks.15.", "_conv_head.")) and "conv" in key \
+                and key.endswith(".weight"):
+            state[key] = value + 0.05 * value.abs().mean() * torch.randn(value.shape, generator=generator)
+    images = [load_image(MILK), load_image(YOGHURT)]
+    tuned_only = EfficientNetLite0(tuned_state=state)
+    both = EfficientNetLite0(tuned_state=state, imagenet_view=True)
+    assert both.branch == 13 and both.dim == BOTH_VIEWS_DIM and tuned_only.dim == 1280
+    assert both.name == tuned_only.name == "offline-tuned"
+    vectors = both.embed(images)
+    assert vectors.shape == (2, BOTH_VIEWS_DIM) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # each half is that view's own unit vector, with equal weight
+    assert np.allclose(vectors[:, :1280] * np.sqrt(2), tuned_only.embed(images), atol=1e-4)
+    assert np.allclose(vectors[:, 1280:] * np.sqrt(2), offline_embedder.embed(images), atol=1e-4)
+    assert not np.allclose(vectors[:, :1280], vectors[:, 1280:], atol=1e-2)  # the tuning did change the view
+    assert both.fingerprint() != tuned_only.fingerprint()
+    assert both.feature_map(images[0]).shape == (9, 9, BOTH_VIEWS_DIM)
+
+
 def test_feature_map_has_one_unit_vector_per_region(offline_embedder):
     fmap = offline_embedder.feature_map(load_image(MILK))
     assert fmap.shape == (9, 9, 1280)

@@ -1,7 +1,8 @@
 """Fine-tune the offline backbone on a catalog's own genuine references (the brand owner's data).
 
-Two ways, both keeping only the backbone (the catalog's vectors stay 1280-d, L2-normalised
-pooled features), both on augmentations that imitate field photos (crops, flips, colour):
+Two ways, both keeping only the backbone (no classifier is kept: the catalog embeds with the
+tuned backbone, beside the ImageNet one, ``vision.offline``), both on augmentations that imitate
+field photos (crops, flips, colour):
 - **late** (the default, ``train_from``): the last blocks (from block 11, stage 6) and the head
   convolution, on 4 augmented views per photo whose activations up to block 11 are computed
   once, with an additive-angular-margin (ArcFace) loss from pytorch-metric-learning: it pulls
@@ -27,7 +28,7 @@ from PIL import Image
 from torchvision import transforms
 from tqdm import tqdm
 
-from .offline import MEAN, STD, EfficientNetLite0
+from .offline import MEAN, STD, EfficientNetLite0, run_blocks
 
 
 def _augment(size: int):
@@ -88,15 +89,6 @@ def fine_tune(embedder: EfficientNetLite0, images: Sequence[Image.Image], labels
     return {key: value.detach().clone().contiguous() for key, value in model.state_dict().items()}
 
 
-def _run_blocks(model, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-    """Blocks ``start`` to ``stop`` (exclusive) as ``extract_features`` runs them."""
-    count = len(model._blocks)
-    for index in range(start, stop):
-        rate = model._global_params.drop_connect_rate
-        x = model._blocks[index](x, drop_connect_rate=rate * index / count if rate else rate)
-    return x
-
-
 def _fine_tune_late(embedder, images, labels, classes, epochs, size, seed, progress, train_from, views,
                     batch_size: int = 64) -> dict[str, torch.Tensor]:
     model = embedder.model
@@ -114,7 +106,7 @@ def _fine_tune_late(embedder, images, labels, classes, epochs, size, seed, progr
                 for start in range(0, len(images), 4):  # small batches are fastest on a CPU
                     batch = torch.stack([augment(image) for image in images[start:start + 4]])
                     x = model._swish(model._bn0(model._conv_stem(batch)))
-                    cached.append(_run_blocks(model, x, 0, train_from).half())
+                    cached.append(run_blocks(model, x, 0, train_from).half())
                     bar.update(len(batch))
                 targets += list(labels)
     finally:
@@ -145,7 +137,7 @@ def _fine_tune_late(embedder, images, labels, classes, epochs, size, seed, progr
             order = torch.randperm(len(inputs), generator=generator)
             for start in range(0, len(inputs), batch_size):
                 chosen = order[start:start + batch_size]
-                x = _run_blocks(model, inputs[chosen].float(), train_from, count)
+                x = run_blocks(model, inputs[chosen].float(), train_from, count)
                 features = model._swish(model._bn1(model._conv_head(x))).mean(dim=(2, 3))
                 loss = criterion(F.dropout(features, 0.1), targets[chosen])
                 optimizer.zero_grad()

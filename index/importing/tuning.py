@@ -1,5 +1,6 @@
 """``tune``: fine-tune the offline backbone on the catalog's genuine references, keep the tuned
-weights in the catalog, re-embed every reference with them, rebuild the index and calibration.
+weights in the catalog, re-embed every reference with them (the tuned view and the ImageNet view
+side by side, ``vision.offline``), rebuild the index and calibration.
 
 It is part of what a brand owner gets without asking: after an import or removal that changes
 the catalog enough (``tuning_due``), the command line and the app start it in the background
@@ -33,7 +34,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from vision import UnreadableImage, load_image
-from vision.offline import EfficientNetLite0
+from vision.offline import BOTH_VIEWS_DIM, TUNED_NAME, EfficientNetLite0
 
 from ..judging import calibration
 from ..storing.catalog import Catalog, CatalogError, EmbedderRecord
@@ -63,7 +64,8 @@ class Recipe:
     (from 11) on 4 cached augmented views per photo at 288 px, 2 epochs with the margin loss;
     measured on Grocery Store val (scripts/experiments/late_tune.py): recall@1 0.89 and claim
     AUROC 0.976 (3 epochs: 0.87 and 0.967; the whole backbone, 5 epochs at 224 px with a softmax
-    head: 0.82 and 0.95)."""
+    head: 0.82 and 0.95). One draw: the same recipe on another calibration split, as this code
+    draws it, gave 0.84 and 0.953 through the same lab (docs/verification.md, "Both views")."""
 
     epochs: int = 2
     size: int = 288
@@ -107,6 +109,8 @@ def tuning_due(catalog: Catalog) -> str | None:
     stored = catalog.setting(TUNED_STATE_SETTING)
     if not stored:
         return f"never tuned ({genuine} genuine references of {products} products)"
+    if catalog.embedder.name == TUNED_NAME and catalog.embedder.dim != BOTH_VIEWS_DIM:
+        return "tuned before the tuned model kept its ImageNet view beside the tuned one"
     state = json.loads(stored)
     if abs(genuine - state["genuine"]) >= CHANGE_SHARE * state["genuine"] or \
             abs(products - state["products"]) >= max(1, CHANGE_SHARE * state["products"]):
@@ -170,10 +174,12 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
             training_paths = [catalog.original_path(r) for r in training_refs]
         column = {p: i for i, p in enumerate(products)}
         training = [_training_image(catalog_dir, path) for path in training_paths]
-        embedder = EfficientNetLite0()  # always from the ImageNet weights: no drift over re-tunings
-        state = fine_tune(embedder, training, [column[r.product_id] for r in training_refs], epochs=recipe.epochs,
+        trainee = EfficientNetLite0()  # always from the ImageNet weights: no drift over re-tunings
+        state = fine_tune(trainee, training, [column[r.product_id] for r in training_refs], epochs=recipe.epochs,
                           size=recipe.size, progress=progress, train_from=recipe.train_from, views=recipe.views)
-        del training
+        del training, trainee
+        # the catalog's vectors: the tuned view and the ImageNet view side by side (vision.offline)
+        embedder = EfficientNetLite0(tuned_state=state, imagenet_view=True)
         vectors = _embed(embedder, catalog_dir, refs, progress)
 
         # ---- phase 2: under the writer lock -------------------------------------------------

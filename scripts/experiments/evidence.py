@@ -9,6 +9,7 @@ out of fold on references, grouped by photo session. Prints figures for design d
 import csv
 import json
 import re
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -322,12 +323,13 @@ def main2():
         oracle = np.quantile(v_look, 0.97)
         print(f"  oracle: at 3% look-alikes genuine, true genuine {np.mean(v_true > oracle):.3f} (packages "
               f"{np.mean(v_true[pk] > np.quantile(v_look[lpk], 0.97)):.3f})")
-        if trained is not None:
-            continue  # unknown products need a backbone tuned without them
+        if trained is not None and not os.environ.get("HELDOUT_TUNED"):
+            continue  # unknown products need a backbone tuned without them (HELDOUT_TUNED=1: it was)
         # unknown products: held-out catalog
-        refs_h = [r for r in refs if r["product"] not in held_out]
+        keep = [r["product"] not in held_out for r in refs]
+        refs_h = [r for r, k in zip(refs, keep) if k]
         products_h = sorted({r["product"] for r in refs_h})
-        lab_h = Lab(refs_h, products_h, info, threshold)
+        lab_h = Lab(refs_h, products_h, info, threshold, None if trained is None else trained[np.array(keep)])
         model_h, tau_h, (hLP, hTS, hSIM, hnw, hy) = experiment(lab_h, vals, look, use_text)
         top = np.stack([model_h.predict_proba(features(hLP, hSIM, hTS, hnw, np.full(len(hy), c)))[:, 1]
                         for c in range(len(products_h))], 1).max(1)

