@@ -8,6 +8,8 @@
 1. embedding throughput on 12-megapixel phone-like JPEGs: naive loop (full decode, one photo
    at a time) against the pipeline (reduced-size JPEG decoding, micro-batches, decoding in a
    thread while the model runs); embeddings compared (cosine);
+1b. a tuned catalog's embedding: the tuned view alone, both views as two whole networks (naive),
+   and both views on the shared trunk (the product); vectors compared;
 2. search at each size: exact flat index against the catalog's HNSW (latency, recall@10);
 3. end-to-end verification of one 12 MP photo against a 100k-reference catalog: appearance only
    (the path before label text and barcodes) against reading the label and the barcodes too;
@@ -145,6 +147,48 @@ def bench_embedding(embedder, photos: list[Path]) -> dict:
         "cosine_min": round(float(cosines.min()), 4), "cosine_mean": round(float(cosines.mean()), 4),
         "decode_full_ms": round(1000 * decode_full_s / len(photos), 1),
         "decode_reduced_ms": round(1000 * decode_draft_s / len(photos), 1),
+    }
+
+
+def bench_tuned_views(embedder, photos: list[Path], rounds: int = 3) -> dict:
+    """A tuned catalog's embedding (vision.offline): the tuned view alone (catalogs tuned before),
+    both views the naive way (two whole networks), and both views on the shared trunk (the
+    product). The "tuning" here changes the blocks from 11 on, as the default recipe does; its
+    cost does not depend on the values, so the bench perturbs them instead of training."""
+    import torch
+
+    from vision import load_image
+    from vision.offline import EfficientNetLite0
+
+    state = {key: value.clone() for key, value in embedder.model.state_dict().items()}
+    generator = torch.Generator().manual_seed(0)
+    for key, value in state.items():
+        if key.startswith(tuple(f"_blocks.{i}." for i in range(11, 16))) and "conv" in key and key.endswith(".weight"):
+            state[key] = value + 0.05 * value.abs().mean() * torch.randn(value.shape, generator=generator)
+    tuned_only = EfficientNetLite0(tuned_state=state)
+    both = EfficientNetLite0(tuned_state=state, imagenet_view=True)
+    tensors = [embedder.preprocess(load_image(path, min_side=embedder.min_decode_side)) for path in photos]
+
+    def timed(run) -> tuple[float, np.ndarray]:
+        best, vectors = float("inf"), None
+        for _ in range(rounds):
+            started = time.perf_counter()
+            vectors = run()
+            best = min(best, time.perf_counter() - started)
+        return 1000 * best / len(tensors), vectors
+
+    tuned_ms, _ = timed(lambda: tuned_only.embed_tensors(tensors))
+    naive_ms, naive = timed(lambda: np.concatenate([tuned_only.embed_tensors(tensors), embedder.embed_tensors(tensors)],
+                                                   axis=1) / np.sqrt(2))
+    shared_ms, shared = timed(lambda: both.embed_tensors(tensors))
+    return {
+        "photos": len(tensors), "shared_up_to_block": both.branch,
+        "tuned_view_only_ms_per_photo": round(tuned_ms, 1),
+        "both_views_naive_ms_per_photo": round(naive_ms, 1),
+        "both_views_shared_trunk_ms_per_photo": round(shared_ms, 1),
+        "shared_vs_naive": round(naive_ms / shared_ms, 2),
+        "cost_over_tuned_view_only": round(shared_ms / tuned_ms, 2),
+        "max_vector_difference": float(np.abs(naive - shared).max()),
     }
 
 
@@ -378,7 +422,7 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=None, help="12 MP photos to make (default 24)")
     parser.add_argument("--catalog-size", type=int, default=None, help="references for end-to-end (default 100k)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
-    parser.add_argument("--only", choices=["embedding", "search", "end-to-end", "import"], nargs="+", default=None,
+    parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import"], nargs="+", default=None,
                         help="run only these parts")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
     args = parser.parse_args()
@@ -395,11 +439,15 @@ def main() -> int:
     print(json.dumps(results["machine"]), flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        parts = set(args.only or ["embedding", "search", "end-to-end", "import"])
+        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import"])
         photos = make_phone_photos(work / "photos", photos_n) if parts - {"search"} else []
         if "embedding" in parts:
             results["embedding"] = bench_embedding(embedder, photos)
             print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
+        if "tuned-views" in parts:
+            results["tuned_views"] = bench_tuned_views(embedder, photos)
+            print(table("1b. a tuned catalog's embedding: tuned view, both views naive, both on a shared trunk",
+                        [results["tuned_views"]]), flush=True)
         if "search" in parts:
             results["search"] = []
             for size in sizes:

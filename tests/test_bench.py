@@ -17,12 +17,14 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads(out.read_text())
     assert results["embedding"]["cosine_min"] >= 0.99  # reduced-size decoding keeps the embedding
+    views = results["tuned_views"]  # both views on a shared trunk: the same vectors as two whole networks
+    assert views["shared_up_to_block"] == 11 and views["max_vector_difference"] < 1e-4
     search = results["search"][0]
     assert search["recall_at_10"] >= 0.99 and search["removed_found_after_removal"] == 0
     assert results["end_to_end"]["references"] == 1134
     assert results["end_to_end"]["text_reads_per_photo"] == 1  # the label is read once per photo
     assert results["import"]["photos"] == 8
-    for part in ("1. embedding", "2. search", "3-4. end to end", "5. bulk import"):
+    for part in ("1. embedding", "1b. a tuned catalog's embedding", "2. search", "3-4. end to end", "5. bulk import"):
         assert part in run.stdout
 
 
