@@ -205,8 +205,8 @@ def test_only_verify_and_batch_are_api_endpoints_and_no_secret_reaches_the_log(r
 
 
 def test_catalog_files_hold_no_pickle_and_checkpoints_load_safely(demo_catalog_dir):
+    import ast
     import io
-    import re
 
     from index import Catalog
 
@@ -219,10 +219,16 @@ def test_catalog_files_hold_no_pickle_and_checkpoints_load_safely(demo_catalog_d
             np.load(io.BytesIO(data), allow_pickle=False)  # loads without pickle, or raises
     root = Path(__file__).resolve().parent.parent
     unsafe = []
-    for source in [*root.glob("vision/*.py"), *root.glob("index/*.py"), *root.glob("ui/*.py"), *root.glob("scripts/**/*.py")]:
-        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
-            if re.search(r"torch\.load\(", line) and "weights_only=True" not in line:
-                unsafe.append(f"{source.relative_to(root)}:{number}")
-            if re.search(r"pickle\.loads?\(|allow_pickle=True", line):
-                unsafe.append(f"{source.relative_to(root)}:{number}")
+    sources = [path for folder in ("vision", "index", "ui", "scripts") for path in (root / folder).rglob("*.py")]
+    sources.append(root / "app.py")
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = ast.unparse(node.func)
+            keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+            if called == "torch.load" and keywords.get("weights_only") != "True":
+                unsafe.append(f"{source.relative_to(root)}:{node.lineno}")
+            if called in ("pickle.load", "pickle.loads") or keywords.get("allow_pickle") == "True":
+                unsafe.append(f"{source.relative_to(root)}:{node.lineno}")
     assert not unsafe, f"unsafe loading: {unsafe}"
