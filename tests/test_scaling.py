@@ -119,6 +119,23 @@ def test_removal_on_milvus_sticks_across_reopen(milvus_copy):
         assert np.array_equal(catalog.store.ids(), catalog.image_ids())
 
 
+def test_a_brand_edit_moves_the_products_references_to_the_new_brand_on_milvus(milvus_copy):
+    """Milvus filters by the brand stored with each vector: an edited brand must be found there."""
+    from index import Catalog
+    from index.storing.milvus_store import RefFilter
+
+    with Catalog.open(milvus_copy, writable=True) as catalog:
+        mine = [r.image_id for r in catalog.references(product_id="Oatly-Oat-Milk")]
+        _, vectors = catalog.vectors(mine)
+        assert catalog.edit_product("Oatly-Oat-Milk", brand="Oatly Sverige AB")["brand"][1] == "Oatly Sverige AB"
+    with Catalog.open(milvus_copy) as catalog:
+        _, ids = catalog.search(vectors, 200, where=RefFilter(brands=("Oatly Sverige AB",)))
+        assert set(ids.ravel().tolist()) - {-1} == set(mine)
+        _, ids = catalog.search(vectors, 200, where=RefFilter(brands=("Oatly",)))
+        assert not set(ids.ravel().tolist()) & set(mine)
+        assert catalog.store.ntotal == len(catalog) == 134
+
+
 def test_milvus_is_reconciled_with_sqlite_after_an_interrupted_write(milvus_copy):
     """A writer killed between its SQLite commit and its Milvus write leaves the two apart; the
     next writer to open the catalog finds out (the synced generation is behind) and repairs it."""

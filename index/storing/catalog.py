@@ -642,6 +642,13 @@ class Catalog:
                             "gtins = excluded.gtins", (product_id, after["label_text"], json.dumps(after["gtins"])))
             self._bump_generation()
             self._write_audit({"changed": changed})
+        if "brand" in changed and self.store_kind == "milvus":
+            # Milvus keeps each reference's brand (its partition key, what brand filters search): the
+            # product's rows are written again with the new one. Interrupted between the two, the
+            # next writer finds the rows missing and adds them from SQLite (``_reconcile``).
+            ids, vectors = self.vectors([r.image_id for r in self.references(product_id=product_id)])
+            self._write_store(self.store.remove, ids)
+            self._write_store(self.store.add, ids, vectors, self._store_rows(ids))
         return changed
 
     def set_setting(self, key: str, value: str) -> None:
