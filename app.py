@@ -35,7 +35,8 @@ from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
 from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, VI as GRADIO_VI
 from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name
-from ui.render import EVIDENCE_CSS, badge_html, evidence_items, side_by_side_html, thumbnail_html, triage_html
+from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, side_by_side_html, thumbnail_html,
+                       triage_html)
 from ui.service import LimitExceeded, Service
 from ui.fairness import JoinLimiter, add_queue_limit
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of
@@ -306,7 +307,8 @@ def build_app(service: Service) -> gr.Blocks:
             return _frame([[t("history_bad_date", language)]], [t("history_table", language)])
         rows = [[r.check_id, local_time(r.checked_at, language, short=True),
                  outcome(r.verdict, language) + (f" → {outcome(r.review_verdict, language)}" if r.review_verdict else ""),
-                 r.claimed_product_id or "", r.case_id or "", r.inspector, t("source_" + r.source, language),
+                 product_label(r.result, r.claimed_product_id) if r.claimed_product_id else "", r.case_id or "",
+                 r.inspector, t("source_" + r.source, language),
                  r.notes[:80]]
                 for r in service.history.search(text or "", verdict or None, since=window[0], until=window[1],
                                                 inspector=who or None, source=source or None)]

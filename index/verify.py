@@ -325,6 +325,9 @@ class Verifier:
         matches = _matches(scores, best_image, refs, order, head_scores, probabilities,
                            must_include=_must_show(decision.flags, target, copied, fake_model is not None))
         details: dict = {"identified_product_id": identified, "message": _message(decision)}
+        names = self.catalog.product_names([decision.product_id, claimed, identified])
+        if names:
+            details["product_names"] = names  # for people: ids such as SKU numbers say little
         if decision.p_value is not None:
             details["genuine_p_value"] = round(decision.p_value, 4)
             details["calibration_level"] = decision.calibration_level

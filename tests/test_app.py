@@ -38,7 +38,9 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     assert verdict["product_id"] == "God-Morgon-Orange-Juice" and verdict["matches"]
     assert verdict["photos"] == ["God-Morgon-Orange-Juice_002.jpg"]
     assert result["product_id"] == "God-Morgon-Orange-Juice"
-    assert f'data-verdict="{result["verdict"]}"' in badge and "God-Morgon-Orange-Juice" in badge
+    assert f'data-verdict="{result["verdict"]}"' in badge
+    assert result["details"]["product_names"]["God-Morgon-Orange-Juice"] == "God Morgon Orange Juice"
+    assert "Compared with: <b>God Morgon Orange Juice (God-Morgon-Orange-Juice)</b>" in badge  # a name people know
     genuine = [m for m in result["matches"] if m["label"] == "genuine"]
     assert len(gallery) == len(genuine) >= 1
     assert "God-Morgon-Orange-Juice" in gallery[0]["caption"]
@@ -59,6 +61,7 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     assert Path(kept.photos[0].path).is_file() and Path(kept.photos[0].path).is_relative_to(catalog)
     report = Path(report_html).read_text(encoding="utf-8")
     assert f"#{record['check_id']}" in report and "stall 4, market X" in report and "data:image/jpeg;base64," in report
+    assert "God Morgon Orange Juice (God-Morgon-Orange-Juice)" in report
     assert json.loads(Path(report_json).read_text(encoding="utf-8"))["check_id"] == record["check_id"]
 
 

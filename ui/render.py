@@ -66,6 +66,14 @@ TECHNICAL_FLAGS = {"calibrated_at_brand_level", "calibrated_at_catalog_level", "
 ZONES = {"counterfeit": "against", "suspicious": "against", "unknown": "unclear", "genuine": "supports"}
 
 
+def product_label(result: dict, product_id: str | None) -> str:
+    """A product as people know it: its name, with the catalog id after it when they differ."""
+    if not product_id:
+        return "—"
+    name = ((result.get("details") or {}).get("product_names") or {}).get(product_id)
+    return f"{name} ({product_id})" if name else product_id
+
+
 def advice(quality: list[dict], language: str) -> list[str]:
     """One sentence per photo problem: [{"name":..., "issues": [...], "short_side": N}, ...]."""
     lines = []
@@ -131,8 +139,8 @@ def technical_html(result: dict, language: str) -> str:
     probability against the acceptance threshold, the p-value and what it was calibrated on."""
     esc = html.escape
     details = result.get("details") or {}
-    target = result.get("product_id") or result.get("claimed_product_id") \
-        or (result.get("details") or {}).get("identified_product_id") or "—"
+    target = product_label(result, result.get("product_id") or result.get("claimed_product_id")
+                           or (result.get("details") or {}).get("identified_product_id"))
     score = result.get("counterfeit_score")
     lines = [f'{esc(t("score", language))}: <b>{"—" if score is None else number(score, language)}</b> '
              f'<small>({esc(score_help(result, language))})</small>']
@@ -172,9 +180,9 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     ]
     compared = []
     if target:
-        compared.append(f'{esc(t("compared_with", language))}: <b>{esc(target)}</b>')
+        compared.append(f'{esc(t("compared_with", language))}: <b>{esc(product_label(result, target))}</b>')
     if identified and identified != target:
-        compared.append(f'{esc(t("looks_most_like", language))}: <b>{esc(identified)}</b>')
+        compared.append(f'{esc(t("looks_most_like", language))}: <b>{esc(product_label(result, identified))}</b>')
     if compared:
         parts.append('<p class="compared">' + " · ".join(compared) + "</p>")
     if flags:
@@ -212,7 +220,7 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
             f'<td class="verdict"><b style="color:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</b></td>'
             f'<td class="case">{esc(case.get("case_id") or ", ".join(case.get("photos", [])))}</td>'
             f'<td class="why">{esc(verdict_sentence(case, language))}{errors}{flag_text}</td>'
-            f'<td data-label="{esc(head[4])}">{esc(case.get("claimed_product_id") or "—")}</td>'
+            f'<td data-label="{esc(head[4])}">{esc(product_label(case, case.get("claimed_product_id")))}</td>'
             f'<td data-label="{esc(head[5])}">{"—" if score is None else number(score, language)}</td>'
             f'<td data-label="#">{case.get("check_id") or ""}</td></tr>')
     return ('<table class="triage"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"

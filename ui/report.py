@@ -19,8 +19,8 @@ from vision import UnreadableImage, load_image
 
 from .i18n import flag, local_time, number, outcome, t, verdict_sentence
 from .signing import HTML_PLACEHOLDER, JSON_PLACEHOLDER, SigningKey, sign_html, sign_json
-from .render import (BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, model_html, next_photos_html, region_overlay,
-                     score_help, side_by_side_html, strength_html)
+from .render import (BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, model_html, next_photos_html, product_label,
+                     region_overlay, score_help, side_by_side_html, strength_html)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:960px;margin:24px auto;
@@ -76,9 +76,9 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
         (t("place", language), record.place or "—"),
         (t("checked_local", language), f"{local_time(record.checked_at, language)} · UTC {record.checked_at}"),
         (t("inspector", language), record.inspector or "—"),
-        (t("claimed_short", language), record.claimed_product_id or "—"),
-        (t("identified", language), (result.get("details") or {}).get("identified_product_id")
-         or result.get("product_id") or "—"),
+        (t("claimed_short", language), product_label(result, record.claimed_product_id)),
+        (t("identified", language), product_label(result, (result.get("details") or {}).get("identified_product_id")
+                                                  or result.get("product_id"))),
         (t("score", language), ("—" if score is None else number(score, language)) + f" ({score_help(result, language)})"),
         (t("flags", language), ", ".join(flag(f, language) for f in result.get("flags", [])) or "—"),
         (t("catalog_version", language), f"{catalog.path.name} ({result.get('catalog_generation')})"),

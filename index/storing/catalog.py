@@ -578,6 +578,15 @@ class Catalog:
                                          chunk).fetchall())
         return found
 
+    def product_names(self, product_ids: Sequence[str]) -> dict[str, str]:
+        """product id -> the name its references give it (products without a name are left out)."""
+        names = {}
+        for product in {p for p in product_ids if p}:
+            row = self.db.execute("SELECT MAX(name) FROM refs WHERE product_id = ?", (product,)).fetchone()
+            if row and row[0] and row[0] != product:
+                names[product] = row[0]
+        return names
+
     def product_info(self) -> dict[str, ProductInfo]:
         if not self._has_table("product_info"):
             return {}
