@@ -17,6 +17,7 @@ VERIFIER_TUNE_RECIPE='{"epochs": 1, "size": 96, "train_from": 11, "views": 1}' o
 """
 
 import argparse
+import dataclasses
 import json
 import os
 
@@ -43,7 +44,7 @@ def main() -> int:
     if os.environ.get("VERIFIER_TUNE_RECIPE"):
         recipe = Recipe(**json.loads(os.environ["VERIFIER_TUNE_RECIPE"]))
     if args.epochs:
-        recipe = Recipe(args.epochs, recipe.size, recipe.train_from, recipe.views)
+        recipe = dataclasses.replace(recipe, epochs=args.epochs)
     user = "background tuning" if args.if_due else audit.command_line_user()
     summary = tune(args.catalog, recipe, progress=not args.no_progress, threads=args.threads, only_if_due=args.if_due,
                    user=user)
