@@ -13,7 +13,7 @@ load them from there; the catalog's model becomes `offline-tuned`.
   --full     train the whole backbone (slower) instead of its last blocks on cached views
 
 VERIFIER_TUNE_RECIPE='{"epochs": 1, "size": 96, "train_from": 11, "views": 1}' overrides the recipe
-(a quick one for tests and trials).
+(a quick one for tests and trials; '{"seed": 1}' trains another draw of the default recipe).
 """
 
 import argparse

@@ -75,6 +75,8 @@ class Recipe:
     #: (None: the whole backbone, fresh augmentations every epoch).
     train_from: int | None = 11
     views: int = 4
+    #: The draw: the same seed trains bit-identical weights on the same references.
+    seed: int = 0
 
 
 @dataclass
@@ -178,7 +180,8 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
         training = [_training_image(catalog_dir, path) for path in training_paths]
         trainee = EfficientNetLite0()  # always from the ImageNet weights: no drift over re-tunings
         state = fine_tune(trainee, training, [column[r.product_id] for r in training_refs], epochs=recipe.epochs,
-                          size=recipe.size, progress=progress, train_from=recipe.train_from, views=recipe.views)
+                          size=recipe.size, progress=progress, train_from=recipe.train_from, views=recipe.views,
+                          seed=recipe.seed)
         del training, trainee
         # the catalog's vectors: the tuned view and the ImageNet view side by side (vision.offline)
         embedder = EfficientNetLite0(tuned_state=state, imagenet_view=True)
