@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -125,3 +126,65 @@ def test_a_copy_must_say_the_same_thing_not_only_line_up(verifier, demo_catalog_
         image = paste_label(image, word, where=(0.05, 0.05 + 0.3 * i), height=0.11)
     image.save(other, quality=90)
     assert "reused_catalog_photo" not in verifier.check([other], claimed_product_id="Alpro-Vanilla-Soyghurt").flags
+
+
+def test_pooled_calibration_alone_does_not_accuse_a_photo_identified_as_the_claimed_product():
+    """A product with too few genuine photos of its own is calibrated on its brand's. A photo the
+    claim model identifies as it, above the green badge's level, but scoring below those other
+    products' photos is inconclusive (the two figures disagree), not suspicious; on the product's
+    own calibration, or identified as another product, the low score still flags it."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.messages import explain
+
+    genuine = tuple(float(v) for v in np.linspace(0.95, 0.999, 40))  # the brand-mate's genuine photos
+    calibration = Calibration(
+        1, claim_scores={"Mate": genuine, "Own": genuine}, claim_weights={"Mate": (1.0,) * 40, "Own": (1.0,) * 40},
+        brands={"Mate": "Brand", "Thin": "Brand", "Own": "Other"},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+    accept = calibration.accept_threshold(0.05)
+    assert 0.6 < accept < 0.7
+
+    def judged(product, score, identified=None):
+        return decide(Evidence(1, identified or product, product, True, 0.8, target_claim_score=score,
+                               identified_claim_score=score), calibration)
+
+    pooled = judged("Thin", 0.85)
+    assert pooled.calibration_level == "brand" and pooled.p_value < 0.025
+    assert pooled.verdict == "unknown" and pooled.message == "atypical_for_brand"
+    assert {"less_similar_than_genuine_photos", "insufficient_evidence"} <= set(pooled.flags) and pooled.advice
+    assert "85%" in explain(pooled.message, pooled.message_args) and "nhãn hàng" in explain(
+        pooled.message, pooled.message_args, "vi")
+    own = judged("Own", 0.85)  # the same score against the product's own genuine photos
+    assert own.calibration_level == "product" and own.verdict == "suspicious"
+    below_badge = judged("Thin", 0.5)  # not even the look-alikes' level: the low score stands
+    assert below_badge.verdict == "suspicious"
+    other = judged("Thin", 0.85, identified="Mate")  # looks like another product: flagged as before
+    assert other.verdict == "suspicious"
+
+
+def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
+    """Photos that clear the green badge's level but that the product's known-fakes model finds
+    more like its seized fakes than like its genuine references (too weakly to accuse) are
+    inconclusive, named as such; leaning genuine, the same photos earn the badge."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.messages import explain
+
+    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
+    calibration = Calibration(
+        1, claim_scores={"Juice": genuine}, claim_weights={"Juice": (1.0,) * 40}, brands={"Juice": "Brand"},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+
+    def judged(fake_score, fake_p_value):
+        return decide(Evidence(1, "Juice", "Juice", True, 0.8, target_counterfeit_similarity=0.79,
+                               target_claim_score=0.9, identified_claim_score=0.9, fake_score=fake_score,
+                               fake_p_value=fake_p_value, fake_scope="Juice"), calibration)
+
+    leaning = judged(0.8, 0.08)  # more fake than genuine, but 8% of genuine photos look as fake
+    assert leaning.verdict == "unknown" and leaning.message == "resembles_known_fakes"
+    assert {"resembles_known_fakes", "insufficient_evidence"} <= set(leaning.flags) and leaning.advice
+    assert "seized fakes" in explain(leaning.message, leaning.message_args)
+    assert "mẫu hàng giả" in explain(leaning.message, leaning.message_args, "vi")
+    assert judged(-0.5, 0.6).verdict == "genuine"
+    assert judged(3.0, 0.001).verdict == "counterfeit"  # strong enough to accuse: as before

@@ -122,6 +122,7 @@ TEXT: dict[str, dict[str, str]] = {
                                             "vi": "sản phẩm khai báo không có trong danh mục"},
     "flag_empty_catalog": {"en": "empty catalog", "vi": "danh mục trống"},
     "flag_insufficient_evidence": {"en": "not enough evidence either way", "vi": "chưa đủ căn cứ để kết luận"},
+    "flag_resembles_known_fakes": {"en": "leans toward the known fakes", "vi": "nghiêng về các mẫu hàng giả đã biết"},
     "flag_matches_known_counterfeits": {"en": "looks like the known counterfeits", "vi": "giống các mẫu hàng giả đã biết"},
     "flag_code_of_other_product": {"en": "barcode of another product", "vi": "mã vạch của sản phẩm khác"},
     "flag_code_check_digit_fails": {"en": "barcode check digit fails", "vi": "mã vạch sai số kiểm tra"},

@@ -86,6 +86,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Điểm của ảnh đối với {target} thấp hơn {percent:.0f}% ảnh chính hãng của sản phẩm này "
               "(độ tương đồng {similarity:.2f}), và ảnh giống {identified} hơn. Hãy kiểm tra trực tiếp món hàng.",
     },
+    "atypical_for_brand": {
+        "en": "Inconclusive: the photos identify {target} (probability {probability:.0f}%, more than look-alikes "
+              "reach) but score lower than {percent:.0f}% of the genuine photos of its brand, which calibrate it "
+              "while the catalog holds too few of its own. The two disagree: photograph the item again as advised "
+              "below and compare it with the genuine reference.",
+        "vi": "Chưa kết luận được: ảnh nhận ra {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
+              "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của các sản phẩm cùng nhãn hàng, dùng để "
+              "hiệu chỉnh vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp "
+              "lại món hàng theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
+    },
+    "atypical_for_catalog": {
+        "en": "Inconclusive: the photos identify {target} (probability {probability:.0f}%, more than look-alikes "
+              "reach) but score lower than {percent:.0f}% of the genuine photos of the whole catalog, which "
+              "calibrate it while the catalog holds too few of its own. The two disagree: photograph the item "
+              "again as advised below and compare it with the genuine reference.",
+        "vi": "Chưa kết luận được: ảnh nhận ra {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
+              "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của toàn bộ danh mục, dùng để hiệu chỉnh "
+              "vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp lại món hàng "
+              "theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
+    },
+    "resembles_known_fakes": {
+        "en": "Inconclusive: the photos look more like the seized fakes of {target} than like its genuine "
+              "references, though not clearly enough to call them counterfeit. Compare the item with the fake "
+              "shown, and photograph it again as advised below.",
+        "vi": "Chưa kết luận được: ảnh giống các mẫu hàng giả đã thu giữ của {target} hơn là giống ảnh mẫu chính "
+              "hãng, nhưng chưa đủ rõ để kết luận là hàng giả. Hãy đối chiếu món hàng với mẫu hàng giả được hiển "
+              "thị và chụp lại theo hướng dẫn bên dưới.",
+    },
     "consistent_with_genuine": {
         "en": "The evidence supports {target}: the photos identify it clearly (probability {probability:.0f}%) and "
               "nothing read on them contradicts it. A photo comparison cannot prove authenticity.",
