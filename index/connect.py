@@ -28,7 +28,7 @@ def embedder_for(catalog: Catalog, threads: int | None = None) -> Embedder:
     fine-tuned on the catalog loads its weights from the catalog)."""
     recorded = catalog.embedder.name
     if recorded == "offline-tuned":
-        from vision.offline import BOTH_VIEWS_DIM, EfficientNetLite0
+        from vision.offline import EfficientNetLite0, split_draws, views_of
         from vision.runtime import configure_threads
 
         from .importing.tuning import tuned_weights
@@ -38,7 +38,12 @@ def embedder_for(catalog: Catalog, threads: int | None = None) -> Embedder:
         if state is None:
             raise ModelMismatch(f"{catalog.path}: the catalog says its model was fine-tuned, but the tuned "
                                 "weights are missing from it")
-        embedder = EfficientNetLite0(tuned_state=state, imagenet_view=catalog.embedder.dim == BOTH_VIEWS_DIM)
+        draws = split_draws(state)
+        try:
+            imagenet_view = views_of(catalog.embedder.dim, len(draws))
+        except ValueError as exc:
+            raise ModelMismatch(f"{catalog.path}: the catalog's tuned weights do not fit its vectors: {exc}") from None
+        embedder = EfficientNetLite0(tuned_state=draws, imagenet_view=imagenet_view)
     else:
         embedder = load_embedder(recorded, threads=threads)
     catalog.check_embedder(embedder.name, embedder.dim, embedder.fingerprint())

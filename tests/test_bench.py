@@ -19,6 +19,7 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     assert results["embedding"]["cosine_min"] >= 0.99  # reduced-size decoding keeps the embedding
     views = results["tuned_views"]  # both views on a shared trunk: the same vectors as two whole networks
     assert views["shared_up_to_block"] == 11 and views["max_vector_difference"] < 1e-4
+    assert views["two_draws_max_vector_difference"] < 1e-4  # two tuned draws and ImageNet's, shared trunk
     search = results["search"][0]
     assert search["recall_at_10"] >= 0.99 and search["removed_found_after_removal"] == 0
     assert results["end_to_end"]["references"] == 1134

@@ -62,6 +62,33 @@ def test_a_tuned_model_keeps_its_imagenet_view_beside_the_tuned_one(offline_embe
     assert both.feature_map(images[0]).shape == (9, 9, BOTH_VIEWS_DIM)
 
 
+def test_two_tuned_draws_sit_beside_the_imagenet_view_and_round_trip_through_one_file(offline_embedder):
+    from vision.offline import EfficientNetLite0, join_draws, split_draws, views_of
+
+    generator = torch.Generator().manual_seed(1)
+    states = []
+    for start in (12, 13):  # two "draws" that changed different blocks
+        state = {key: value.clone() for key, value in offline_embedder.model.state_dict().items()}
+        for key, value in state.items():
+            if key.startswith(tuple(f"_blocks.{i}." for i in range(start, 16))) and "conv" in key \
+                    and key.endswith(".weight"):
+                state[key] = value + 0.05 * value.abs().mean() * torch.randn(value.shape, generator=generator)
+        states.append(state)
+    joined = join_draws(states)
+    assert len(joined) == 2 * len(states[0])
+    back = split_draws(joined)
+    assert len(back) == 2 and all(torch.equal(back[i][k], states[i][k]) for i in range(2) for k in states[i])
+    images = [load_image(MILK), load_image(YOGHURT)]
+    three = EfficientNetLite0(tuned_state=back, imagenet_view=True)
+    assert three.dim == 3840 and three.branch == 12 and views_of(3840, 2) and not views_of(2560, 2)
+    vectors = three.embed(images)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    for third, view in zip(range(3), [EfficientNetLite0(tuned_state=states[0]), EfficientNetLite0(tuned_state=states[1]),
+                                      offline_embedder]):
+        assert np.allclose(vectors[:, 1280 * third:1280 * (third + 1)] * np.sqrt(3), view.embed(images), atol=1e-4)
+    assert three.feature_map(images[0]).shape == (9, 9, 3840)
+
+
 def test_feature_map_has_one_unit_vector_per_region(offline_embedder):
     fmap = offline_embedder.feature_map(load_image(MILK))
     assert fmap.shape == (9, 9, 1280)

@@ -32,12 +32,14 @@ def test_tune_stores_the_weights_re_embeds_and_reopens_with_the_tuned_model(cata
     catalog, tuned = connect(catalog_copy)  # the catalog's commands and the app open it like this
     with catalog:
         assert catalog.embedder.name == tuned.name == "offline-tuned"
-        assert catalog.embedder.dim == tuned.dim == 2560  # the tuned view and the ImageNet view side by side
+        assert catalog.embedder.dim == tuned.dim == 3840  # two tuned draws and the ImageNet view side by side
         assert catalog.artifact(BACKBONE_ARTIFACT)[:1] != b"\x80"  # safetensors, not a pickle
         assert json.loads(catalog.setting(TUNED_STATE_SETTING))["genuine"] == 126 and tuning_due(catalog) is None
         ids, after = catalog.vectors()
         assert np.array_equal(ids, ids_before)
-        tuned_view, imagenet_view = after[:, :1280] * np.sqrt(2), after[:, 1280:] * np.sqrt(2)
+        tuned_view, other_draw = after[:, :1280] * np.sqrt(3), after[:, 1280:2560] * np.sqrt(3)
+        imagenet_view = after[:, 2560:] * np.sqrt(3)
+        assert np.sum(tuned_view * other_draw, axis=1).min() < 0.9999  # two draws, two different views
         cosines = np.sum(before * tuned_view, axis=1)
         assert np.abs(before - tuned_view).max() > 5e-3 and cosines.min() < 0.9999  # the tuned view did change
         assert np.sum(before * imagenet_view, axis=1).min() > 0.99  # the ImageNet view is the untuned vector
@@ -70,21 +72,25 @@ def test_tune_stores_the_weights_re_embeds_and_reopens_with_the_tuned_model(cata
     from index.judging import calibration
     from index.storing.catalog import EmbedderRecord
     from vision import load_image
-    from vision.offline import EfficientNetLite0
+    from safetensors.torch import save
+
+    from vision.offline import EfficientNetLite0, split_draws
     from vision.package import READING_SHORT_SIDE
 
     with Catalog.open(catalog_copy, writable=True) as catalog:
-        old = EfficientNetLite0(tuned_state=tuned_weights(catalog))
+        first = split_draws(tuned_weights(catalog))[0]
+        old = EfficientNetLite0(tuned_state=first)
         refs = catalog.references()
         vectors = old.embed([load_image(catalog.original_path(r), min_side=READING_SHORT_SIDE) for r in refs])
         catalog.replace_vectors([r.image_id for r in refs], vectors,
-                                EmbedderRecord(old.name, old.dim, old.preprocessing, old.fingerprint()))
+                                EmbedderRecord(old.name, old.dim, old.preprocessing, old.fingerprint()),
+                                artifacts={BACKBONE_ARTIFACT: save(first)})
         catalog.rebuild_index()
         calibration.refresh(catalog)
     catalog, reopened = connect(catalog_copy)
     with catalog:
         assert reopened.dim == 1280 and reopened.imagenet_model is None
-        assert tuning_due(catalog) == "tuned before the tuned model kept its ImageNet view beside the tuned one"
+        assert tuning_due(catalog) == "tuned before the tuned model kept two draws and its ImageNet view beside them"
         verdict = Verifier(catalog, reopened).check([demo_photo("God-Morgon-Orange-Juice_002.jpg")])
         assert verdict.details["identified_product_id"] == "God-Morgon-Orange-Juice"
 

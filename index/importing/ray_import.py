@@ -276,10 +276,10 @@ class _Embed:
         if spec.get("tuned_weights") is not None:
             from safetensors.torch import load
 
-            from vision.offline import BOTH_VIEWS_DIM, EfficientNetLite0
+            from vision.offline import EfficientNetLite0, split_draws, views_of
 
-            self.embedder = EfficientNetLite0(tuned_state=load(spec["tuned_weights"]),
-                                              imagenet_view=spec["dim"] == BOTH_VIEWS_DIM)
+            draws = split_draws(load(spec["tuned_weights"]))
+            self.embedder = EfficientNetLite0(tuned_state=draws, imagenet_view=views_of(spec["dim"], len(draws)))
         else:
             from vision import load_embedder
 
