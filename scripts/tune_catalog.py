@@ -26,7 +26,7 @@ from index.importing.tuning import Recipe, tune
 from index.storing import audit
 
 DEFAULT = Recipe()  # the last blocks on cached augmented views (docs/verification.md)
-FULL = Recipe(epochs=5, size=224, train_from=None)
+FULL = Recipe(epochs=5, size=224, train_from=None, draws=1)  # whole networks: one draw (a second would double it)
 
 
 def main() -> int:

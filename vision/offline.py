@@ -30,8 +30,8 @@ STD = (0.502, 0.502, 0.502)
 RESIZE = 320
 CROP = 288
 TUNED_NAME = "offline-tuned"
-#: Length of a tuned catalog's vectors that keep the ImageNet view (catalogs tuned before it was
-#: kept hold 1280-d vectors of the tuned view alone, and are read as they were made).
+#: Length of the vectors of a catalog tuned with one draw that keeps the ImageNet view (catalogs
+#: tuned before that hold 1280-d vectors of the tuned view alone; tuned now, ``views_dim(2, True)``).
 BOTH_VIEWS_DIM = 2560
 
 
