@@ -188,3 +188,10 @@ def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
     assert "mẫu hàng giả" in explain(leaning.message, leaning.message_args, "vi")
     assert judged(-0.5, 0.6).verdict == "genuine"
     assert judged(3.0, 0.001).verdict == "counterfeit"  # strong enough to accuse: as before
+    # on the card's scale it sits on the fakes' side of "not enough to tell", though it cleared the badge's level
+    from ui.render import evidence_strength
+
+    result = {"verdict": leaning.verdict, "flags": list(leaning.flags),
+              "details": {"claim_probability": 0.9, "accept_at": 0.66}}
+    zone, position = evidence_strength(result)
+    assert zone == "unclear" and position < evidence_strength({**result, "flags": ["insufficient_evidence"]})[1]

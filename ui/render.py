@@ -105,6 +105,8 @@ def evidence_strength(result: dict) -> tuple[str, float]:
         share = min(1.0, p / alpha) if p is not None and alpha else 0.5
         return zone, 0.05 + 0.25 * share
     if zone == "unclear":
+        if "resembles_known_fakes" in result.get("flags", ()):
+            return zone, 0.38  # it leans toward the fakes: the fake side of "not enough to tell"
         share = min(1.0, claim / accept) if claim is not None and accept else 0.5
         return zone, 0.38 + 0.24 * share
     share = min(1.0, max(0.0, (claim - accept) / (1 - accept))) if claim is not None and accept is not None \
