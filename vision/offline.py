@@ -73,7 +73,7 @@ class EfficientNetLite0(Embedder):
                 self.imagenet_model = EfficientNet.from_name("efficientnet-lite0")
                 self.imagenet_model.load_state_dict(imagenet)
                 self.imagenet_model.eval()
-            if len(self._views(model)) > 1:
+            if len(states) > 1 or imagenet_view:
                 self.dim = views_dim(len(states), imagenet_view)
                 self.branch = min(_first_changed_block(model, state, imagenet) for state in states)
                 what = f"{len(states)} tuned draws" if len(states) > 1 else "tuned"
@@ -93,9 +93,9 @@ class EfficientNetLite0(Embedder):
     def preprocess(self, image: Image.Image) -> torch.Tensor:
         return self._transform(image)
 
-    def _views(self, model=None) -> list:
+    def _views(self) -> list:
         """The networks whose pooled features make the vector: the tuned draws, then ImageNet's."""
-        views = [model if model is not None else self.model, *self.other_draws]
+        views = [self.model, *self.other_draws]
         return views + ([self.imagenet_model] if self.imagenet_model is not None else [])
 
     def _forward_pooled(self, batch: torch.Tensor) -> torch.Tensor:
