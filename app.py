@@ -33,8 +33,8 @@ from index.importing.tuning import tune_in_background_if_due
 from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
-from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, VI as GRADIO_VI
-from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name
+from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, TOAST_CSS, VI as GRADIO_VI
+from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name, zone_words
 from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, side_by_side_html, thumbnail_html,
                        triage_html)
 from ui.service import LimitExceeded, Service
@@ -45,6 +45,16 @@ ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
 DEMO_CATALOG = ROOT / "catalogs" / "demo"
 DEMO_QUERIES = ROOT / "demo" / "queries"
+#: The demo's sample checks (photo, claimed product): a true claim, substitutions of a look-alike
+#: brand, edited packages (another product's barcode, a misspelt brand), and one with no claim.
+DEMO_EXAMPLES = [
+    ("God-Morgon-Orange-Juice_002.jpg", "God-Morgon-Orange-Juice"),
+    ("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg", "God-Morgon-Orange-Juice"),
+    ("Garant-Ecological-Standard-Milk_003_claimed-as-Arla-Standard-Milk.jpg", "Arla-Standard-Milk"),
+    ("God-Morgon-Orange-Juice_edited-barcode-of-Bravo.jpg", "God-Morgon-Orange-Juice"),
+    ("Alpro-Blueberry-Soyghurt_edited-label-ALPRA.jpg", "Alpro-Blueberry-Soyghurt"),
+    ("Oatly-Oat-Milk_001.jpg", None),
+]
 
 CSS = """
 .badge{color:#fff;padding:4px 12px;border-radius:6px;font-weight:700;font-size:1.3em;display:inline-block}
@@ -71,7 +81,17 @@ CSS = """
 .fit-gallery .grid-wrap.fixed-height{height:auto !important;min-height:0 !important;max-height:none !important}
 /* gallery captions in full (Gradio cuts them to one line with an ellipsis) */
 .gallery-item .caption-label{white-space:normal !important;max-width:100% !important;left:0;overflow-wrap:anywhere}
-""" + EVIDENCE_CSS
+/* on a phone: two pictures a row, each caption under its picture instead of over it */
+@media (max-width:640px){
+  .fit-gallery .grid-container{grid-template-columns:repeat(2,minmax(0,1fr)) !important;
+    grid-template-rows:none !important;grid-auto-rows:auto !important}
+  .fit-gallery .thumbnail-item{aspect-ratio:auto !important;height:auto !important;overflow:visible !important;
+    display:flex !important;flex-direction:column}
+  .fit-gallery .thumbnail-item img{aspect-ratio:1/1;width:100% !important;height:auto !important;object-fit:cover}
+  .fit-gallery .caption-label{position:static !important;max-width:none !important;border:0 !important;
+    border-radius:0 !important;font-size:.8em !important}
+}
+""" + EVIDENCE_CSS + TOAST_CSS
 
 log = logging.getLogger("app")
 
@@ -100,6 +120,21 @@ async (language) => {
   return [language];
 }
 """
+
+
+def save_stale_calibration(catalog_dir: Path) -> None:
+    """The app reads its catalog read-only: a calibration made by an older version (or for an
+    older generation) would be recomputed at every reload. Recompute and store it once here,
+    unless another writer holds the catalog (then the app computes it in memory, as before)."""
+    from index.judging import calibration
+
+    if not Catalog.exists(catalog_dir):
+        return
+    try:
+        with Catalog.open(catalog_dir, writable=True) as catalog:
+            calibration.current(catalog)  # saves when stale
+    except Exception as exc:  # noqa: BLE001 - busy or unwritable: serve as before
+        log.warning("calibration not refreshed in %s: %s", catalog_dir, exc)
 
 
 def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = None) -> None:
@@ -135,6 +170,12 @@ def user_error(exc: BaseException) -> str:
     temp = re.escape(tempfile.gettempdir().rstrip("/"))
     text = re.sub(temp + r"/[^\s:'\"]*/([^/\s:'\"]+)", r"\1", str(text))
     return html.escape(text)
+
+
+def _error(message: str, language: str) -> gr.Error:
+    """An error toast in the reader's language, title included (Gradio's own says "Error"); the
+    message is the user's to act on, not a fault of the server, so no traceback is logged."""
+    return gr.Error(message, title=t("error_title", language), print_exception=False)
 
 
 def _limit_message(exc: LimitExceeded, language: str) -> str:
@@ -256,13 +297,13 @@ def build_app(service: Service) -> gr.Blocks:
         fields of ``verify.py``, with ``check_id``), then what the page shows."""
         paths = _paths(files)
         if not paths:
-            raise gr.Error(t("need_photo", language))
+            raise _error(t("need_photo", language), language)
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
                                    place=place or "", source=source)
         except LimitExceeded as exc:
-            raise gr.Error(_limit_message(exc, language)) from None
+            raise _error(_limit_message(exc, language), language) from None
         return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
 
     def scan_photos(files, claimed_now, language):
@@ -312,7 +353,7 @@ def build_app(service: Service) -> gr.Blocks:
                  r.notes[:80]]
                 for r in service.history.search(text or "", verdict or None, since=window[0], until=window[1],
                                                 inspector=who or None, source=source or None)]
-        columns = ["#", t("col_checked_local", language, zone=timezone_name()), t("verdict", language),
+        columns = ["#", t("col_checked_local", language, zone=zone_words(language)), t("verdict", language),
                    t("claimed_short", language), t("col_case", language), t("col_inspector", language), t("col_source", language),
                    t("col_notes", language)]
         return _frame(rows, columns)
@@ -339,19 +380,24 @@ def build_app(service: Service) -> gr.Blocks:
         record = service.history.get(number) if 0 < number < 2**62 else None  # 1e30: no such check, no traceback
         if record is None:
             return refused(t("no_check", language, check_id=check_id))
-        return (*show_check(record, language), record.claimed_product_id or record.product_id or "")
+        # the review form's product: the one the verdict names when it names one (genuine: that
+        # product; counterfeit: its fakes). For a flagged or inconclusive check it is left for the
+        # reviewer to type: a Bravo photo claimed as God Morgon must not be one click from being
+        # filed as genuine God Morgon.
+        named = record.result.get("verdict") in ("genuine", "counterfeit")
+        return (*show_check(record, language), (record.product_id or "") if named else "")
 
     def save_review(check_id, verdict, note, add_as, product_id, language, request: gr.Request):
         user = session_user(request)
         if not user:
-            raise gr.Error(t("need_login", language))
+            raise _error(t("need_login", language), language)
         if verdict not in OUTCOMES:
-            raise gr.Error(t("review_pick", language))
+            raise _error(t("review_pick", language), language)
         try:
             summary = service.review(user, int(check_id or 0), verdict, note or "", add_as if add_as != "none" else None,
                                      product_id)
         except (KeyError, ValueError) as exc:
-            raise gr.Error(str(exc)) from None
+            raise _error(str(exc), language) from None
         message = t("reviewed", language, check_id=int(check_id), verdict=outcome(verdict, language), user=user)
         if summary is not None:
             message += " " + t("added_refs", language, added=summary.added, product=product_id,
@@ -361,14 +407,14 @@ def build_app(service: Service) -> gr.Blocks:
     def run_batch(manifest, files, language, progress=gr.Progress()):
         paths = _paths(files)
         if not paths and not manifest:
-            raise gr.Error(t("batch_empty", language))
+            raise _error(t("batch_empty", language), language)
         try:
             result = service.check_batch(manifest if isinstance(manifest, str) or manifest is None else manifest.name,
                                          paths, progress=lambda done, total: progress((done, total), unit="cases"))
         except LimitExceeded as exc:
-            raise gr.Error(_limit_message(exc, language)) from None
+            raise _error(_limit_message(exc, language), language) from None
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
-            raise gr.Error(user_error(exc)) from None
+            raise _error(user_error(exc), language) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
         return ([api_result(r) for r in result.results], t("batch_summary", language, cases=len(result.rows), counts=counts),
                 batch_triage(result, language), str(result.csv_path), str(result.jsonl_path))
@@ -413,7 +459,7 @@ def build_app(service: Service) -> gr.Blocks:
                  local_time(r.added_at, language, short=True)] for r in refs]
         return items, _frame(rows, [t("col_image", language), t("label", language), t("view", language),
                                     t("product_name", language), t("brand", language), t("col_file", language),
-                                    t("col_added", language, zone=timezone_name())]), shown
+                                    t("col_added", language, zone=zone_words(language))]), shown
 
     def show_product(product_id, language):
         """The product's references (gallery and table) and its details in the edit form."""
@@ -439,11 +485,11 @@ def build_app(service: Service) -> gr.Blocks:
             language = inputs[-1]
             user = session_user(request)
             if not user:
-                raise gr.Error(t("need_login", language))
+                raise _error(t("need_login", language), language)
             try:
                 return action(user, *inputs)
             except (ValueError, KeyError, RuntimeError, OSError) as exc:
-                raise gr.Error(user_error(exc)) from None
+                raise _error(user_error(exc), language) from None
         # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
         inputs = list(inspect.signature(action).parameters.values())[1:]
         handler.__signature__ = inspect.Signature(
@@ -468,13 +514,13 @@ def build_app(service: Service) -> gr.Blocks:
         try:
             ids = _ids(ids_text)
         except ValueError:
-            raise gr.Error(t("bad_ids", language, text=ids_text)) from None
+            raise _error(t("bad_ids", language, text=ids_text), language) from None
         if not ids:
-            raise gr.Error(t("no_ids", language))
+            raise _error(t("no_ids", language), language)
         known = catalog.references_by_id(ids)
         missing = sorted(set(ids) - set(known))
         if missing:
-            raise gr.Error(t("unknown_ids", language, ids=", ".join(f"#{i}" for i in missing)))
+            raise _error(t("unknown_ids", language, ids=", ".join(f"#{i}" for i in missing)), language)
         products = ", ".join(sorted({r.product_id for r in known.values()}))
         sentence = t("confirm_remove_refs", language, count=len(ids), ids=", ".join(f"#{i}" for i in ids),
                      products=products)
@@ -484,7 +530,7 @@ def build_app(service: Service) -> gr.Blocks:
         product_id = (product_id or "").strip()
         refs = service.references(product_id)
         if not refs:
-            raise gr.Error(t("unknown_product", language, product=product_id or "—"))
+            raise _error(t("unknown_product", language, product=product_id or "—"), language)
         sentence = t("confirm_remove_product", language, product=product_id, count=len(refs))
         return {"product": product_id}, gr.update(value=f"**{sentence}**"), gr.update(visible=True)
 
@@ -546,7 +592,7 @@ def build_app(service: Service) -> gr.Blocks:
         rows = [[entry_id, local_time(at, language, short=True), user,
                  t("action_" + action, language) if "action_" + action in TEXT else action, details]
                 for entry_id, at, user, action, details in service.audit_rows()]
-        return _frame(rows, ["#", t("col_at", language, zone=timezone_name()), t("username", language), t("col_action", language),
+        return _frame(rows, ["#", t("col_at", language, zone=zone_words(language)), t("username", language), t("col_action", language),
                              t("col_details", language)])
 
     def status_text(language):
@@ -624,10 +670,17 @@ def build_app(service: Service) -> gr.Blocks:
                                              "report_json")
                         with tr(gr.Accordion(t("raw_title"), open=False), "raw_title"):
                             raw = tr(gr.Code(label=t("raw"), language="json"), "raw")
-                examples = sorted(str(p) for p in DEMO_QUERIES.glob("*.jpg"))[:6] \
+                shown = [(name, claim) for name, claim in DEMO_EXAMPLES if (DEMO_QUERIES / name).is_file()] \
                     if catalog.path.resolve() == DEMO_CATALOG.resolve() else []
-                if examples:
-                    demo_photos = gr.Examples([[[p]] for p in examples], inputs=[photos], label=t("demo_examples"))
+                if shown:
+                    # short chips in no one's language: the photo, an arrow, the product claimed (— none)
+                    labels = [f"{Path(name).stem.split('_claimed-as-')[0]} → {claim or '—'}" for name, claim in shown]
+                    demo_photos = gr.Examples([[[str(DEMO_QUERIES / name)], claim] for name, claim in shown],
+                                              inputs=[photos, claimed], label=t("demo_examples"), example_labels=labels)
+                    # Gradio sends each input's build-time settings with a sample's value (gradio
+                    # 6.x: ``input_component_props``): the English label and the choices of when the
+                    # page was built would come back. A sample sets the values only.
+                    demo_photos.input_component_props = [{} for _ in demo_photos.input_component_props]
                     tr(demo_photos.dataset, "demo_examples")
                 verify_outputs = [badge, compared, gallery, fakes, report_html, report_json, raw]
                 photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], **BROWSE)
@@ -636,7 +689,7 @@ def build_app(service: Service) -> gr.Blocks:
                                     concurrency_id="check", concurrency_limit=1) \
                     .then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
 
-            with tr(gr.Tab(t("tab_history"), id="history"), "tab_history"):
+            with tr(gr.Tab(t("tab_history"), id="history"), "tab_history") as history_tab:
                 with gr.Row():
                     history_query = tr(gr.Textbox(label=t("history_search"), scale=3, elem_id="history-query"),
                                        "history_search")
@@ -688,6 +741,7 @@ def build_app(service: Service) -> gr.Blocks:
                 history_inputs = [history_query, history_verdict, history_since, history_until, history_who,
                                   history_source, language]
                 history_button.click(history_table, history_inputs, history, **BROWSE)
+                history_tab.select(history_table, history_inputs, history, **BROWSE)  # the checks made since
                 for box in (history_query, history_since, history_until, history_who):
                     box.submit(history_table, history_inputs, history, **BROWSE)
                 for box in (history_verdict, history_source):
@@ -844,10 +898,11 @@ def build_app(service: Service) -> gr.Blocks:
                     event.success(catalog_choices, None, [claimed, product_to_show, remove_pid], **BROWSE)
                 audit_refresh.click(audit_table, [language], audit, **BROWSE)
 
-            with tr(gr.Tab(t("tab_status"), id="status"), "tab_status"):
+            with tr(gr.Tab(t("tab_status"), id="status"), "tab_status") as status_tab:
                 status = gr.Markdown(status_text("en"), elem_id="status")
                 status_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
                 status_refresh.click(status_text, [language], status, **BROWSE)
+                status_tab.select(status_text, [language], status, **BROWSE)  # never stale when opened
 
         components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
         # the language is remembered per browser; everything a page shows is read when it opens
@@ -883,6 +938,7 @@ def main() -> None:
     catalog_dir = Path(args.catalog) if args.catalog else DEMO_CATALOG
     if args.catalog is None:
         ensure_demo_catalog(catalog_dir, args.model)
+    save_stale_calibration(catalog_dir)
     catalog, embedder = connect(catalog_dir, threads=args.threads)
     import atexit
     import os

@@ -261,21 +261,19 @@ class Verifier:
                 exact = self._exact_product_score(queries, product, "genuine")
                 if exact is not None:
                     scores[(product, "genuine")], best_image[(product, "genuine")] = exact
-            support = np.zeros(len(head.products))
-            if calibration.text is not None and words:
-                for product, value in calibration.text.supports(words).items():
-                    if product in column:
-                        support[column[product]] = value
+            support = self._text_support(words, column)
             if model is not None:
                 rows = np.array([column[p] for p in candidates])
                 matrix = features(np.tile(log_probs, (len(rows), 1)), np.tile(support, (len(rows), 1)),
                                   np.full(len(rows), len(words)), rows)
                 probabilities = dict(zip(candidates, model.probability(matrix).tolist()))
             ranking = sorted(candidates, key=lambda p: (probabilities.get(p, 0.0), head_scores[p]), reverse=True)
+            photo_products = self._photo_products(readable, queries) if len(readable) > 1 and model is not None else ()
         else:
             genuine = {product: value for (product, label), value in scores.items() if label == "genuine"}
             ranking = sorted(genuine, key=genuine.get, reverse=True)
             code_named = None
+            photo_products = ()
         identified = ranking[0] if ranking else None
         target = claimed or code_named or identified
 
@@ -319,13 +317,15 @@ class Verifier:
             fake_score=fake_score,
             fake_p_value=fake_model.p_value(fake_score) if fake_model is not None else None,
             fake_scope=fake_model.scope if fake_model is not None else None,
+            photo_products=photo_products,
+            view_products=calibration.views.products(queries) if calibration.views is not None and not claimed else (),
         )
         decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}
         matches = _matches(scores, best_image, refs, order, head_scores, probabilities,
                            must_include=_must_show(decision.flags, target, copied, fake_model is not None))
         details: dict = {"identified_product_id": identified, "message": _message(decision)}
-        names = self.catalog.product_names([decision.product_id, claimed, identified])
+        names = self.catalog.product_names([decision.product_id, claimed, identified, *photo_products])
         if names:
             details["product_names"] = names  # for people: ids such as SKU numbers say little
         if decision.p_value is not None:
@@ -346,6 +346,35 @@ class Verifier:
                        flags=decision.flags, matches=tuple(matches), details=details, regions=region,
                        advice=decision.advice,
                        evidence=_evidence_record(readable, words, findings, comparison, evidence, fake_model), **base)
+
+    def _photo_products(self, readable: list[_Embedded], queries: np.ndarray) -> tuple[str, ...]:
+        """The products that single photos identify clearly enough that, checked alone against
+        another product, the photo would be flagged ``looks_like_other_product`` (its appearance
+        and its own words, through the claim model; the level only ``false_alarm_rate / 2`` of
+        look-alike claims reach out of fold), in photo order. A back or barcode close-up that looks
+        like nothing in particular names none."""
+        calibration = self.calibration
+        head, model = calibration.head, calibration.model
+        threshold = calibration.accept_threshold(self.policy.false_alarm_rate / 2, claimed=True)
+        column = {p: i for i, p in enumerate(head.products)}
+        found: list[str] = []
+        for photo, row in zip(readable, head.log_probs(queries)):
+            top = int(np.argmax(row))
+            words = read_words(photo.reading.text)
+            support = self._text_support(words, column)
+            matrix = features(row[None, :], support[None, :], np.array([len(words)]), np.array([top]))
+            if float(model.probability(matrix)[0]) >= threshold and head.products[top] not in found:
+                found.append(head.products[top])
+        return tuple(found)
+
+    def _text_support(self, words, column: dict[str, int]) -> np.ndarray:
+        """The label-text support of each head product (its column) from the words read."""
+        support = np.zeros(len(column))
+        if self.calibration.text is not None and words:
+            for product, value in self.calibration.text.supports(words).items():
+                if product in column:
+                    support[column[product]] = value
+        return support
 
     def _exact_product_score(self, queries: np.ndarray, product_id: str, label: str):
         refs = self.catalog.references(product_id=product_id, label=label)

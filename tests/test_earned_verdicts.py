@@ -187,6 +187,15 @@ def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
     assert "seized fakes" in explain(leaning.message, leaning.message_args)
     assert "mẫu hàng giả" in explain(leaning.message, leaning.message_args, "vi")
     assert judged(-0.5, 0.6).verdict == "genuine"
+    # leaning genuine, though beyond most genuine photos' range: the p-value alone does not withhold it
+    assert judged(-0.2, 0.01).verdict == "genuine"
+    # ... and the card says both, without a percentage that claims more than was measured
+    from ui.render import evidence_html
+
+    fakes = {"model": "Juice", "fakes": 8, "genuine": 14, "log_odds": -0.05, "p_value": 0.0035}
+    line = evidence_html({"verdict": "genuine", "evidence": {"known_fakes": fakes}}, "en")
+    assert "more like the genuine references" in line and "99%" in line and "100%" not in line
+    assert "mẫu hàng giả hơn" in evidence_html({"verdict": "unknown", "evidence": {"known_fakes": {**fakes, "log_odds": 0.8}}}, "vi")
     assert judged(3.0, 0.001).verdict == "counterfeit"  # strong enough to accuse: as before
     # on the card's scale it sits on the fakes' side of "not enough to tell", though it cleared the badge's level
     from ui.render import evidence_strength
@@ -195,3 +204,47 @@ def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
               "details": {"claim_probability": 0.9, "accept_at": 0.66}}
     zone, position = evidence_strength(result)
     assert zone == "unclear" and position < evidence_strength({**result, "flags": ["insufficient_evidence"]})[1]
+
+
+def test_photos_of_different_products_in_one_check_are_not_judged_together(verifier):
+    """One check is one item: a photo left over from the last check (a carton of milk) next to the
+    claimed juice's photos gives no verdict on either, named as such."""
+    mixed = verifier.check([demo_photo("God-Morgon-Orange-Juice_002.jpg"), demo_photo("Arla-Standard-Milk_001.jpg")],
+                           claimed_product_id="God-Morgon-Orange-Juice")
+    assert mixed.verdict == "unknown" and "photos_show_different_products" in mixed.flags
+    assert set(mixed.details["message"]["args"].values()) == {"God-Morgon-Orange-Juice", "Arla-Standard-Milk"}
+    from ui.i18n import verdict_sentence
+
+    assert "God Morgon Orange Juice" in verdict_sentence(mixed.to_dict(), "en")  # named, not by id
+    assert "Arla Standard Milk" in verdict_sentence(mixed.to_dict(), "vi")
+    # two photos of one item are judged as before
+    same = verifier.check([demo_photo("God-Morgon-Orange-Juice_001.jpg"), demo_photo("God-Morgon-Orange-Juice_002.jpg")],
+                          claimed_product_id="God-Morgon-Orange-Juice")
+    assert "photos_show_different_products" not in same.flags
+
+
+def test_without_a_claim_every_view_must_name_the_product_for_the_green_badge():
+    """A tuned catalog's vectors hold several views; a product missing from the catalog is taken
+    for different neighbours by different views. Without a claim, views that disagree withhold
+    the green badge; with a claim they do not count (it would cost far more than it catches)."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.messages import explain
+
+    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
+    calibration = Calibration(
+        1, claim_scores={"Lemon": genuine}, claim_weights={"Lemon": (1.0,) * 40},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100)
+
+    def judged(views, claimed=None):
+        return decide(Evidence(1, "Lemon", claimed, claimed is not None, 0.8, target_claim_score=0.97,
+                               identified_claim_score=0.97, view_products=views), calibration)
+
+    assert judged(("Lemon", "Lemon", "Lemon")).verdict == "genuine"
+    split = judged(("Lemon", "Satsumas", "Lemon"))
+    assert split.verdict == "unknown" and split.product_id is None and split.message == "views_disagree"
+    assert {"views_disagree", "insufficient_evidence"} <= set(split.flags) and split.advice
+    assert "Lemon" in explain(split.message, split.message_args, "vi")
+    assert judged(("Lemon", "Satsumas", "Lemon"), claimed="Lemon").verdict == "genuine"
+    assert judged(()).verdict == "genuine"  # one view (CLIP, untuned): nothing to compare

@@ -36,6 +36,11 @@ def test_a_brand_one_letter_off_is_a_near_miss_but_ocr_noise_seen_on_genuine_pac
     assert index.compare([ReadWord("alpr0", 0.99)], "Alpro-Vanilla").near_misses == ()
     # read confidently and correctly somewhere else on the photos: a stray near miss is noise
     assert index.compare([ReadWord("alpra", 0.99), ReadWord("alpro", 0.9)], "Alpro-Vanilla").near_misses == ()
+    # ... also inside a line read without its spaces (seen on a genuine Arla pack: ARIA beside
+    # FRANSVENSKAARLAGARDAR); a three-letter brand inside a longer word is chance, not a reading
+    assert index.compare([ReadWord("alpra", 0.99), ReadWord("alprodrink", 0.9)], "Alpro-Vanilla").near_misses == ()
+    ica = TextIndex([build_profile("Ica-Milk", "Milk", "Ica", "Mellanmjolk")])
+    assert ica.compare([ReadWord("ika", 0.99), ReadWord("bicarbonat", 0.9)], "Ica-Milk").near_misses == (("ika", "ica"),)
     # unsure reads do not accuse anyone
     assert index.compare([ReadWord("alpra", 0.6)], "Alpro-Vanilla").near_misses == ()
     supports = index.supports([ReadWord("havre"), ReadWord("dryck")])

@@ -153,6 +153,14 @@ def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_trai
                 per_product[ref.product_id] += 1
         for product, values in current.claim_scores.items():
             assert len(values) <= per_product[product]  # one value per unseen reference at most
+        # a head per view (two tuned draws, ImageNet), kept with the calibration and read back
+        assert current.views is not None and len(current.views.heads) == 3 and current.views.width == 1280
+        ref = next(iter(catalog.references(label="genuine")))
+        _, vectors = catalog.vectors([ref.image_id])
+        named = current.views.products(vectors)
+        assert len(named) == 3 and set(named) <= {p.product_id for p in catalog.products()}
+        again = calibration.current(catalog)  # from the catalog, not recomputed
+        assert again.views is not None and again.views.products(vectors) == named
 
 
 def test_an_import_that_changes_the_catalog_enough_starts_tuning_in_the_background(catalog_copy, tmp_path):

@@ -13,6 +13,7 @@ VI = {
     "common.built_with": "xây dựng bằng",
     "common.built_with_gradio": "Xây dựng bằng Gradio",
     "common.clear": "Xóa",
+    "common.upload": "Thêm ảnh",
     "common.download": "Tải về",
     "common.download_all": "Tải về tất cả",
     "common.edit": "Sửa",
@@ -82,7 +83,7 @@ VI = {
 }
 
 #: Keys Gradio shows without an English text of its own (a raw key would show otherwise).
-EN = {"common.complete": "Done"}
+EN = {"common.complete": "Done", "common.upload": "Add more"}
 
 #: Runs in the browser on every change of the app's language: Gradio's locale follows it. Gradio
 #: exports ``changeLocale`` from its core module; importing that module again returns the running
@@ -93,8 +94,20 @@ async (language) => {
     const names = performance.getEntriesByType("resource").map((entry) => entry.name)
       .concat(Array.from(document.querySelectorAll("script[src], link[href]"), (el) => el.src || el.href));
     const core = names.find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
+    document.documentElement.lang = language === "vi" ? "vi" : "en";  // TOAST_CSS reads it
     if (core) { (await import(core)).changeLocale(language === "vi" ? "vi" : "en"); }
   } catch (error) { console.warn("language of Gradio's own words not switched", error); }
   return language;
 }
+"""
+
+
+#: Gradio 6 titles a toast with its type ("Error", "Warning"), not with ``gr.Error(title=...)`` nor
+#: its translations: in Vietnamese the title is drawn again in Vietnamese (``LOCALE_JS`` sets the
+#: page's ``lang``).
+TOAST_CSS = """
+html[lang="vi"] .toast-title.error, html[lang="vi"] .toast-title.warning, html[lang="vi"] .toast-title.info{font-size:0 !important}
+html[lang="vi"] .toast-title.error::before{content:"Lỗi";font-size:var(--text-md)}
+html[lang="vi"] .toast-title.warning::before{content:"Cảnh báo";font-size:var(--text-md)}
+html[lang="vi"] .toast-title.info::before{content:"Thông báo";font-size:var(--text-md)}
 """

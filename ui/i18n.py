@@ -67,7 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "vi": "Một lô có {count} ảnh; chỉ nhận tối đa {limit} ảnh. Hãy chia nhỏ tệp danh sách."},
     "text_too_long": {"en": "The {field} field holds {length} characters; at most {limit} are kept. Shorten it.",
                       "vi": "Ô {field} có {length} ký tự; chỉ lưu tối đa {limit} ký tự. Hãy rút gọn."},
-    "score": {"en": "Counterfeit score", "vi": "Điểm nghi giả"},
+    "score": {"en": "Risk score", "vi": "Điểm rủi ro"},
     "strength_title": {"en": "What the evidence says", "vi": "Căn cứ cho thấy"},
     "zone_against": {"en": "points to a fake", "vi": "nghiêng về hàng giả"},
     "zone_unclear": {"en": "not enough to tell", "vi": "chưa đủ để kết luận"},
@@ -77,24 +77,26 @@ TEXT: dict[str, dict[str, str]] = {
     "model_line": {"en": "Model: {model}", "vi": "Mô hình: {model}"},
     "model_offline": {"en": "offline fallback (EfficientNet-Lite0, ImageNet features{tuned}), not CLIP: weaker "
                             "at telling look-alike packages apart",
-                      "vi": "mô hình dự phòng ngoại tuyến (EfficientNet-Lite0, đặc trưng ImageNet{tuned}), không "
+                      "vi": "bản dự phòng ngoại tuyến (EfficientNet-Lite0, đặc trưng ImageNet{tuned}), không "
                             "phải CLIP: kém hơn khi phân biệt các bao bì na ná nhau"},
     "model_tuned": {"en": ", fitted to this catalog", "vi": ", đã tinh chỉnh theo danh mục này"},
     "technical_details": {"en": "Technical details (calibration)", "vi": "Chi tiết kỹ thuật (hiệu chỉnh)"},
     "claim_line": {"en": "Claim model: {prob} that the photos show {product}; the green badge needs {accept} or more",
                    "vi": "Mô hình đối chiếu: xác suất {prob} ảnh là {product}; cần từ {accept} trở lên mới kết luận giống hàng thật"},
     "p_line": {"en": "{pct} of the genuine photos of {product} score as low or lower (calibrated on {level})",
-               "vi": "{pct} ảnh thật của {product} có điểm bằng hoặc thấp hơn (hiệu chỉnh trên {level})"},
+               "vi": "{pct} ảnh chính hãng của {product} có điểm bằng hoặc thấp hơn (hiệu chỉnh trên {level})"},
     "side_by_side": {"en": "Side by side", "vi": "Đặt cạnh nhau để so sánh"},
-    "sbs_photo": {"en": "Checked photo: {name}", "vi": "Ảnh được kiểm tra: {name}"},
+    "sbs_photo": {"en": "Checked photo: {name}", "vi": "Ảnh đã kiểm tra: {name}"},
     "sbs_genuine": {"en": "Best genuine reference of {product}", "vi": "Ảnh mẫu hàng thật giống nhất của {product}"},
     "sbs_fake": {"en": "Nearest seized fake ({product})", "vi": "Mẫu hàng giả đã thu giữ giống nhất ({product})"},
     "sbs_no_genuine": {"en": "No genuine reference of {product} to compare with.",
                        "vi": "Không có ảnh mẫu hàng thật của {product} để so sánh."},
     "sbs_regions": {"en": "Show the region map on the photo", "vi": "Hiện bản đồ vùng khớp trên ảnh"},
     "score_help": {"en": "0 = typical of genuine photos, 1 = unlike them", "vi": "0 = giống ảnh chính hãng, 1 = khác hẳn"},
-    "score_cut": {"en": "flagged above {cut:.2f}: only {pct:.0f}% of genuine photos score higher",
-                  "vi": "bị gắn cờ khi trên {cut:.2f}: chỉ {pct:.0f}% ảnh chính hãng có điểm cao hơn"},
+    "score_from_claim": {"en": "1 − the claim model's probability that the photos show the product: 0 = the evidence "
+                                 "supports it, 1 = it does not; cases are ranked by it",
+                           "vi": "bằng 1 − xác suất mô hình đối chiếu cho rằng ảnh là sản phẩm này: 0 = căn cứ ủng hộ, "
+                                 "1 = không ủng hộ; dùng để xếp các vụ theo mức rủi ro"},
     "identified": {"en": "Identified product", "vi": "Sản phẩm nhận diện được"},
     "claimed_short": {"en": "Claimed product", "vi": "Sản phẩm khai báo"},
     "none": {"en": "none", "vi": "không có"},
@@ -121,6 +123,9 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_claimed_product_not_in_catalog": {"en": "claimed product not in catalog",
                                             "vi": "sản phẩm khai báo không có trong danh mục"},
     "flag_empty_catalog": {"en": "empty catalog", "vi": "danh mục trống"},
+    "flag_views_disagree": {"en": "the model's views disagree", "vi": "các góc nhìn của mô hình không thống nhất"},
+    "flag_photos_show_different_products": {"en": "photos show different products",
+                                            "vi": "các ảnh là những sản phẩm khác nhau"},
     "flag_insufficient_evidence": {"en": "not enough evidence either way", "vi": "chưa đủ căn cứ để kết luận"},
     "flag_resembles_known_fakes": {"en": "leans toward the known fakes", "vi": "nghiêng về các mẫu hàng giả đã biết"},
     "flag_matches_known_counterfeits": {"en": "looks like the known counterfeits", "vi": "giống các mẫu hàng giả đã biết"},
@@ -153,9 +158,17 @@ TEXT: dict[str, dict[str, str]] = {
     "relation_no_gtin": {"en": "carries no product number", "vi": "không chứa mã sản phẩm"},
     "fakes_title": {"en": "Known counterfeits", "vi": "Hàng giả đã biết"},
     "fakes_model": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos ({scope}): "
-                          "these photos look more like the fakes than {pct:.0f}% of genuine photos do.",
+                          "on balance it finds these photos more like the {side}; they sit nearer the fakes than "
+                          "{pct:.0f}% of genuine photos do.",
                     "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính hãng ({scope}): "
-                          "ảnh này giống hàng giả hơn {pct:.0f}% ảnh hàng chính hãng."},
+                          "nhìn chung mô hình thấy ảnh này giống {side} hơn; ảnh nằm gần phía hàng giả hơn {pct:.0f}% "
+                          "ảnh chính hãng."},
+    "error_title": {"en": "Error", "vi": "Lỗi"},
+    "view_shelf": {"en": "shelf", "vi": "ảnh tại quầy"},
+    "view_catalog": {"en": "catalog", "vi": "ảnh danh mục"},
+    "view_seized": {"en": "seized", "vi": "tang vật thu giữ"},
+    "fakes_side_genuine": {"en": "genuine references", "vi": "ảnh mẫu chính hãng"},
+    "fakes_side_fake": {"en": "fakes", "vi": "mẫu hàng giả"},
     "next_photos": {"en": "To settle it, photograph:", "vi": "Để kết luận, hãy chụp thêm:"},
     "quality_too_small": {"en": "{name}: the photo is very small ({side} px); take it closer or at full resolution.",
                           "vi": "{name}: ảnh quá nhỏ ({side} px); hãy chụp gần hơn hoặc ở độ phân giải đầy đủ."},
@@ -180,12 +193,12 @@ TEXT: dict[str, dict[str, str]] = {
     "history_verdict": {"en": "Verdict filter", "vi": "Lọc theo kết luận"},
     "search": {"en": "Search", "vi": "Tìm"},
     "history_table": {"en": "Past checks (newest first)", "vi": "Các lần kiểm tra trước (mới nhất trước)"},
-    "open_check": {"en": "Check number to open", "vi": "Số lần kiểm tra cần mở"},
+    "open_check": {"en": "Check number to open", "vi": "Số hiệu lần kiểm tra cần mở"},
     "open": {"en": "Open", "vi": "Mở"},
     "review_title": {"en": "Review (brand owners, after login)", "vi": "Thẩm định lại (dành cho chủ sở hữu nhãn hiệu, sau khi đăng nhập)"},
     "review_verdict": {"en": "Reviewed verdict", "vi": "Kết luận thẩm định"},
     "review_note": {"en": "Review note", "vi": "Ghi chú thẩm định"},
-    "review_add": {"en": "Add this check's photos to the catalog as", "vi": "Thêm ảnh của lần kiểm tra này vào danh mục là"},
+    "review_add": {"en": "Add this check's photos to the catalog as", "vi": "Thêm ảnh của lần kiểm tra này vào danh mục dưới dạng"},
     "review_add_none": {"en": "do not add", "vi": "không thêm"},
     "review_product": {"en": "Product id for the added photos", "vi": "Mã sản phẩm cho ảnh được thêm"},
     "save_review": {"en": "Save review", "vi": "Lưu kết quả thẩm định"},
@@ -298,7 +311,7 @@ TEXT: dict[str, dict[str, str]] = {
               "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
               "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
         "vi": "**Danh mục** `{catalog}`: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
-              "{counterfeit} hàng giả đã biết), thế hệ {generation}.\n\n"
+              "{counterfeit} hàng giả đã biết), phiên bản dữ liệu {generation}.\n\n"
               "**Chỉ mục tìm kiếm** {index} ({store}).\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
               "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
               "hiệu chỉnh bằng ảnh mẫu riêng.\n\n**Số lần kiểm tra đã lưu**: {checks}.\n\n**Phiên bản** {version}.",
@@ -306,7 +319,7 @@ TEXT: dict[str, dict[str, str]] = {
     # report
     "report_title": {"en": "Photo verification report", "vi": "Báo cáo kiểm tra ảnh"},
     "checked_at": {"en": "Checked at (UTC)", "vi": "Thời điểm kiểm tra (UTC)"},
-    "catalog_version": {"en": "Catalog (generation)", "vi": "Danh mục (thế hệ)"},
+    "catalog_version": {"en": "Catalog (generation)", "vi": "Danh mục (phiên bản dữ liệu)"},
     "model": {"en": "Model", "vi": "Mô hình"},
     "photos_checked": {"en": "Photos checked", "vi": "Ảnh đã kiểm tra"},
     "why": {"en": "Why", "vi": "Lý do"},
@@ -317,6 +330,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_view": {"en": "view", "vi": "góc chụp"},
     "col_image": {"en": "image id", "vi": "mã ảnh"},
     "col_inspector": {"en": "inspector", "vi": "cán bộ"},
+    "report_inspector": {"en": "Inspector", "vi": "Cán bộ kiểm tra"},
     "col_notes": {"en": "notes", "vi": "ghi chú"},
     "col_checked": {"en": "checked (UTC)", "vi": "thời điểm (UTC)"},
     "col_case": {"en": "case", "vi": "vụ việc"},
@@ -357,7 +371,8 @@ TEXT: dict[str, dict[str, str]] = {
     "action_set_false_alarm_rate": {"en": "false-alarm target changed", "vi": "đổi mục tiêu báo nhầm"},
     "action_set_auto_tune": {"en": "automatic fitting switched", "vi": "bật/tắt tinh chỉnh tự động"},
     "action_set_store": {"en": "vector store changed", "vi": "đổi nơi lưu vectơ"},
-    "demo_examples": {"en": "Demo photos (click one to try it)", "vi": "Ảnh mẫu để thử (bấm vào một ảnh)"},
+    "demo_examples": {"en": "Demo checks: photo → product claimed (click one, then Check)",
+                      "vi": "Ví dụ để thử: ảnh → sản phẩm khai báo (bấm chọn, rồi bấm Kiểm tra)"},
     "raw_title": {"en": "Data (JSON)", "vi": "Dữ liệu (JSON)"},
     # history filters
     "history_since": {"en": "From (date)", "vi": "Từ ngày"},
@@ -413,6 +428,18 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 def timezone_name() -> str:
     return os.environ.get("VERIFIER_TIMEZONE") or DEFAULT_TIMEZONE
+
+
+#: Time zones as people say them (a column header reads "giờ Việt Nam", not "Asia/Ho_Chi_Minh").
+ZONE_WORDS = {"Asia/Ho_Chi_Minh": {"en": "Vietnam time", "vi": "giờ Việt Nam"},
+              "Asia/Saigon": {"en": "Vietnam time", "vi": "giờ Việt Nam"},
+              "UTC": {"en": "UTC", "vi": "giờ UTC"}}
+
+
+def zone_words(language: str) -> str:
+    """The deployment's time zone in the reader's words (its name when we have none)."""
+    zone = timezone_name()
+    return ZONE_WORDS.get(zone, {}).get(language, zone)
 
 
 def local_time(utc_iso: str | None, language: str = "en", zone: str | None = None, short: bool = False) -> str:
@@ -498,13 +525,22 @@ def flag(name: str, language: str) -> str:
     return t(key, language) if key in TEXT else name.replace("_", " ")
 
 
+#: Message arguments that hold a product id: the sentence names the product instead.
+PRODUCT_ARGS = ("target", "identified", "other", "product", "claimed", "first", "second")
+
+
 def verdict_sentence(result: dict, language: str) -> str:
-    """The verdict's sentence in ``language``, from its message key (English text as a fallback)."""
-    message = (result.get("details") or {}).get("message")
+    """The verdict's sentence in ``language``, from its message key (English text as a fallback),
+    products by their names."""
+    details = result.get("details") or {}
+    message = details.get("message")
     if not message:
         return result.get("explanation", "")
+    names = details.get("product_names") or {}
+    args = {k: (names.get(v) or v) if k in PRODUCT_ARGS and isinstance(v, str) else v
+            for k, v in (message.get("args") or {}).items()}
     try:
-        return explain(message["key"], message.get("args"), language)
+        return explain(message["key"], args, language)
     except (KeyError, ValueError):
         return result.get("explanation", "")
 

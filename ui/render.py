@@ -52,6 +52,7 @@ EVIDENCE_CSS = """
 .triage td{border-bottom:1px solid #e3e3e3;padding:6px;vertical-align:top;overflow-wrap:anywhere}
 .triage img.thumb{width:72px;height:72px;object-fit:cover;border-radius:4px}
 .triage .errors{color:#b3261e} .triage small{color:#555}
+.triage td.verdict, .triage td.check{white-space:nowrap;overflow-wrap:normal}
 @media (max-width:640px){
   .triage thead{display:none}
   .triage tr{display:grid;grid-template-columns:80px 1fr;column-gap:8px;border-bottom:1px solid #ddd;padding:6px 0}
@@ -74,6 +75,20 @@ def product_label(result: dict, product_id: str | None) -> str:
     return f"{name} ({product_id})" if name else product_id
 
 
+def product_name(result: dict, product_id: str | None) -> str:
+    """A product's name alone (its id when the catalog gives none): for running text, where the id
+    after it would only get in the way."""
+    if not product_id:
+        return "—"
+    return ((result.get("details") or {}).get("product_names") or {}).get(product_id) or product_id
+
+
+def view_words(view: str, language: str) -> str:
+    """The photo's view as the manifest gave it, in the reader's words when it is one we know."""
+    key = f"view_{view}"
+    return t(key, language) if key in TEXT_KEYS else view
+
+
 def advice(quality: list[dict], language: str) -> list[str]:
     """One sentence per photo problem: [{"name":..., "issues": [...], "short_side": N}, ...]."""
     lines = []
@@ -84,11 +99,10 @@ def advice(quality: list[dict], language: str) -> list[str]:
 
 
 def score_help(result: dict, language: str) -> str:
-    """What the calibrated score means here: the cut-off that the catalog's false-alarm target sets."""
-    rate = (result.get("details") or {}).get("false_alarm_rate")
-    if rate is None or result.get("counterfeit_score") is None:
-        return t("score_help", language)
-    return t("score_cut", language, cut=1 - rate, pct=100 * rate)
+    """What the score means here: 1 - the claim model's probability when the catalog has one."""
+    if (result.get("details") or {}).get("claim_probability") is not None and result.get("counterfeit_score") is not None:
+        return t("score_from_claim", language)
+    return t("score_help", language)
 
 
 def evidence_strength(result: dict) -> tuple[str, float]:
@@ -169,10 +183,12 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     errors = [f"{Path(e['path']).name}: {photo_problem(e['reason'], language)}" for e in result.get("errors", [])]
     tips = advice(quality or [], language)
     esc = html.escape
-    target = result.get("product_id") or result.get("claimed_product_id")
+    # nothing was compared with a claimed product the catalog lacks: the photos only look like one
+    target = None if "claimed_product_not_in_catalog" in result.get("flags", []) \
+        else result.get("product_id") or result.get("claimed_product_id")
     # what the photos look like most (the head's first product), shown only when it is not the
     # product judged: a Bravo photo claimed as God Morgon must not read "identified: God Morgon"
-    identified = (result.get("details") or {}).get("identified_product_id")
+    identified = (result.get("details") or {}).get("identified_product_id") or result.get("product_id")
     parts = [
         f'<div class="verdict" data-verdict="{verdict}">',
         f'<span class="badge" style="background:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</span>',
@@ -184,7 +200,9 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     if target:
         compared.append(f'{esc(t("compared_with", language))}: <b>{esc(product_label(result, target))}</b>')
     if identified and identified != target:
-        compared.append(f'{esc(t("looks_most_like", language))}: <b>{esc(product_label(result, identified))}</b>')
+        words = t("looks_most_like", language)
+        words = words if compared else words[:1].upper() + words[1:]
+        compared.append(f'{esc(words)}: <b>{esc(product_label(result, identified))}</b>')
     if compared:
         parts.append('<p class="compared">' + " · ".join(compared) + "</p>")
     if flags:
@@ -217,6 +235,11 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
                          for e in case.get("errors", []))
         flags = [flag(f, language) for f in case.get("flags", [])]
         flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
+        # the sentence ends "as advised below": the advice is in the row, as on the card
+        tips = [ADVICE[a].get(language, ADVICE[a]["en"]) for a in case.get("advice", []) if a in ADVICE]
+        if tips:
+            flag_text += (f'<br><small class="next-photos">{esc(t("next_photos", language))} '
+                          f'{esc("; ".join(tips))}</small>')
         rows.append(
             f'<tr data-verdict="{verdict}"><td class="thumb">{thumb}</td>'
             f'<td class="verdict"><b style="color:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</b></td>'
@@ -224,7 +247,8 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
             f'<td class="why">{esc(verdict_sentence(case, language))}{errors}{flag_text}</td>'
             f'<td data-label="{esc(head[4])}">{esc(product_label(case, case.get("claimed_product_id")))}</td>'
             f'<td data-label="{esc(head[5])}">{"—" if score is None else number(score, language)}</td>'
-            f'<td data-label="#">{case.get("check_id") or ""}</td></tr>')
+            f'<td class="check" data-label="{esc(t("check_no", language))}">'
+            f'{"#" + str(case["check_id"]) if case.get("check_id") else ""}</td></tr>')
     return ('<table class="triage"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
@@ -258,9 +282,9 @@ def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, st
 
     right = ""
     if genuine is not None:
-        right += reference_figure(genuine, "genuine", t("sbs_genuine", language, product=genuine["product_id"]))
+        right += reference_figure(genuine, "genuine", t("sbs_genuine", language, product=product_name(result, genuine["product_id"])))
     if fake is not None:
-        right += reference_figure(fake, "fake", t("sbs_fake", language, product=fake["product_id"]))
+        right += reference_figure(fake, "fake", t("sbs_fake", language, product=product_name(result, fake["product_id"])))
     rows = []
     regions = result.get("regions")
     for index, (path, name) in enumerate(photos[:max_photos]):
@@ -282,7 +306,7 @@ def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, st
     if not rows:
         return ""
     missing = "" if genuine is not None or not target else \
-        f'<p>{esc(t("sbs_no_genuine", language, product=target))}</p>'
+        f'<p>{esc(t("sbs_no_genuine", language, product=product_name(result, target)))}</p>'
     return (f'<div class="side-by-side"><{heading}>{esc(t("side_by_side", language))}</{heading}>{missing}'
             + "".join(rows) + "</div>")
 
@@ -326,7 +350,7 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     declared = sorted(expected_found | set(text.get("missing", [])))
     if declared and target:
         spans = [f'<span class="w {"match" if w in expected_found else "missing"}">{esc(w)}</span>' for w in declared]
-        parts.append(f'<p><b>{esc(t("words_expected", language, product=target))}:</b> {" ".join(spans)}</p>')
+        parts.append(f'<p><b>{esc(t("words_expected", language, product=product_name(result, target)))}:</b> {" ".join(spans)}</p>')
     if words or declared:
         parts.append(f'<p class="legend">{esc(t("words_legend", language))}</p>')
     codes = evidence.get("codes", [])
@@ -356,7 +380,11 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     if fakes:
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> '
                      + esc(t("fakes_model", language, fakes=fakes["fakes"], genuine=fakes["genuine"],
-                             scope=fakes["model"], pct=100 * (1 - fakes["p_value"]))) + "</p>")
+                             scope=fakes["model"],
+                             side=t("fakes_side_fake" if fakes.get("log_odds", 0.0) > 0 else "fakes_side_genuine",
+                                    language),
+                             # 99.7% would print as 100%: "nearer than every genuine photo" is more than was measured
+                             pct=min(99.0, 100 * (1 - fakes["p_value"])))) + "</p>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -374,8 +402,10 @@ def evidence_items(catalog: Catalog, result: dict, language: str, label: str) ->
         if not thumb.is_file():
             continue
         with Image.open(thumb) as image:
-            caption = (f"{match['product_id']} · {t('similarity', language)} {match['similarity']:.2f}"
-                       + (f" · {match['view']}" if match.get("view") else "") + f" · #{match['image_id']}")
+            caption = (f"{match.get('name') or match['product_id']} · {t('similarity', language)} "
+                       f"{number(match['similarity'], language)}"
+                       + (f" · {view_words(match['view'], language)}" if match.get("view") else "")
+                       + f" · #{match['image_id']}")
             items.append((image.convert("RGB"), caption))
     return items
 

@@ -75,7 +75,7 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
         (t("case_no", language), record.case_id or "—"),
         (t("place", language), record.place or "—"),
         (t("checked_local", language), f"{local_time(record.checked_at, language)} · UTC {record.checked_at}"),
-        (t("inspector", language), record.inspector or "—"),
+        (t("report_inspector", language), record.inspector or "—"),
         (t("claimed_short", language), product_label(result, record.claimed_product_id)),
         (t("identified", language), product_label(result, (result.get("details") or {}).get("identified_product_id")
                                                   or result.get("product_id"))),

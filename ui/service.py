@@ -24,7 +24,6 @@ from typing import Callable, Iterable
 
 from index import Case, Verifier, cases_from_queries, read_queries
 from index.storing import audit, editing
-from index.judging.calibration import current as current_calibration
 from index.storing.history import CheckRecord, History
 from index.importing.manifests import ProductRow, parse_gtins, read_products, spreadsheet_safe
 from vision import UnreadableImage, load_image
@@ -266,10 +265,14 @@ class Service:
     # ---- browsing ------------------------------------------------------------------------
 
     def product_choices(self) -> list[tuple[str, str]]:
-        """(label shown in the search box, product id): the box filters on name, brand and id."""
+        """(label shown in the search box, product id): the box filters on name, brand and id. The
+        brand only when the name does not already say it ("God Morgon Orange Juice", not "... · God
+        Morgon"): the box is narrow on a phone, and the id is what tells look-alikes apart."""
         choices = []
         for product in self.catalog.products():
-            label = " · ".join(x for x in (product.name, product.brand) if x)
+            brand = product.brand if product.brand and product.brand.casefold() not in (product.name or "").casefold() \
+                else ""
+            label = " · ".join(x for x in (product.name, brand) if x)
             choices.append((f"{label} ({product.product_id})" if label else product.product_id, product.product_id))
         return choices
 
@@ -286,7 +289,7 @@ class Service:
         many more genuine photos would calibrate it on its own (0 when it is)."""
         from index.judging.calibration import MIN_VALUES
 
-        calibration = current_calibration(self.catalog)
+        calibration = self.verifier.calibration  # what the verdicts use, computed once per catalog change
         rate = self.verifier.policy.false_alarm_rate
         rows = []
         for product, info in sorted(calibration.summary(rate).items()):
@@ -301,7 +304,7 @@ class Service:
 
     def status(self) -> dict:
         stats = self.catalog.stats()
-        calibration = current_calibration(self.catalog)
+        calibration = self.verifier.calibration  # what the verdicts use, computed once per catalog change
         summary = calibration.summary(self.verifier.policy.false_alarm_rate)
         return {
             "catalog": str(self.catalog_dir), "references": stats["references"], "products": stats["products"],

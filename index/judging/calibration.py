@@ -46,8 +46,9 @@ from .text import TextIndex, build_profile, read_words
 
 MIN_VALUES = 10
 SETTING = "calibration"
-FORMAT = 3  # bump when the stored calibration changes meaning
+FORMAT = 4  # bump when the stored calibration changes meaning
 HEAD_ARTIFACT = "product_head"
+VIEW_HEADS_ARTIFACT = "view_heads.npz"
 CLAIM_MODEL_ARTIFACT = "claim_model.npz"
 FAKES_ARTIFACT = "fake_models.npz"
 MAX_PER_PRODUCT = 400  # cap the references per product used for fitting (large catalogs)
@@ -79,6 +80,8 @@ class Calibration:
     model: ClaimModel | None = None
     fakes: FakeModels = field(default_factory=FakeModels)
     text: TextIndex | None = None
+    #: A head per view of a tuned catalog's vectors (``head_module.ViewHeads``); None otherwise.
+    views: head_module.ViewHeads | None = None
 
     def claim_p_value(self, product: str, score: float) -> tuple[float, str]:
         """(p-value, calibration level: product, brand or catalog) of a claim probability."""
@@ -181,7 +184,7 @@ class Calibration:
         })
 
     @classmethod
-    def from_json(cls, text: str, head, model, fakes, text_index) -> "Calibration":
+    def from_json(cls, text: str, head, model, fakes, text_index, views=None) -> "Calibration":
         data = json.loads(text)
         return cls(
             int(data["generation"]),
@@ -192,7 +195,7 @@ class Calibration:
             tuple(data.get("lookalike_scores", ())), tuple(data.get("lookalike_weights", ())),
             tuple(data.get("unknown_scores", ())), tuple(data.get("unknown_weights", ())),
             data.get("fit_report", {}),
-            head, model, fakes, text_index,
+            head, model, fakes, text_index, views,
         )
 
 
@@ -266,6 +269,8 @@ def compute(catalog: Catalog) -> Calibration:
     usable = np.array([i not in trained for i in ids]) if trained else np.ones(len(ids), bool)
 
     head = head_module.fit(vectors, products, catalog.generation)
+    width = _view_width(catalog)
+    views = head_module.fit_views(vectors, products, catalog.generation, width) if width and head is not None else None
     fakes = _fit_fakes(catalog, rows, brands)
     if head is None:  # one product: nothing to tell apart, similarity alone calibrates
         return Calibration(catalog.generation, similarities=_loo_similarities(vectors, y, sessions, usable, classes),
@@ -306,7 +311,7 @@ def compute(catalog: Catalog) -> Calibration:
         brands,
         tuple(float(v) for v in v_lookalike[lookalike_order]), tuple(float(v) for v in w[lookalike_order]),
         tuple(float(v) for v in v_unknown[unknown_order]), tuple(float(v) for v in w_unknown[unknown_order]),
-        {}, head, model, fakes, index_all,
+        {}, head, model, fakes, index_all, views,
     )
     object.__setattr__(result, "fit_report", _fit_report(result, v_true, w, model))
     return result
@@ -488,10 +493,13 @@ def current(catalog: Catalog) -> Calibration:
             head = head_module.ProductHead.from_bytes(blob) if blob else None
             model_blob = catalog.artifact(CLAIM_MODEL_ARTIFACT)
             model = ClaimModel.from_bytes(model_blob) if model_blob else None
-            fresh = (head is None or head.generation == generation) and (model is None or model.generation == generation)
+            views_blob = catalog.artifact(VIEW_HEADS_ARTIFACT)
+            views = head_module.ViewHeads.from_bytes(views_blob) if views_blob else None
+            fresh = (head is None or head.generation == generation) and (model is None or model.generation == generation) \
+                and (views is None or views.generation == generation)
             if fresh and (model is not None or head is None):
                 return Calibration.from_json(stored, head, model, FakeModels.from_bytes(catalog.artifact(FAKES_ARTIFACT)),
-                                             text_index(catalog))
+                                             text_index(catalog), views)
     calibration = compute(catalog)
     if catalog.writable:
         save(catalog, calibration)
@@ -511,8 +519,17 @@ def save(catalog: Catalog, calibration: Calibration) -> None:
         settings={SETTING: calibration.to_json()},
         artifacts={HEAD_ARTIFACT: calibration.head.to_bytes() if calibration.head else None,
                    CLAIM_MODEL_ARTIFACT: calibration.model.to_bytes() if calibration.model else None,
-                   FAKES_ARTIFACT: calibration.fakes.to_bytes() if calibration.fakes else None},
+                   FAKES_ARTIFACT: calibration.fakes.to_bytes() if calibration.fakes else None,
+                   VIEW_HEADS_ARTIFACT: calibration.views.to_bytes() if calibration.views else None},
     )
+
+
+def _view_width(catalog: Catalog) -> int | None:
+    """The width of each view of a tuned catalog's vectors (several views side by side), else None."""
+    from vision.offline import TUNED_NAME, views_dim
+
+    width, dim = views_dim(1, False), catalog.embedder.dim
+    return width if catalog.embedder.name == TUNED_NAME and dim > width and dim % width == 0 else None
 
 
 def _normal_cdf(z: float) -> float:

@@ -103,6 +103,64 @@ def fit_linear_any(vectors: np.ndarray, labels: np.ndarray, n_classes: int) -> t
     return full, b - SCALE * (mean @ full)
 
 
+@dataclass(frozen=True)
+class ViewHeads:
+    """One product head per view of vectors made of several views side by side (a tuned catalog:
+    each tuned draw and the ImageNet view, ``width`` each, unit length). Each view alone names the
+    product it takes the photos for; a product missing from the catalog is taken for different
+    neighbours by different views more often than a catalog product is (measured on Grocery Store
+    val, docs/verification.md, "views that disagree")."""
+
+    heads: tuple[ProductHead, ...]
+    width: int
+
+    def products(self, vectors: np.ndarray) -> tuple[str, ...]:
+        """Each view's most likely product for a case's photos (mean log-probability over them)."""
+        vectors = np.asarray(vectors, np.float32)
+        out = []
+        for index, head in enumerate(self.heads):
+            part = vectors[:, index * self.width:(index + 1) * self.width]
+            part = part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
+            out.append(head.products[int(np.argmax(head.log_probs(part).mean(axis=0)))])
+        return tuple(out)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        arrays = {"width": np.array(self.width), "products": np.array(self.heads[0].products),
+                  "generation": np.array(self.heads[0].generation)}
+        for index, head in enumerate(self.heads):
+            arrays[f"weight{index}"], arrays[f"bias{index}"] = head.weight.astype(np.float32), head.bias.astype(np.float32)
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ViewHeads":
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            products, generation = tuple(str(p) for p in arrays["products"]), int(arrays["generation"])
+            count = sum(1 for name in arrays.files if name.startswith("weight"))
+            heads = tuple(ProductHead(products, arrays[f"weight{i}"], arrays[f"bias{i}"], generation) for i in range(count))
+            return cls(heads, int(arrays["width"]))
+
+    @property
+    def generation(self) -> int:
+        return self.heads[0].generation
+
+
+def fit_views(vectors: np.ndarray, products: list[str], generation: int, width: int) -> ViewHeads | None:
+    """A head per view (``width`` dimensions each, renormalised); None for vectors of one view."""
+    vectors = np.asarray(vectors, np.float32)
+    if vectors.shape[1] <= width or vectors.shape[1] % width:
+        return None
+    heads = []
+    for index in range(vectors.shape[1] // width):
+        part = vectors[:, index * width:(index + 1) * width]
+        head = fit(part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12), products, generation)
+        if head is None:
+            return None
+        heads.append(head)
+    return ViewHeads(tuple(heads), width)
+
+
 def fit(vectors: np.ndarray, products: list[str], generation: int) -> ProductHead | None:
     """The head on all references; None when there are fewer than two products to tell apart.
     (Out-of-fold scores, grouped by photo session, are the calibration's job.)"""

@@ -15,7 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "claimed_product_not_in_catalog": {
         "en": "The catalog has no genuine reference of the claimed product {claimed}, so the claim cannot be checked.",
-        "vi": "Danh mục không có ảnh mẫu chính hãng nào của sản phẩm được khai báo {claimed}, nên không thể kiểm tra "
+        "vi": "Danh mục chưa có ảnh mẫu chính hãng của sản phẩm khai báo “{claimed}”, nên không thể kiểm tra "
               "khai báo này.",
     },
     "empty_catalog": {
@@ -72,7 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "looks_like_other_product": {
         "en": "The photos show {identified}, not {target}: the evidence identifies {identified} clearly.",
-        "vi": "Ảnh cho thấy {identified}, không phải {target}: các bằng chứng nhận ra rõ {identified}.",
+        "vi": "Ảnh cho thấy {identified}, không phải {target}: các đặc điểm trên ảnh xác định rõ đó là {identified}.",
     },
     "less_similar_than_genuine": {
         "en": "The photos score lower for {target} than {percent:.0f}% of its genuine photos do "
@@ -91,7 +91,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "reach) but score lower than {percent:.0f}% of the genuine photos of its brand, which calibrate it "
               "while the catalog holds too few of its own. The two disagree: photograph the item again as advised "
               "below and compare it with the genuine reference.",
-        "vi": "Chưa kết luận được: ảnh nhận ra {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
+        "vi": "Chưa kết luận được: ảnh được xác định là {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
               "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của các sản phẩm cùng nhãn hàng, dùng để "
               "hiệu chỉnh vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp "
               "lại món hàng theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
@@ -101,7 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "reach) but score lower than {percent:.0f}% of the genuine photos of the whole catalog, which "
               "calibrate it while the catalog holds too few of its own. The two disagree: photograph the item "
               "again as advised below and compare it with the genuine reference.",
-        "vi": "Chưa kết luận được: ảnh nhận ra {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
+        "vi": "Chưa kết luận được: ảnh được xác định là {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
               "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của toàn bộ danh mục, dùng để hiệu chỉnh "
               "vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp lại món hàng "
               "theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
@@ -114,16 +114,30 @@ MESSAGES: dict[str, dict[str, str]] = {
               "hãng, nhưng chưa đủ rõ để kết luận là hàng giả. Hãy đối chiếu món hàng với mẫu hàng giả được hiển "
               "thị và chụp lại theo hướng dẫn bên dưới.",
     },
+    "views_disagree": {
+        "en": "Inconclusive: the photos look most like {target}, but not every view of the model takes them for "
+              "it, as happens with products missing from the catalog. Name the product claimed, or photograph the "
+              "item again as advised below.",
+        "vi": "Chưa kết luận được: ảnh giống {target} nhất, nhưng không phải mọi góc nhìn của mô hình đều nhận là "
+              "sản phẩm này, điều thường gặp với sản phẩm không có trong danh mục. Hãy chọn sản phẩm được khai báo, "
+              "hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
+    },
+    "photos_show_different_products": {
+        "en": "Inconclusive: the photos show different products ({first} and {second}), and one check is one "
+              "item. Check each item on its own, with only its photos.",
+        "vi": "Chưa kết luận được: các ảnh cho thấy những sản phẩm khác nhau ({first} và {second}), trong khi mỗi "
+              "lần kiểm tra chỉ dành cho một món hàng. Hãy kiểm tra riêng từng món, chỉ với ảnh của món đó.",
+    },
     "consistent_with_genuine": {
         "en": "The evidence supports {target}: the photos identify it clearly (probability {probability:.0f}%) and "
               "nothing read on them contradicts it. A photo comparison cannot prove authenticity.",
-        "vi": "Bằng chứng ủng hộ {target}: ảnh nhận ra rõ sản phẩm này (xác suất {probability:.0f}%) và không có "
+        "vi": "Bằng chứng ủng hộ {target}: ảnh cho thấy rõ đây là sản phẩm này (xác suất {probability:.0f}%) và không có "
               "thông tin nào đọc được trên ảnh mâu thuẫn. So sánh ảnh không thể chứng minh hàng thật.",
     },
     "consistent_with_genuine_code": {
         "en": "The evidence supports {target}: the photos identify it clearly (probability {probability:.0f}%) and "
               "its barcode matches. A photo comparison cannot prove authenticity.",
-        "vi": "Bằng chứng ủng hộ {target}: ảnh nhận ra rõ sản phẩm này (xác suất {probability:.0f}%) và mã vạch "
+        "vi": "Bằng chứng ủng hộ {target}: ảnh cho thấy rõ đây là sản phẩm này (xác suất {probability:.0f}%) và mã vạch "
               "khớp. So sánh ảnh không thể chứng minh hàng thật.",
     },
     "insufficient_evidence": {
@@ -142,7 +156,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Inconclusive: the photos do not identify a catalog product clearly enough (the nearest is {target}). "
               "Name the product claimed, or photograph the item again as advised below.",
         "vi": "Chưa kết luận được: ảnh không đủ rõ để nhận ra một sản phẩm trong danh mục (gần nhất là {target}). "
-              "Hãy nêu sản phẩm được khai báo, hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
+              "Hãy chọn sản phẩm được khai báo, hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
     },
 }
 

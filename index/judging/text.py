@@ -13,7 +13,8 @@ more than one every product carries (``arla`` on every Arla pack): inverse docum
 over the catalog's profiles.
 
 A **near miss** is a photo word one or two letters off a *brand* word, read with high confidence,
-on photos where the brand itself is not read: ``ALPRA`` for ``Alpro``. OCR makes such errors too
+on photos where the brand itself is not read (neither as a word nor inside a longer one, as in a
+line read without its spaces): ``ALPRA`` for ``Alpro``. OCR makes such errors too
 (``MIOLK`` for ``MJOLK``), so the words that OCR misreads on a product's *genuine* references are
 kept with its profile and never count as misspellings.
 """
@@ -201,11 +202,21 @@ class TextIndex:
                 if (item.confidence >= NEAR_MISS_CONFIDENCE and item.word not in profile.misreads
                         and _near(item.word, brand_word)):
                     near.append((item.word, brand_word))
-        if any(b in exact for b in profile.brand):
+        if any(_read_correctly(b, exact) for b in profile.brand):
             near = []  # the brand is also read correctly: a stray near-miss is noise
         missing = tuple(sorted(w for w in profile.declared if w not in found))
         support = self.supports(read, [product_id]).get(product_id, 0.0)
         return TextComparison(product_id, tuple(sorted(set(matched))), missing, tuple(near), support)
+
+
+#: A brand word this long or longer also counts as read inside a longer word: OCR often reads a
+#: line without its spaces (``FRANSVENSKAARLAGARDAR``: "Från svenska Arlagårdar" on an Arla pack).
+MIN_BRAND_INSIDE = 4
+
+
+def _read_correctly(brand_word: str, read: set[str]) -> bool:
+    """The brand word is among the words read, or (4+ letters) inside one of them."""
+    return brand_word in read or (len(brand_word) >= MIN_BRAND_INSIDE and any(brand_word in w for w in read))
 
 
 def _near(word: str, target: str) -> bool:
