@@ -249,7 +249,8 @@ class Verifier:
         probabilities: dict[str, float] = {}
         head_scores: dict[str, float] = {}
         if head is not None:
-            log_probs = head.log_probs(queries).mean(axis=0)
+            per_photo = head.log_probs(queries)
+            log_probs = per_photo.mean(axis=0)
             head_scores = dict(zip(head.products, log_probs.tolist()))
             column = {p: i for i, p in enumerate(head.products)}
             candidates = [head.products[i] for i in np.argsort(-log_probs)[:CANDIDATES]]
@@ -268,7 +269,7 @@ class Verifier:
                                   np.full(len(rows), len(words)), rows)
                 probabilities = dict(zip(candidates, model.probability(matrix).tolist()))
             ranking = sorted(candidates, key=lambda p: (probabilities.get(p, 0.0), head_scores[p]), reverse=True)
-            photo_products = self._photo_products(readable, queries) if len(readable) > 1 and model is not None else ()
+            photo_products = self._photo_products(readable, per_photo) if len(readable) > 1 and model is not None else ()
         else:
             genuine = {product: value for (product, label), value in scores.items() if label == "genuine"}
             ranking = sorted(genuine, key=genuine.get, reverse=True)
@@ -347,7 +348,7 @@ class Verifier:
                        advice=decision.advice,
                        evidence=_evidence_record(readable, words, findings, comparison, evidence, fake_model), **base)
 
-    def _photo_products(self, readable: list[_Embedded], queries: np.ndarray) -> tuple[str, ...]:
+    def _photo_products(self, readable: list[_Embedded], per_photo: np.ndarray) -> tuple[str, ...]:
         """The products that single photos identify clearly enough that, checked alone against
         another product, the photo would be flagged ``looks_like_other_product`` (its appearance
         and its own words, through the claim model; the level only ``false_alarm_rate / 2`` of
@@ -358,7 +359,7 @@ class Verifier:
         threshold = calibration.accept_threshold(self.policy.false_alarm_rate / 2, claimed=True)
         column = {p: i for i, p in enumerate(head.products)}
         found: list[str] = []
-        for photo, row in zip(readable, head.log_probs(queries)):
+        for photo, row in zip(readable, per_photo):  # the head's log-probabilities, one row a photo
             top = int(np.argmax(row))
             words = read_words(photo.reading.text)
             support = self._text_support(words, column)
