@@ -319,7 +319,7 @@ class Verifier:
             fake_p_value=fake_model.p_value(fake_score) if fake_model is not None else None,
             fake_scope=fake_model.scope if fake_model is not None else None,
             photo_products=photo_products,
-            view_products=calibration.views.products(queries) if calibration.views is not None and not claimed else (),
+            view_products=calibration.views.products(queries) if calibration.views is not None else (),
         )
         decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}

@@ -248,3 +248,33 @@ def test_without_a_claim_every_view_must_name_the_product_for_the_green_badge():
     assert "Lemon" in explain(split.message, split.message_args, "vi")
     assert judged(("Lemon", "Satsumas", "Lemon"), claimed="Lemon").verdict == "genuine"
     assert judged(()).verdict == "genuine"  # one view (CLIP, untuned): nothing to compare
+
+
+def test_a_claim_is_flagged_as_another_product_only_when_every_view_names_it():
+    """Accusing a claim from its looks alone ("this is another product") needs every view of a
+    tuned catalog's vectors to take the photos for that product. Views that split leave the looks
+    inconclusive: never the green badge, never an accusation, and advice on what to photograph."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.messages import explain
+
+    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
+    calibration = Calibration(
+        1, claim_scores={"Lemon": genuine, "Satsumas": genuine},
+        claim_weights={"Lemon": (1.0,) * 40, "Satsumas": (1.0,) * 40},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+
+    def judged(views, claim_score=0.6):
+        return decide(Evidence(1, "Satsumas", "Lemon", True, 0.8, target_claim_score=claim_score,
+                               identified_claim_score=0.97, view_products=views), calibration)
+
+    assert judged(("Satsumas", "Satsumas", "Satsumas")).verdict == "suspicious"
+    assert judged(()).verdict == "suspicious"  # one view (CLIP, untuned): as before
+    for claim_score in (0.6, 0.2):  # within the claimed product's genuine range, and below it
+        split = judged(("Satsumas", "Lemon", "Satsumas"), claim_score)
+        assert split.verdict == "unknown" and split.message == "other_product_views_disagree", claim_score
+        assert {"looks_like_other_product", "views_disagree", "insufficient_evidence"} <= set(split.flags)
+        assert split.advice and split.product_id == "Lemon"
+    assert (claim_score, split.p_value < 0.025) == (0.2, True)  # the low score alone does not accuse either
+    assert "Satsumas" in explain(split.message, split.message_args)
+    assert "không phải mọi góc nhìn" in explain(split.message, split.message_args, "vi")
