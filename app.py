@@ -34,7 +34,7 @@ from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
 from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, TOAST_CSS, VI as GRADIO_VI
-from ui.i18n import LANGUAGE_CHOICES, TEXT, local_time, outcome, t, timezone_name, zone_words
+from ui.i18n import LANGUAGE_CHOICES, TEXT, index_words, local_time, outcome, t, timezone_name, zone_words
 from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, side_by_side_html, thumbnail_html,
                        triage_html)
 from ui.service import LimitExceeded, Service
@@ -596,7 +596,8 @@ def build_app(service: Service) -> gr.Blocks:
                              t("col_details", language)])
 
     def status_text(language):
-        return t("status_body", language, **service.status())
+        status = service.status()
+        return t("status_body", language, **{**status, "index": index_words(status["index"], language)})
 
     def claim_choices():
         return gr.update(choices=service.product_choices())
@@ -698,9 +699,9 @@ def build_app(service: Service) -> gr.Blocks:
                     localized_choices.append((history_verdict, verdict_choices))
                     history_button = tr(gr.Button(t("search"), scale=1), "search", "value")
                 with gr.Row():
-                    history_since = tr(gr.Textbox(label=t("history_since"), placeholder="2026-12-01", min_width=120,
+                    history_since = tr(gr.Textbox(label=t("history_since"), placeholder="01/12/2026", min_width=120,
                                                   elem_id="history-since"), "history_since")
-                    history_until = tr(gr.Textbox(label=t("history_until"), placeholder="2026-12-31", min_width=120,
+                    history_until = tr(gr.Textbox(label=t("history_until"), placeholder="31/12/2026", min_width=120,
                                                   elem_id="history-until"), "history_until")
                     history_who = tr(gr.Textbox(label=t("history_who"), min_width=120, elem_id="history-who"),
                                      "history_who")

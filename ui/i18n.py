@@ -436,6 +436,18 @@ ZONE_WORDS = {"Asia/Ho_Chi_Minh": {"en": "Vietnam time", "vi": "giờ Việt Nam
               "UTC": {"en": "UTC", "vi": "giờ UTC"}}
 
 
+def index_words(description: str, language: str) -> str:
+    """The search index in a reader's words, the technical name after it: an exact search compares
+    a photo with every reference; IVF and HNSW search part of them (faster on large catalogs)."""
+    if "HNSW" in description:
+        words = {"en": "approximate search (a graph of neighbours)", "vi": "tìm kiếm gần đúng (đồ thị lân cận)"}
+    elif "IVF" in description:
+        words = {"en": "approximate search (by clusters)", "vi": "tìm kiếm gần đúng (theo cụm)"}
+    else:
+        words = {"en": "exact search (every reference compared)", "vi": "tìm kiếm chính xác (so với mọi ảnh mẫu)"}
+    return f"{words.get(language, words['en'])} · {description}"
+
+
 def zone_words(language: str) -> str:
     """The deployment's time zone in the reader's words (its name when we have none)."""
     zone = timezone_name()
