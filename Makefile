@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 app: $(STAMP)
+	bash scripts/ensure_system_packages.sh --app
 	$(PY) app.py $(ARGS)
 
 test: $(STAMP)
-	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_system_packages.sh
 	$(PY) -m pytest -q $(ARGS)
 
 clean-catalogs:

@@ -20,7 +20,8 @@ def reader_for(catalog: Catalog, threads: int | None = None) -> PackageReader:
     reading existed reads nothing: its checks are judged as before)."""
     stored = catalog.setting(READING_SETTING)
     spec = json.loads(stored) if stored else {}
-    return PackageReader(text=bool(spec.get("text")), codes=bool(spec.get("codes")), threads=threads)
+    return PackageReader(text=bool(spec.get("text")), codes=bool(spec.get("codes")), threads=threads,
+                         accents=bool(spec.get("text")) and catalog.has_vietnamese_text())
 
 
 def embedder_for(catalog: Catalog, threads: int | None = None) -> Embedder:

@@ -34,7 +34,7 @@ from .judging.codes import CodeBook
 from .judging.decision import Evidence, Policy, decide
 from .judging.evidence import features
 from .judging.regions import region_evidence
-from .judging.text import read_words
+from .judging.text import accented_words, read_words
 from .storing.catalog import Catalog, Reference
 from .verdict import Match, PhotoError, Verdict
 
@@ -123,6 +123,7 @@ class Verifier:
         self._readings: dict[str, PackageReading] = {}
         self.calibration = calibration_module.current(self.catalog)
         info = self.catalog.product_info()
+        self._label_texts = {p: i.label_text for p, i in info.items() if i.label_text}
         self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
 
     def scan_codes(self, photos: Sequence[str | Path]) -> tuple[list, str | None]:
@@ -346,7 +347,8 @@ class Verifier:
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
                        flags=decision.flags, matches=tuple(matches), details=details, regions=region,
                        advice=decision.advice,
-                       evidence=_evidence_record(readable, words, findings, comparison, evidence, fake_model), **base)
+                       evidence=_evidence_record(readable, words, findings, comparison, evidence, fake_model,
+                                                 [*names.values(), self._label_texts.get(target, "")]), **base)
 
     def _photo_products(self, readable: list[_Embedded], per_photo: np.ndarray) -> tuple[str, ...]:
         """The products that single photos identify clearly enough that, checked alone against
@@ -474,16 +476,23 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
     return scores, best_image
 
 
-def _evidence_record(readable, words, findings, comparison, evidence: Evidence, fake_model) -> dict:
-    """What was read on the photos and how it bears on the product judged, for a person to check."""
+def _evidence_record(readable, words, findings, comparison, evidence: Evidence, fake_model,
+                     declared_texts: Sequence[str] = ()) -> dict:
+    """What was read on the photos and how it bears on the product judged, for a person to check
+    (``declared_texts``: the product's name and label text, whose accents the words expected keep)."""
     record: dict = {
         "text": {
-            "read": [{"text": line.text, "confidence": round(line.confidence, 3), "photo": photo.path}
+            "read": [{"text": line.text, "confidence": round(line.confidence, 3), "photo": photo.path,
+                      **({"accented": line.accented} if line.accented else {})}
                      for photo in readable for line in photo.reading.text],
             "words": [w.word for w in words],
         },
         "codes": [finding.to_dict() for finding in findings],
     }
+    accented = accented_words([*declared_texts, *(line.accented for photo in readable for line in photo.reading.text
+                                                  if line.accented)])
+    if accented:
+        record["text"]["accented"] = accented  # folded word -> as printed, for what a person is shown
     if comparison is not None:
         record["text"].update(comparison.to_dict())
     if fake_model is not None:

@@ -423,6 +423,56 @@ def bench_import(folder: Path, embedder, photos: list[Path]) -> dict:
     }
 
 
+# ---- 6. Vietnamese accents ---------------------------------------------------------------------
+
+def bench_accents(photos: list[Path], rounds: int = 3) -> dict:
+    """Reading a phone photo with a Vietnamese label: RapidOCR alone (what every catalog pays), then
+    the largest lines read again for their accents, stacked into one Tesseract call
+    (``vision.accents``) against one Tesseract call per line (the naive way)."""
+    import pytesseract
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from photo_edits import paste_label
+
+    from vision import load_photo
+    from vision.accents import LANGUAGE, available, lines_to_read, with_accents
+    from vision.package import READING_SHORT_SIDE
+    from vision.text import TextReader
+
+    if not available():
+        return {"photos": 0, "note": "Tesseract with its Vietnamese model is not installed"}
+    reader = TextReader()
+    images = []
+    for path in photos[:4]:
+        image = load_photo(path, min_side=READING_SHORT_SIDE).image
+        image = paste_label(image, "SỮA TƯƠI TIỆT TRÙNG", where=(0.05, 0.08), height=0.06, font="DejaVuSans-Bold.ttf")
+        images.append(paste_label(image, "Sản xuất tại Việt Nam", where=(0.05, 0.3), height=0.05,
+                                  font="DejaVuSans-Bold.ttf"))
+    read = [reader.read(image) for image in images]  # warm
+    plain, stacked, naive, agreed = [], [], [], 0
+    for _ in range(rounds):
+        for image, lines in zip(images, read):
+            start = time.perf_counter()
+            reader.read(image)
+            plain.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            accented = with_accents(image, lines)
+            stacked.append(time.perf_counter() - start)
+            agreed += sum(1 for line in accented if line.accented)
+            start = time.perf_counter()
+            for i in lines_to_read(lines):  # the same lines, one Tesseract call each
+                left, top, right, bottom = lines[i].box
+                crop = image.crop((round(left * image.width), round(top * image.height),
+                                   round(right * image.width), max(round(bottom * image.height), 1 + round(top * image.height))))
+                pytesseract.image_to_string(crop, lang=LANGUAGE, config="--psm 7")
+            naive.append(time.perf_counter() - start)
+    ms = lambda values: round(1000 * float(np.median(values)), 1)  # noqa: E731
+    return {"photos": len(images), "lines_read_again_per_photo": round(float(np.mean([len(lines_to_read(r)) for r in read])), 1),
+            "lines_accented_per_photo": round(agreed / (rounds * len(images)), 1),
+            "rapidocr_ms_p50": ms(plain), "accents_one_call_ms_p50": ms(stacked),
+            "accents_call_per_line_ms_p50": ms(naive), "one_call_vs_per_line": round(ms(naive) / ms(stacked), 2)}
+
+
 def table(title: str, rows: list[dict]) -> str:
     if not rows:
         return ""
@@ -439,7 +489,8 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=None, help="12 MP photos to make (default 24)")
     parser.add_argument("--catalog-size", type=int, default=None, help="references for end-to-end (default 100k)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
-    parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import"], nargs="+", default=None,
+    parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import", "accents"],
+                        nargs="+", default=None,
                         help="run only these parts")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
     args = parser.parse_args()
@@ -456,7 +507,7 @@ def main() -> int:
     print(json.dumps(results["machine"]), flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import"])
+        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import", "accents"])
         photos = make_phone_photos(work / "photos", photos_n) if parts - {"search"} else []
         if "embedding" in parts:
             results["embedding"] = bench_embedding(embedder, photos)
@@ -479,6 +530,10 @@ def main() -> int:
         if "import" in parts:
             results["import"] = bench_import(work, embedder, photos)
             print(table("5. bulk import, 12 MP JPEGs", [results["import"]]), flush=True)
+        if "accents" in parts:
+            results["accents"] = bench_accents(photos)
+            print(table("6. a Vietnamese label read again for its accents (catalogs with Vietnamese text)",
+                        [results["accents"]]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     write_results(results, args.out)

@@ -45,11 +45,13 @@ def paste_barcode(photo: Image.Image, number: str, where: tuple[float, float] = 
 
 
 def paste_label(photo: Image.Image, text: str, where: tuple[float, float] = (0.15, 0.3),
-                height: float = 0.14) -> Image.Image:
-    """The photo with a white label printed with ``text`` in bold capitals pasted at ``where``."""
+                height: float = 0.14, font: str | None = None) -> Image.Image:
+    """The photo with a white label printed with ``text`` in bold capitals pasted at ``where``;
+    ``font``: a TrueType font file (Pillow's own font has no Vietnamese letters: for those,
+    ``DejaVuSans-Bold.ttf`` from Debian's fonts-dejavu-core)."""
     photo = photo.convert("RGB").copy()
     size = max(12, int(height * photo.height))
-    font = ImageFont.load_default(size=size)
+    font = ImageFont.truetype(font, size) if font else ImageFont.load_default(size=size)
     box = ImageDraw.Draw(photo).textbbox((0, 0), text, font=font)
     w, h = box[2] - box[0] + size // 2, box[3] - box[1] + size // 2
     x, y = int(where[0] * photo.width), int(where[1] * photo.height)

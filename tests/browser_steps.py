@@ -19,7 +19,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).is_file(), (
-        "Chromium is missing: `make test` installs it (apt-get install chromium); see scripts/ensure_chromium.sh")
+        "Chromium is missing: `make test` installs it (apt-get install chromium); see scripts/ensure_system_packages.sh")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:

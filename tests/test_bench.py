@@ -25,7 +25,9 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     assert results["end_to_end"]["references"] == 1134
     assert results["end_to_end"]["text_reads_per_photo"] == 1  # the label is read once per photo
     assert results["import"]["photos"] == 8
-    for part in ("1. embedding", "1b. a tuned catalog's embedding", "2. search", "3-4. end to end", "5. bulk import"):
+    assert results["accents"]["lines_accented_per_photo"] > 0  # the pasted Vietnamese label, with its accents
+    for part in ("1. embedding", "1b. a tuned catalog's embedding", "2. search", "3-4. end to end", "5. bulk import",
+                 "6. a Vietnamese label"):
         assert part in run.stdout
 
 

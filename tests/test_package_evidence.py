@@ -100,3 +100,39 @@ def test_text_and_barcodes_are_read_off_a_real_photo():
     assert [(c.format, c.text, c.valid) for c in coded.codes] == [("EAN13", number, True)]
     assert "ALPRA" in {line.text for line in reader.read(paste_label(photo, "ALPRA")).text}
     assert PackageReader(text=False, codes=False).read(photo).text == ()
+
+
+def test_vietnamese_label_text_is_shown_with_its_accents(catalog_copy, offline_embedder):
+    """RapidOCR reads Vietnamese without its accents (``SUA TUOI``): enough to compare, not what an
+    inspector should read in a case file. In a catalog whose products carry Vietnamese text, the
+    largest lines are read again by Tesseract's Vietnamese model; a reading that says the same
+    thing, accents folded, is what the card shows. A catalog without Vietnamese text is not re-read."""
+    from index import Catalog, Verifier
+    from index.storing.catalog import ProductInfo
+    from ui.render import evidence_html
+
+    photo = Image.open(demo_photo("Arla-Standard-Milk_001.jpg"))
+    photo = photo.resize((photo.width * 3, photo.height * 3))
+    photo = paste_label(photo, "SỮA TƯƠI TIỆT TRÙNG", where=(0.05, 0.08), height=0.06, font="DejaVuSans-Bold.ttf")
+    path = catalog_copy.parent / "sua-tuoi.jpg"
+    photo.save(path, quality=92)
+
+    with Catalog.open(catalog_copy) as catalog:
+        plain = Verifier(catalog, offline_embedder).check([path], claimed_product_id="Arla-Standard-Milk")
+    read = plain.evidence["text"]["read"]
+    assert any(line["text"].upper() == "SUA TUOI TIET TRUNG" for line in read), read
+    assert not any("accented" in line for line in read) and "sua" not in plain.evidence["text"].get("accented", {})
+
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        catalog.declare([ProductInfo("Arla-Standard-Milk", "Sữa tươi tiệt trùng Arla")])
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.has_vietnamese_text()
+        result = Verifier(catalog, offline_embedder).check([path], claimed_product_id="Arla-Standard-Milk")
+    lines = {line["text"].upper(): line.get("accented") for line in result.evidence["text"]["read"]}
+    assert lines["SUA TUOI TIET TRUNG"] == "SỮA TƯƠI TIỆT TRÙNG", lines
+    assert {"sua": "sữa", "tuoi": "tươi", "tiet": "tiệt", "trung": "trùng"}.items() <= \
+        result.evidence["text"]["accented"].items()
+    card = evidence_html(result.to_dict(), "vi")
+    assert "sữa" in card and "tươi" in card and ">sua<" not in card
+    # the comparison itself is unchanged: the declared words were read (accents folded)
+    assert {"sua", "tuoi"} <= {read for _, read in result.evidence["text"]["matched"]}

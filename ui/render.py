@@ -334,22 +334,25 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     near = {read: expected for read, expected in text.get("near_misses", [])}
     parts = ['<div class="evidence">' + (f'<h4>{esc(t("evidence_title", language))}</h4>' if heading else "")]
     words = text.get("words", [])
+    printed = text.get("accented") or {}  # Vietnamese words as printed (read with their accents)
     if words:
         spans = []
         for word in words:
+            shown = esc(printed.get(word, word))
             if word in near:
-                spans.append(f'<span class="w near" title="{esc(near[word])}">{esc(word)} ≠ {esc(near[word])}</span>')
+                spans.append(f'<span class="w near" title="{esc(near[word])}">{shown} ≠ {esc(near[word])}</span>')
             elif word in matched:
-                spans.append(f'<span class="w match">{esc(word)}</span>')
+                spans.append(f'<span class="w match">{shown}</span>')
             else:
-                spans.append(f'<span class="w other">{esc(word)}</span>')
+                spans.append(f'<span class="w other">{shown}</span>')
         parts.append(f'<p><b>{esc(t("words_read", language))}:</b> {" ".join(spans)}</p>')
     else:
         parts.append(f'<p><b>{esc(t("words_read", language))}:</b> <i>{esc(t("words_none", language))}</i></p>')
     target = result.get("product_id") or result.get("claimed_product_id")
     declared = sorted(expected_found | set(text.get("missing", [])))
     if declared and target:
-        spans = [f'<span class="w {"match" if w in expected_found else "missing"}">{esc(w)}</span>' for w in declared]
+        spans = [f'<span class="w {"match" if w in expected_found else "missing"}">{esc(printed.get(w, w))}</span>'
+                 for w in declared]
         parts.append(f'<p><b>{esc(t("words_expected", language, product=product_name(result, target)))}:</b> {" ".join(spans)}</p>')
     if words or declared:
         parts.append(f'<p class="legend">{esc(t("words_legend", language))}</p>')

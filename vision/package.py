@@ -48,10 +48,13 @@ class PackageReader:
     """Reads text and/or codes. Each thread gets its own OCR engine, so decode threads of an
     import read side by side; ``threads`` is what each engine may use."""
 
-    def __init__(self, text: bool = True, codes: bool = True, threads: int | None = None):
+    def __init__(self, text: bool = True, codes: bool = True, threads: int | None = None, accents: bool = False):
         self.text = text
         self.codes = codes
         self.threads = threads
+        #: Re-read the largest lines for their Vietnamese accents (``vision.accents``): for
+        #: catalogs whose products carry Vietnamese text, for what a person is shown.
+        self.accents = accents
         self._local = threading.local()
 
     @property
@@ -70,6 +73,10 @@ class PackageReader:
         if not self.enabled:
             return PackageReading()
         lines = self._reader().read(image) if self.text else ()
+        if lines and self.accents:
+            from .accents import with_accents
+
+            lines = with_accents(image, lines)
         codes = read_codes(image) if self.codes else ()
         return PackageReading(lines, codes)
 

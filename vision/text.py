@@ -42,14 +42,25 @@ class TextLine:
     box: tuple[float, float, float, float]
     #: Height of the text as a share of the photo's height: large print weighs more.
     height: float
+    #: The same line with its Vietnamese accents (``vision.accents``), when read and agreeing;
+    #: what a person is shown. Comparisons use ``text`` (accents are folded there anyway).
+    accented: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.accented or self.text
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "confidence": round(self.confidence, 3),
+        data = {"text": self.text, "confidence": round(self.confidence, 3),
                 "box": [round(v, 4) for v in self.box], "height": round(self.height, 4)}
+        if self.accented:
+            data["accented"] = self.accented
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "TextLine":
-        return cls(str(data["text"]), float(data["confidence"]), tuple(data["box"]), float(data.get("height", 0.0)))
+        return cls(str(data["text"]), float(data["confidence"]), tuple(data["box"]), float(data.get("height", 0.0)),
+                   str(data.get("accented", "")))
 
 
 class TextReader:

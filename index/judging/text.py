@@ -52,6 +52,18 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+def accented_words(lines: Iterable[str]) -> dict[str, str]:
+    """Each folded word of lines read with their accents, as printed (lower case): ``{"sua":
+    "sữa", "tuoi": "tươi"}``, so a person is shown ``sữa`` where the comparison used ``sua``."""
+    out: dict[str, str] = {}
+    for line in lines:
+        for printed in re.findall(r"\w+", line):
+            folded = fold(printed)
+            if len(folded) >= MIN_WORD and folded != printed.lower():
+                out.setdefault(folded, printed.lower())
+    return out
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text that can carry evidence: 3+ characters, with a letter, or
     numbers of 3+ digits (a volume, a code)."""

@@ -593,6 +593,15 @@ class Catalog:
         rows = self.db.execute("SELECT product_id, label_text, gtins FROM product_info").fetchall()
         return {p: ProductInfo(p, text, tuple(json.loads(gtins))) for p, text, gtins in rows}
 
+    def has_vietnamese_text(self) -> bool:
+        """Whether any product's name, brand or declared label text is written in Vietnamese (its
+        photos' lines are then re-read for their accents, ``vision.accents``)."""
+        from vision.accents import has_vietnamese
+
+        texts = [f"{name} {brand}" for name, brand in self.db.execute("SELECT DISTINCT name, brand FROM refs")]
+        texts += [info.label_text for info in self.product_info().values()]
+        return any(has_vietnamese(text) for text in texts)
+
     def _has_table(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
             is not None

@@ -29,7 +29,6 @@ def load(catalog_dir: str):
     refs = [(p, np.frombuffer(b, np.float16).astype(np.float32))
             for p, b in db.execute("SELECT product_id, vector FROM refs WHERE label='genuine' ORDER BY image_id")]
     rows = list(csv.DictReader(open(GROCERY / "queries_unknown.csv", encoding="utf-8")))
-    known = set(p for p, _ in refs)
     truth = [r["true_product_id"] or Path(r["path"]).parent.name for r in rows]
     with Catalog.open(catalog_dir) as catalog:
         calibration = C.current(catalog)
