@@ -15,13 +15,15 @@ from .storing.catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatc
 READING_SETTING = "package_reading"
 
 
-def reader_for(catalog: Catalog, threads: int | None = None) -> PackageReader:
+def reader_for(catalog: Catalog, threads: int | None = None, accents: bool = False) -> PackageReader:
     """The package reader this catalog's references were read with (a catalog made before
-    reading existed reads nothing: its checks are judged as before)."""
+    reading existed reads nothing: its checks are judged as before). ``accents``: for checked
+    photos, whose words a person reads; re-read for Vietnamese accents when the catalog's products
+    carry Vietnamese text (references are not: their words are only compared, accents folded)."""
     stored = catalog.setting(READING_SETTING)
     spec = json.loads(stored) if stored else {}
     return PackageReader(text=bool(spec.get("text")), codes=bool(spec.get("codes")), threads=threads,
-                         accents=bool(spec.get("text")) and catalog.has_vietnamese_text())
+                         accents=accents and bool(spec.get("text")) and catalog.has_vietnamese_text())
 
 
 def embedder_for(catalog: Catalog, threads: int | None = None) -> Embedder:

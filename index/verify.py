@@ -117,7 +117,7 @@ class Verifier:
 
     def _load(self) -> None:
         self.policy = self._fixed_policy or policy_of(self.catalog)
-        self.reader = self._fixed_reader or reader_for(self.catalog)
+        self.reader = self._fixed_reader or reader_for(self.catalog, accents=True)
         #: sha256 -> what was read on that photo: a photo checked again (another claim, a batch
         #: re-run, a reopened case) is not read again
         self._readings: dict[str, PackageReading] = {}
