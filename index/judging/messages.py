@@ -148,11 +148,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "other_product_views_disagree": {
         "en": "Inconclusive: the photos look more like {identified} than {target}, but not every view of the model "
-              "takes them for {identified}, so their looks are not evidence enough either way. Photograph the label "
-              "and the barcode as advised below, and compare the item with both.",
+              "takes them for {identified}, so their looks are not evidence enough either way. Photograph the item "
+              "again as advised below, and compare it with both.",
         "vi": "Chưa kết luận được: ảnh giống {identified} hơn {target}, nhưng không phải mọi góc nhìn của mô hình "
-              "đều nhận là {identified}, nên hình dáng bên ngoài chưa đủ để kết luận theo hướng nào. Hãy chụp nhãn "
-              "và mã vạch theo hướng dẫn bên dưới, rồi đối chiếu món hàng với cả hai sản phẩm.",
+              "đều nhận là {identified}, nên hình dáng bên ngoài chưa đủ để kết luận theo hướng nào. Hãy chụp lại món "
+              "hàng theo hướng dẫn bên dưới và đối chiếu với cả hai sản phẩm.",
     },
     "insufficient_evidence_looks_like_other": {
         "en": "Inconclusive: the photos do not clearly show {target}; they look somewhat more like {identified}. "
