@@ -37,6 +37,8 @@ GAP = 40
 #: What Tesseract reads at a word's ends off the edge of a cut-out line (a bracket for a border).
 _STRAY = " []|.,;:~'\"`{}()<>_-"
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+#: A Tesseract call that takes longer is stopped (the lines stay as read): a check never hangs on it.
+TIMEOUT_S = 10
 #: Share of the line's letters (accents folded) that must agree with RapidOCR's reading.
 AGREEMENT = 0.8
 #: Marks that, among Latin alphabets, (almost) only Vietnamese uses: the horn (ơ, ư), the hook
@@ -87,7 +89,7 @@ def with_accents(image: Image.Image, lines: tuple[TextLine, ...]) -> tuple[TextL
     for k, crop in enumerate(crops):
         canvas.paste(crop, (GAP, GAP + k * (LINE_HEIGHT + GAP)))
     try:
-        data = pytesseract.image_to_data(canvas, lang=LANGUAGE, config="--psm 6",
+        data = pytesseract.image_to_data(canvas, lang=LANGUAGE, config="--psm 6", timeout=TIMEOUT_S,
                                          output_type=pytesseract.Output.DICT)
     except Exception as exc:  # noqa: BLE001 - a failed re-read leaves the lines as read
         log.warning("Tesseract could not read the lines again: %s", exc)
