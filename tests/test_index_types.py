@@ -126,10 +126,10 @@ def test_the_index_type_follows_the_catalog_size(catalog_copy, monkeypatch):
         assert catalog.index_description == "IDMap2,HNSW32,Flat"
         from ui.i18n import index_words
 
-        assert "tìm kiếm gần đúng" in index_words(catalog.stats()["index"], "vi")  # Status, in words
+        assert "gần đúng (đồ thị lân cận)" in index_words(catalog.stats()["index"], "vi")  # Status, in words
         catalog.rebuild_index("flat")  # pinned by hand
         assert catalog.index_mode == "flat" and catalog.index_description == "IDMap2,Flat"
-        assert index_words(catalog.stats()["index"], "en").startswith("exact search (every reference compared)")
+        assert index_words(catalog.stats()["index"], "en").startswith("exact (every reference compared)")
 
 
 def test_a_crash_between_writing_the_index_and_recording_its_type_is_repaired(catalog_copy, tmp_path):

@@ -307,12 +307,12 @@ TEXT: dict[str, dict[str, str]] = {
     "status_body": {
         "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "
               "{counterfeit} known counterfeit), generation {generation}.\n\n"
-              "**Search index** {index} ({store}).\n\n**Model** `{model}` ({dim}-d).\n\n"
+              "**Search index**: {index} ({store}).\n\n**Model** `{model}` ({dim}-d).\n\n"
               "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
               "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
         "vi": "**Danh mục** `{catalog}`: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
               "{counterfeit} hàng giả đã biết), phiên bản dữ liệu {generation}.\n\n"
-              "**Chỉ mục tìm kiếm** {index} ({store}).\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
+              "**Chỉ mục tìm kiếm**: {index} ({store}).\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
               "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
               "hiệu chỉnh bằng ảnh mẫu riêng.\n\n**Số lần kiểm tra đã lưu**: {checks}.\n\n**Phiên bản** {version}.",
     },
@@ -440,11 +440,11 @@ def index_words(description: str, language: str) -> str:
     """The search index in a reader's words, the technical name after it: an exact search compares
     a photo with every reference; IVF and HNSW search part of them (faster on large catalogs)."""
     if "HNSW" in description:
-        words = {"en": "approximate search (a graph of neighbours)", "vi": "tìm kiếm gần đúng (đồ thị lân cận)"}
+        words = {"en": "approximate (a graph of neighbours)", "vi": "gần đúng (đồ thị lân cận)"}
     elif "IVF" in description:
-        words = {"en": "approximate search (by clusters)", "vi": "tìm kiếm gần đúng (theo cụm)"}
+        words = {"en": "approximate (by clusters)", "vi": "gần đúng (theo cụm)"}
     else:
-        words = {"en": "exact search (every reference compared)", "vi": "tìm kiếm chính xác (so với mọi ảnh mẫu)"}
+        words = {"en": "exact (every reference compared)", "vi": "chính xác (so với mọi ảnh mẫu)"}
     return f"{words.get(language, words['en'])} · {description}"
 
 
