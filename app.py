@@ -61,7 +61,7 @@ CSS = """
 .verdict .why{font-size:1.08em;margin:.5em 0}
 .verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
 .verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
-.check-no{color:#666;margin-left:8px}
+.check-no{color:#666;margin-left:8px;white-space:nowrap}
 /* every tab stays in sight on a phone (two rows), none hidden behind Gradio's "more" menu: Gradio
    measures its hidden copy of the tab row to decide what overflows */
 .tab-wrapper{height:auto !important}
@@ -183,6 +183,20 @@ def _limit_message(exc: LimitExceeded, language: str) -> str:
     if "field" in args:
         args["field"] = t(FIELD_LABELS.get(args["field"], args["field"]), language)
     return t(exc.key, language, **args)
+
+
+def _similar_id(product_id: str, known: list[str]) -> str | None:
+    """The catalog product id that a new id is most likely a typing mistake of, or None: compared
+    without case and punctuation ("Oatly-Oatmilk" and "Oatly-Oat-Milk" are the same letters)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    def letters(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text.casefold())
+
+    match = process.extractOne(letters(product_id), {pid: letters(pid) for pid in known if pid != product_id},
+                               scorer=Levenshtein.normalized_similarity, score_cutoff=0.75)
+    return match[2] if match else None
 
 
 def _paths(files) -> list[str]:
@@ -328,6 +342,17 @@ def build_app(service: Service) -> gr.Blocks:
         choice = named if named and not claimed_now else gr.update()
         return choice, "\n".join(f"- {line}" for line in lines)
 
+    def reports_ready():
+        """After a check: its reports can be downloaded; photos added now join the same item."""
+        return gr.update(interactive=True), gr.update(interactive=True), gr.update(visible=True)
+
+    def new_item():
+        """Another item: its photos, claim and notes start empty and the last verdict goes away (the
+        case number, place and inspector stay: one inspection, several items)."""
+        cleared = gr.update(value=None, interactive=False)
+        return (None, None, "", "", "", "", [], gr.update(value=[], visible=False), cleared, cleared, "",
+                gr.update(visible=False))
+
     def fakes_gallery_shown(items):
         """The known-fakes gallery, when there is more to see than the side by side shows (its
         nearest fake): a single fake is not repeated as one large picture."""
@@ -400,8 +425,8 @@ def build_app(service: Service) -> gr.Blocks:
             raise _error(str(exc), language) from None
         message = t("reviewed", language, check_id=int(check_id), verdict=outcome(verdict, language), user=user)
         if summary is not None:
-            message += " " + t("added_refs", language, added=summary.added, product=product_id,
-                               present=summary.already_present)
+            message += " " + t("added_ref" if summary.added == 1 else "added_refs", language, added=summary.added,
+                               product=product_id, present=summary.already_present)
         return message
 
     def run_batch(manifest, files, language, progress=gr.Progress()):
@@ -499,8 +524,16 @@ def build_app(service: Service) -> gr.Blocks:
 
     @guarded
     def add_photos(user, files, product_id, name, brand, label, view, language):
+        known = [pid for _, pid in service.product_choices()]
         summary = service.add_references(user, _paths(files), product_id, label, name or "", brand or "", view or "")
-        return _import_message(summary, language, product_id)
+        message = _import_message(summary, language, product_id)
+        product_id = (product_id or "").strip()
+        if summary.added and product_id not in known:
+            # a free-text id: a typing mistake would quietly start a product of its own
+            similar = _similar_id(product_id, known)
+            message += "\n\n" + (t("new_product_similar", language, product=product_id, similar=similar) if similar
+                                 else t("new_product", language, product=product_id))
+        return message
 
     @guarded
     def import_products(user, manifest, files, language):
@@ -570,8 +603,8 @@ def build_app(service: Service) -> gr.Blocks:
         return t("product_saved", language, product=product_id, fields=fields)
 
     def _import_message(summary, language, product_id):
-        message = t("added_refs", language, added=summary.added, product=product_id or "—",
-                    present=summary.already_present)
+        message = t("added_ref" if summary.added == 1 else "added_refs", language, added=summary.added,
+                    product=product_id or "—", present=summary.already_present)
         if summary.unreadable:
             message += "\n" + "\n".join(f"- {Path(p).name}: {reason}" for p, reason in summary.unreadable)
         return message
@@ -653,8 +686,15 @@ def build_app(service: Service) -> gr.Blocks:
                             place = tr(gr.Textbox("", label=t("place"), elem_id="place", min_width=140), "place")
                         inspector = tr(gr.Textbox(label=t("inspector"), elem_id="inspector"), "inspector")
                         notes = tr(gr.Textbox(label=t("notes"), lines=3, elem_id="notes"), "notes")
-                        verify_button = tr(gr.Button(t("verify"), variant="primary", elem_id="verify-button"),
-                                           "verify", "value")
+                        with gr.Row():
+                            verify_button = tr(gr.Button(t("verify"), variant="primary", elem_id="verify-button",
+                                                         scale=1, min_width=120), "verify", "value")
+                            new_item_button = tr(gr.Button(t("new_item"), elem_id="new-item-button", scale=1,
+                                                           min_width=120), "new_item", "value")
+                        # after a check: photos added now join the same item (as the advice asks);
+                        # another item starts with New item
+                        new_item_hint = gr.Markdown(t("new_item_hint"), visible=False, elem_id="new-item-hint")
+                        localized.append((new_item_hint, "new_item_hint", "value", "{}"))
                     with gr.Column(scale=2, min_width=300):
                         verify_result = gr.JSON(visible=False)  # the API's first output: the verdict as data
                         badge = gr.HTML(elem_id="verdict")
@@ -665,10 +705,11 @@ def build_app(service: Service) -> gr.Blocks:
                         fakes = tr(gr.Gallery(label=t("fakes"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"], visible=False,
                                               elem_id="fakes"), "fakes")
                         with gr.Row():
-                            report_html = tr(gr.DownloadButton(t("report_html"), elem_id="report-html"),
-                                             "report_html")
-                            report_json = tr(gr.DownloadButton(t("report_json"), elem_id="report-json"),
-                                             "report_json")
+                            # nothing to download before a check: greyed out until one is made
+                            report_html = tr(gr.DownloadButton(t("report_html"), elem_id="report-html",
+                                                               interactive=False), "report_html")
+                            report_json = tr(gr.DownloadButton(t("report_json"), elem_id="report-json",
+                                                               interactive=False), "report_json")
                         with tr(gr.Accordion(t("raw_title"), open=False), "raw_title"):
                             raw = tr(gr.Code(label=t("raw"), language="json"), "raw")
                 shown = [(name, claim) for name, claim in DEMO_EXAMPLES if (DEMO_QUERIES / name).is_file()] \
@@ -685,10 +726,14 @@ def build_app(service: Service) -> gr.Blocks:
                     tr(demo_photos.dataset, "demo_examples")
                 verify_outputs = [badge, compared, gallery, fakes, report_html, report_json, raw]
                 photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], **BROWSE)
-                verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id, place],
-                                    outputs=[verify_result, *verify_outputs, current_check], api_name="verify",
-                                    concurrency_id="check", concurrency_limit=1) \
-                    .then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
+                checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
+                                                              place],
+                                              outputs=[verify_result, *verify_outputs, current_check],
+                                              api_name="verify", concurrency_id="check", concurrency_limit=1)
+                checked.then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
+                checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
+                new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
+                                                       new_item_hint], **BROWSE)
 
             with tr(gr.Tab(t("tab_history"), id="history"), "tab_history") as history_tab:
                 with gr.Row():
@@ -723,8 +768,8 @@ def build_app(service: Service) -> gr.Blocks:
                         h_gallery = tr(gr.Gallery(label=t("evidence"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"]), "evidence")
                         h_fakes = tr(gr.Gallery(label=t("fakes"), columns=4, rows=1, height="auto", preview=False, elem_classes=["fit-gallery"], visible=False), "fakes")
                         with gr.Row():
-                            h_report_html = tr(gr.DownloadButton(t("report_html")), "report_html")
-                            h_report_json = tr(gr.DownloadButton(t("report_json")), "report_json")
+                            h_report_html = tr(gr.DownloadButton(t("report_html"), interactive=False), "report_html")
+                            h_report_json = tr(gr.DownloadButton(t("report_json"), interactive=False), "report_json")
                         h_raw = gr.Code(language="json", visible=False)
                     with gr.Column(scale=1):
                         review_title = gr.Markdown(f"### {t('review_title')}")
@@ -751,6 +796,8 @@ def build_app(service: Service) -> gr.Blocks:
                 for event in (open_button.click(open_check, [check_number, language], opened, **BROWSE),
                               history.select(history_row_picked, [language], [check_number, *opened], **BROWSE)):
                     event.then(fakes_gallery_shown, h_fakes, h_fakes, **BROWSE)
+                    event.success(lambda: (gr.update(interactive=True),) * 2, None, [h_report_html, h_report_json],
+                                  **BROWSE)
                 review_button.click(save_review, [check_number, review_verdict, review_note, review_add,
                                                   review_product, language], review_message,
                                     api_visibility="private", concurrency_id="change", concurrency_limit=1)

@@ -73,8 +73,12 @@ def main() -> int:
         rows = product_rows_from_folder(args.folder, label=args.label)
     leave_ray = lambda: None  # noqa: E731
     if args.ray is not None:
-        from index.importing.ray_import import import_references_ray, start_ray
+        from index.importing.ray_import import check_actors, import_references_ray, start_ray
 
+        if args.ray == "" and args.ray_actors is not None:  # a local Ray: its CPUs are known before it starts
+            from vision.runtime import available_cores
+
+            check_actors(args.ray_actors, available_cores())
         # Ray first: starting its processes while Milvus Lite's in-process gRPC server runs
         # forks a process with gRPC threads (seen once to hang Ray's start-up).
         leave_ray = start_ray(args.ray or None)

@@ -98,6 +98,26 @@ def test_download_the_report_and_check_its_content(page):
     assert report["result"]["matches"][0]["product_id"]
 
 
+def test_new_item_starts_empty_and_reports_wait_for_a_check(page):
+    """Photos stay in the box after a check (photos added now join the same item, as the advice
+    asks); New item empties the box, the claim and the verdict for the next item. The report
+    buttons have nothing to download before a check."""
+    assert page.locator("#report-html").is_disabled() and page.locator("#report-json").is_disabled()
+    choose_claim(page, "Oatly-Oat-Milk", "Oatly")
+    verify(page, demo_photo("Oatly-Oat-Milk_002.jpg"))
+    page.locator("#new-item-hint").get_by_text("Photos added now are judged together with these").wait_for(
+        timeout=10_000)
+    page.wait_for_function("!document.querySelector('#report-html').disabled", timeout=10_000)
+    assert page.locator("#photos").get_by_text("Oatly-Oat-Milk_002").count() >= 1
+    page.click("#new-item-button")
+    page.wait_for_function("document.querySelector('#verdict').innerText.trim() === ''", timeout=10_000)
+    page.wait_for_function("!document.querySelector('#photos').innerText.includes('Oatly-Oat-Milk_002')",
+                           timeout=10_000)
+    assert page.locator("#claimed input").input_value() == ""
+    assert page.locator("#report-html").is_disabled()
+    assert not page.locator("#new-item-hint").is_visible()
+
+
 def test_log_in_and_add_a_reference(page, running_app):
     _, catalog = running_app
     fill_new_reference(page, ROOT / "tests" / "data" / "Banana_001.jpg", "Banana-Test")
@@ -110,7 +130,9 @@ def test_log_in_and_add_a_reference(page, running_app):
     page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
 
     page.click("#add-button")
-    page.get_by_text("Added 1 references to Banana-Test").wait_for(timeout=VERDICT_TIMEOUT_MS)
+    page.get_by_text("Added 1 reference photo to Banana-Test").wait_for(timeout=VERDICT_TIMEOUT_MS)
+    # a product id the catalog did not hold: said, in case it is a typing mistake
+    page.get_by_text("Banana-Test is a new product: no product had this id before.").wait_for(timeout=10_000)
     page.locator("#products-table").get_by_text("Banana-Test").first.wait_for(timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / "catalog-after-add.png"), full_page=True)
     # switching the language keeps the login and translates the tables too

@@ -11,7 +11,7 @@ from PIL import Image, ImageEnhance
 from conftest import DEMO, PYTHON, ROOT, demo_photo
 
 
-def new_reference_photos(folder, count: int = 40):
+def new_reference_photos(folder, count: int = 24):
     """Real photos made new (crops, flips, colour): content hashes the catalog does not hold yet."""
     folder.mkdir(parents=True)
     sources = sorted((DEMO / "references" / "Oatly-Oat-Milk").glob("*.jpg"))
@@ -56,7 +56,7 @@ def test_checks_are_answered_alike_while_an_import_and_a_removal_run(catalog_cop
     sizes = [n for _, _, n in during_import]
     assert sizes == sorted(sizes), "a reader saw the catalog shrink during an import"
     after_import = service.check([str(photo)])
-    assert len(service.catalog) == 134 + 40 and service.catalog.store.ntotal == 174
+    assert len(service.catalog) == 134 + 24 and service.catalog.store.ntotal == 158
 
     removing = subprocess.Popen([PYTHON, "scripts/manage_catalog.py", str(catalog_copy), "remove-product",
                                  "Oatly-Oat-Milk"], cwd=ROOT, stderr=subprocess.PIPE, text=True)

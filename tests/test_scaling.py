@@ -251,29 +251,68 @@ def test_commands_explain_store_mistakes(demo_catalog_dir, milvus_copy, tmp_path
         holder.wait()
 
 
-def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(demo_catalog_dir, tmp_path):
-    """`index_catalog.py --ray` (a local Ray: decode tasks + an embedder actor) into a Milvus
-    catalog; resumable: a second run over more photos adds only the new ones."""
-    from index import Catalog
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory):
+    """`milvus-lite server`: Milvus Lite behind the Milvus gRPC protocol on a loopback port, as a
+    Milvus standalone would be; any number of processes share it."""
+    import socket
 
+    from conftest import _free_port
+
+    folder = tmp_path_factory.mktemp("milvus-server")
+    port = _free_port()
+    log = open(folder / "milvus.log", "w")
+    server = subprocess.Popen([PYTHON, "-m", "milvus_lite", "server", "--data-dir", str(folder / "milvus-data"),
+                               "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, (folder / "milvus.log").read_text()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def ray_import_on_server(milvus_server, tmp_path_factory):
+    """The demo photos imported with `index_catalog.py --ray` (a local Ray: decode tasks + an
+    embedder actor) into a catalog on the Milvus server, in two runs: the first 20 photos, then
+    all of them and an empty file. Returns the catalog and both runs' output."""
+    folder = tmp_path_factory.mktemp("ray-import")
     header, *rows = (DEMO / "products.csv").read_text().splitlines()
     absolute = [f"{DEMO / row.split(',', 1)[0]},{row.split(',', 1)[1]}" for row in rows]
-    (tmp_path / "broken.jpg").write_bytes(b"")
-    partial_abs, full = tmp_path / "first.csv", tmp_path / "all.csv"
+    (folder / "broken.jpg").write_bytes(b"")
+    partial_abs, full = folder / "first.csv", folder / "all.csv"
     partial_abs.write_text("\n".join([header, *absolute[:20]]) + "\n")
-    full.write_text("\n".join([header, *absolute, f"{tmp_path / 'broken.jpg'},Broken-Product"]) + "\n")
-    catalog = tmp_path / "ray-milvus"
+    full.write_text("\n".join([header, *absolute, f"{folder / 'broken.jpg'},Broken-Product"]) + "\n")
+    catalog = folder / "shared"
     first = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", partial_abs, "--model", "offline",
-                       "--store", "milvus", "--ray", "--allow-outside-paths", "--no-text", "--no-codes",
+                       "--store", "milvus", "--milvus-uri", milvus_server, "--ray", "--allow-outside-paths",
+                       "--no-text", "--no-codes",
                        "--no-progress")  # reading on Ray: test_ray_decode_reads_text_and_codes_like_the_plain_import
-    assert "added 20, already present 0" in first.stdout
     second = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", full, "--ray", "--allow-outside-paths",
                         "--no-progress")
-    assert "added 114, already present 20, unreadable 1" in second.stdout
+    return catalog, first.stdout, second.stdout, full
+
+
+def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(demo_catalog_dir, ray_import_on_server):
+    """`index_catalog.py --ray` into a Milvus catalog gives the plain import's references and
+    bit-identical vectors; resumable: a second run over more photos adds only the new ones."""
+    from index import Catalog
+
+    catalog, first, second, full = ray_import_on_server
+    assert "added 20, already present 0" in first
+    assert "added 114, already present 20, unreadable 1" in second
+    assert "broken.jpg: file is empty (0 bytes)" in second
+    # checked before a local Ray starts: its CPUs are known
     too_many = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", full, "--ray", "--ray-actors", "999",
                           "--allow-outside-paths", "--no-progress", check=False)
     assert too_many.returncode == 2 and "leave no CPU for decoding" in too_many.stderr
-    assert "broken.jpg: file is empty (0 bytes)" in second.stdout
 
     with Catalog.open(demo_catalog_dir) as plain, Catalog.open(catalog) as on_ray:
         key = lambda r: (r.image_id, r.sha256, r.product_id, r.label, r.name, r.brand, r.view)  # noqa: E731
@@ -288,36 +327,11 @@ def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(de
     assert audit.entries(catalog)[0].details.get("ray") == "local"
 
 
-@pytest.fixture
-def milvus_server(tmp_path):
-    """`milvus-lite server`: Milvus Lite behind the Milvus gRPC protocol on a loopback port, as a
-    Milvus standalone would be; any number of processes share it."""
-    import socket
-
-    from conftest import _free_port
-
-    port = _free_port()
-    log = open(tmp_path / "milvus.log", "w")
-    server = subprocess.Popen([PYTHON, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "milvus-data"),
-                               "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, (tmp_path / "milvus.log").read_text()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
-
-
-def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(milvus_server, tmp_path):
-    """The same commands end to end: import on Ray into a catalog on a Milvus server, serve it
-    from two app processes at once, change it through one (in a browser, logged in) and see the
-    change in the other's verdicts and in the command-line verify."""
+def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(ray_import_on_server, milvus_server, tmp_path):
+    """The same commands end to end: a catalog on a Milvus server filled on Ray (the fixture),
+    served from two app processes at once, changed through one (in a browser, logged in): the
+    change is seen in the other's verdicts and in the command-line verify. (It changes the
+    catalog: the last test of this module to use it.)"""
     import json
 
     from gradio_client import Client, handle_file
@@ -325,11 +339,7 @@ def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(milvus_serv
     from browser_steps import VERDICT_TIMEOUT_MS, chromium, fill_new_reference, log_in
     from conftest import ADMIN_USER, app_server
 
-    catalog = tmp_path / "shared"
-    built = run_script(SCRIPTS / "index_catalog.py", catalog, "--manifest", DEMO / "products.csv", "--model", "offline",
-                       "--store", "milvus", "--milvus-uri", milvus_server, "--ray", "--no-text", "--no-codes",
-                       "--no-progress")
-    assert "added 134" in built.stdout
+    catalog = ray_import_on_server[0]
     banana = ROOT / "tests" / "data" / "Banana_001.jpg"
 
     def verify_on(url, photo):
@@ -354,7 +364,7 @@ def test_two_app_servers_share_one_milvus_catalog_filled_through_ray(milvus_serv
             log_in(page)
             page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
             page.click("#add-button")
-            page.get_by_text("Added 1 references to Banana-Shared").wait_for(timeout=VERDICT_TIMEOUT_MS)
+            page.get_by_text("Added 1 reference photo to Banana-Shared").wait_for(timeout=VERDICT_TIMEOUT_MS)
             page.get_by_role("tab", name="Status").click()
             page.get_by_text(f"Milvus {milvus_server} · shared_").wait_for(timeout=10_000)
 

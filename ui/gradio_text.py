@@ -104,8 +104,11 @@ async (language) => {
 
 #: Gradio 6 titles a toast with its type ("Error", "Warning"), not with ``gr.Error(title=...)`` nor
 #: its translations: in Vietnamese the title is drawn again in Vietnamese (``LOCALE_JS`` sets the
-#: page's ``lang``).
+#: page's ``lang``). Its status tracker writes "processing | 1.7/1.9s" over a result while a check
+#: runs, words it does not translate either: in Vietnamese, "Đang xử lý…" in their place.
 TOAST_CSS = """
+html[lang="vi"] .progress-text{font-size:0 !important}
+html[lang="vi"] .progress-text::before{content:"Đang xử lý…";font-size:var(--text-sm);font-family:var(--font)}
 html[lang="vi"] .toast-title.error, html[lang="vi"] .toast-title.warning, html[lang="vi"] .toast-title.info{font-size:0 !important}
 html[lang="vi"] .toast-title.error::before{content:"Lỗi";font-size:var(--text-md)}
 html[lang="vi"] .toast-title.warning::before{content:"Cảnh báo";font-size:var(--text-md)}

@@ -44,12 +44,18 @@ TEXT: dict[str, dict[str, str]] = {
                  "vi": "Đọc được mã vạch {code} nhưng số kiểm tra sai."},
     "scan_none": {"en": "No barcode read on these photos: add a sharp photo of the barcode.",
                   "vi": "Chưa đọc được mã vạch trên các ảnh này: hãy thêm một ảnh rõ nét của mã vạch."},
-    "claimed": {"en": "Claimed product (optional): type a name, brand or id",
-                "vi": "Sản phẩm được khai báo (không bắt buộc): gõ tên, thương hiệu hoặc mã"},
+    "claimed": {"en": "Claimed product: what the package or listing says it is (optional; type a name, brand or id)",
+                "vi": "Sản phẩm được khai báo: bao bì hoặc tin đăng ghi là sản phẩm gì (không bắt buộc; gõ tên, "
+                      "thương hiệu hoặc mã)"},
     "notes": {"en": "Inspector's notes (kept with the check and in the report)",
               "vi": "Ghi chú của cán bộ kiểm tra (lưu cùng lần kiểm tra và trong báo cáo)"},
     "inspector": {"en": "Inspector (name or badge number, optional)", "vi": "Cán bộ kiểm tra (tên hoặc số hiệu, không bắt buộc)"},
     "verify": {"en": "Verify", "vi": "Kiểm tra"},
+    "new_item": {"en": "New item", "vi": "Món hàng mới"},
+    "new_item_hint": {"en": "Photos added now are judged together with these, as one item. To check another item, "
+                            "press New item first.",
+                      "vi": "Ảnh thêm vào lúc này sẽ được xét chung với các ảnh trên như cùng một món hàng. Muốn kiểm "
+                            "tra món khác, hãy bấm Món hàng mới trước."},
     "verdict": {"en": "Verdict", "vi": "Kết luận"},
     "evidence": {"en": "Nearest catalog references (evidence)", "vi": "Ảnh mẫu gần nhất trong danh mục (bằng chứng)"},
     "fakes": {"en": "Nearest known counterfeits", "vi": "Hàng giả đã biết gần nhất"},
@@ -157,12 +163,26 @@ TEXT: dict[str, dict[str, str]] = {
     "relation_unlisted": {"en": "not listed in the catalog", "vi": "chưa có trong danh mục"},
     "relation_no_gtin": {"en": "carries no product number", "vi": "không chứa mã sản phẩm"},
     "fakes_title": {"en": "Known counterfeits", "vi": "Hàng giả đã biết"},
+    # the known-fakes model's reading: leaning fake; leaning genuine yet further toward the fakes
+    # than most genuine photos (worth a closer look); leaning genuine as genuine photos do
     "fakes_model": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos ({scope}): "
-                          "on balance it finds these photos more like the {side}; they sit nearer the fakes than "
+                          "on balance it finds these photos more like the {side}; they look more like the fakes than "
                           "{pct:.0f}% of genuine photos do.",
                     "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính hãng ({scope}): "
-                          "nhìn chung mô hình thấy ảnh này giống {side} hơn; ảnh nằm gần phía hàng giả hơn {pct:.0f}% "
-                          "ảnh chính hãng."},
+                          "nhìn chung ảnh này giống {side} hơn; ảnh giống hàng giả hơn {pct:.0f}% số ảnh hàng chính "
+                          "hãng."},
+    "fakes_model_however": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
+                                  "({scope}): on balance it finds these photos more like the {side}; even so, they look "
+                                  "more like the fakes than {pct:.0f}% of genuine photos do. Compare the item closely "
+                                  "with the known fakes.",
+                            "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
+                                  "hãng ({scope}): nhìn chung ảnh này giống {side} hơn; tuy vậy, ảnh vẫn giống hàng giả "
+                                  "hơn {pct:.0f}% số ảnh hàng chính hãng. Nên đối chiếu kỹ món hàng với các mẫu hàng "
+                                  "giả đã biết."},
+    "fakes_model_typical": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
+                                  "({scope}): these photos are more like the {side}, as most genuine photos are.",
+                            "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
+                                  "hãng ({scope}): ảnh này giống {side} hơn, như phần lớn ảnh hàng chính hãng."},
     "error_title": {"en": "Error", "vi": "Lỗi"},
     "view_shelf": {"en": "shelf", "vi": "ảnh tại quầy"},
     "view_catalog": {"en": "catalog", "vi": "ảnh danh mục"},
@@ -206,8 +226,19 @@ TEXT: dict[str, dict[str, str]] = {
     "reviewed": {"en": "Check #{check_id} reviewed by {user}: {verdict}.",
                  "vi": "{user} đã thẩm định lại lần kiểm tra #{check_id}: {verdict}."},
     "review_pick": {"en": "Choose the reviewed verdict first.", "vi": "Hãy chọn kết luận thẩm định trước."},
-    "added_refs": {"en": "Added {added} references to {product} ({present} already present).",
+    "added_refs": {"en": "Added {added} reference photos to {product} ({present} already present).",
                    "vi": "Đã thêm {added} ảnh mẫu cho {product} ({present} ảnh đã có sẵn)."},
+    "added_ref": {"en": "Added 1 reference photo to {product} ({present} already present).",
+                  "vi": "Đã thêm 1 ảnh mẫu cho {product} ({present} ảnh đã có sẵn)."},
+    # a product id that was not in the catalog: a new product, or a typo
+    "new_product": {"en": "{product} is a new product: no product had this id before. If that is a typing mistake, "
+                          "remove {product} (Remove, below) and add the photos again.",
+                    "vi": "{product} là sản phẩm mới: trước đó danh mục chưa có mã này. Nếu gõ nhầm mã, hãy xóa "
+                          "{product} (mục Xóa bên dưới) rồi thêm lại ảnh."},
+    "new_product_similar": {"en": "{product} is a new product: no product had this id before. Did you mean "
+                                  "{similar}? If so, remove {product} (Remove, below) and add the photos to {similar}.",
+                            "vi": "{product} là sản phẩm mới: trước đó danh mục chưa có mã này. Có phải ý bạn là "
+                                  "{similar}? Nếu vậy, hãy xóa {product} (mục Xóa bên dưới) rồi thêm ảnh vào {similar}."},
     # batch
     "batch_intro": {
         "en": "Upload a CSV manifest (columns: path, optional claimed_product_id and case_id) with its photos, or "

@@ -31,7 +31,7 @@ EVIDENCE_CSS = """
 .evidence .w.match{background:#d7f0dd;color:#0b4d1e}
 .evidence .w.near{background:#fbd5d2;color:#8c1d18;font-weight:700}
 .evidence .w.other{background:#eee;color:#555}
-.evidence .w.missing{background:#fff;color:#8c1d18;text-decoration:line-through;border:1px dashed #c88}
+.evidence .w.missing{background:#fff;color:#666;text-decoration:line-through;border:1px dashed #999}
 .evidence .legend{color:#666;font-size:.85em}
 .evidence .rel.bad{color:#8c1d18} .evidence .rel.match{color:#0b4d1e}
 .next-photos{background:#eef4ff;border-left:4px solid #3060c0;padding:4px 10px;margin:6px 0}
@@ -60,9 +60,12 @@ EVIDENCE_CSS = """
   .triage td.thumb{grid-row:span 6}
   .triage td[data-label]::before{content:attr(data-label) ": ";color:#666}
 }
-details.technical{margin-top:6px;font-size:.9em} details.technical summary{cursor:pointer;color:#444}
+details.technical{margin-top:6px;font-size:.95em} details.technical small{font-size:.95em;color:#555} details.technical summary{cursor:pointer;color:#444}
 """
 #: Flags that describe how a verdict was calibrated, not what the photos show: the details section.
+#: Leaning genuine, photos that look more like the known fakes than this share of genuine photos
+#: do are worth a closer look (said on the card); below it the model reads them as genuine photos.
+FAKES_WORTH_A_LOOK = 90.0
 TECHNICAL_FLAGS = {"calibrated_at_brand_level", "calibrated_at_catalog_level", "uncalibrated", "insufficient_evidence"}
 ZONES = {"counterfeit": "against", "suspicious": "against", "unknown": "unclear", "genuine": "supports"}
 
@@ -381,13 +384,17 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
         parts.append("</ul>")
     fakes = evidence.get("known_fakes")
     if fakes:
+        leans_fake = fakes.get("log_odds", 0.0) > 0
+        # 99.7% would print as 100%: "more than every genuine photo" is more than was measured
+        pct = min(99.0, 100 * (1 - fakes["p_value"]))
+        # leaning genuine: the share of genuine photos it out-fakes is worth saying only when it is
+        # unusual; "more like the fakes than 40% of genuine photos" beside a green badge misleads
+        key = "fakes_model" if leans_fake else ("fakes_model_however" if pct >= FAKES_WORTH_A_LOOK else
+                                                "fakes_model_typical")
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> '
-                     + esc(t("fakes_model", language, fakes=fakes["fakes"], genuine=fakes["genuine"],
-                             scope=fakes["model"],
-                             side=t("fakes_side_fake" if fakes.get("log_odds", 0.0) > 0 else "fakes_side_genuine",
-                                    language),
-                             # 99.7% would print as 100%: "nearer than every genuine photo" is more than was measured
-                             pct=min(99.0, 100 * (1 - fakes["p_value"])))) + "</p>")
+                     + esc(t(key, language, fakes=fakes["fakes"], genuine=fakes["genuine"], scope=fakes["model"],
+                             side=t("fakes_side_fake" if leans_fake else "fakes_side_genuine", language), pct=pct))
+                     + "</p>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -18,7 +18,7 @@ from index.storing.history import CheckRecord
 from vision import UnreadableImage, load_image
 
 from .i18n import flag, local_time, number, outcome, t, verdict_sentence
-from .signing import HTML_PLACEHOLDER, JSON_PLACEHOLDER, SigningKey, sign_html, sign_json
+from .signing import HTML_PLACEHOLDER, SigningKey, sign_html, sign_json
 from .render import (BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, model_html, next_photos_html, product_label,
                      region_overlay, score_help, side_by_side_html, strength_html)
 

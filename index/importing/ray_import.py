@@ -81,6 +81,15 @@ def start_ray(address: str | None, cpus: int | None = None):
     return ray.shutdown
 
 
+def check_actors(actors: int, cpus: int, threads_per_actor: int = 1) -> None:
+    """Refuse embedder actors that would leave a Ray cluster of ``cpus`` no CPU to decode on (a
+    local Ray's CPUs are known before it starts: the command line checks then, not after a start)."""
+    if actors * threads_per_actor + DECODE_CPUS > cpus:
+        raise RayImportError(f"{actors} embedder actors of {threads_per_actor} CPU leave no CPU for decoding on "
+                             f"a Ray cluster of {cpus} CPUs; use --ray-actors {max(1, (cpus - 1) // threads_per_actor)} "
+                             "or fewer")
+
+
 def _object_store_bytes() -> int:
     """A modest object store for a local Ray: decoded photos pass through it a few hundred at a time."""
     try:
@@ -123,10 +132,7 @@ def import_references_ray(
         cpus = int(ray.cluster_resources().get("CPU", 1))
         if actors is None:  # half the CPUs embed, the other half decode
             actors = max(1, (cpus // 2) // max(1, threads_per_actor))
-        if actors * threads_per_actor + DECODE_CPUS > cpus:
-            raise RayImportError(f"{actors} embedder actors of {threads_per_actor} CPU leave no CPU for decoding on "
-                                 f"a Ray cluster of {cpus} CPUs; use --ray-actors {max(1, (cpus - 1) // threads_per_actor)} "
-                                 "or fewer")
+        check_actors(actors, cpus, threads_per_actor)
         from ..connect import reader_for
 
         catalog.declare(declarations(rows))

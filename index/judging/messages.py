@@ -116,11 +116,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "views_disagree": {
         "en": "Inconclusive: the photos look most like {target}, but not every view of the model takes them for "
-              "it, as happens with products missing from the catalog. Name the product claimed, or photograph the "
-              "item again as advised below.",
+              "it, as happens with products missing from the catalog. Choose the product the package or listing "
+              "claims it is, or photograph the item again as advised below.",
         "vi": "Chưa kết luận được: ảnh giống {target} nhất, nhưng không phải mọi góc nhìn của mô hình đều nhận là "
-              "sản phẩm này, điều thường gặp với sản phẩm không có trong danh mục. Hãy chọn sản phẩm được khai báo, "
-              "hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
+              "sản phẩm này, điều thường gặp với sản phẩm không có trong danh mục. Hãy chọn sản phẩm mà bao bì hoặc "
+              "tin đăng ghi, hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
     },
     "photos_show_different_products": {
         "en": "Inconclusive: the photos show different products ({first} and {second}), and one check is one "
@@ -162,9 +162,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "insufficient_evidence_unclaimed": {
         "en": "Inconclusive: the photos do not identify a catalog product clearly enough (the nearest is {target}). "
-              "Name the product claimed, or photograph the item again as advised below.",
+              "Choose the product the package or listing claims it is, or photograph the item again as advised below.",
         "vi": "Chưa kết luận được: ảnh không đủ rõ để nhận ra một sản phẩm trong danh mục (gần nhất là {target}). "
-              "Hãy chọn sản phẩm được khai báo, hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
+              "Hãy chọn sản phẩm mà bao bì hoặc tin đăng ghi, hoặc chụp lại món hàng theo hướng dẫn bên dưới.",
     },
 }
 
@@ -200,7 +200,20 @@ ADVICE: dict[str, dict[str, str]] = {
 }
 
 
+class Probability(float):
+    """A percentage shown as a probability: over 99.5 it prints ``>99``, never ``100`` (a photo
+    comparison is never certain, and the model's 99.7% is not a measured certainty either)."""
+
+    def __format__(self, spec: str) -> str:
+        if spec.endswith("f") and float(self) >= 99.5:
+            return ">99"
+        return format(float(self), spec)
+
+
 def explain(key: str, args: dict | None = None, language: str = "en") -> str:
     """The sentence for ``key`` in ``language`` (English when that language lacks it)."""
     texts = MESSAGES[key]
-    return texts.get(language, texts["en"]).format(**(args or {}))
+    args = dict(args or {})
+    if isinstance(args.get("probability"), (int, float)):
+        args["probability"] = Probability(args["probability"])
+    return texts.get(language, texts["en"]).format(**args)
