@@ -40,6 +40,7 @@ from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, 
 from ui.service import LimitExceeded, Service
 from ui.fairness import JoinLimiter, add_queue_limit
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of
+from ui.signing import ReportNotVerified, verify_document
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
@@ -341,6 +342,19 @@ def build_app(service: Service) -> gr.Blocks:
                 lines.append(t("scan_unlisted", language, code=code))
         choice = named if named and not claimed_now else gr.update()
         return choice, "\n".join(f"- {line}" for line in lines)
+
+    def check_report(path, language):
+        """A case file this deployment issued: unchanged since, or why not (its signature)."""
+        if not path:
+            return ""
+        name = Path(path).name
+        try:
+            key = verify_document(Path(path).read_bytes(), service.signing_key.public, name)
+        except ReportNotVerified as exc:
+            return t("report_bad", language, name=name, reason=t("report_" + exc.reason, language, **exc.details))
+        except OSError as exc:
+            return t("report_bad", language, name=name, reason=str(exc.strerror or exc))
+        return t("report_ok", language, name=name, fingerprint=key)
 
     def reports_ready():
         """After a check: its reports can be downloaded; photos added now join the same item."""
@@ -951,6 +965,14 @@ def build_app(service: Service) -> gr.Blocks:
                 status_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
                 status_refresh.click(status_text, [language], status, **BROWSE)
                 status_tab.select(status_text, [language], status, **BROWSE)  # never stale when opened
+                with tr(gr.Accordion(t("check_report_title"), open=False, elem_id="check-report-accordion"),
+                        "check_report_title"):
+                    check_report_help = gr.Markdown(t("check_report_help"))
+                    localized.append((check_report_help, "check_report_help", "value", "{}"))
+                    report_file = tr(gr.File(label=t("check_report_file"), file_types=[".html", ".json"],
+                                             type="filepath", elem_id="check-report-file"), "check_report_file")
+                    report_verdict = gr.Markdown(elem_id="check-report-result")
+                report_file.upload(check_report, [report_file, language], report_verdict, **BROWSE)
 
         components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
         # the language is remembered per browser; everything a page shows is read when it opens

@@ -90,6 +90,25 @@ def test_download_the_report_and_check_its_content(page):
     assert checked(edited, public).returncode == 1
     other = SigningKey.load_or_create(Path(download.value.path()).with_name("other-deployment"))
     assert checked(download.value.path(), other.public_path).returncode == 1
+
+    def checked_in_app(path):  # Status tab, Check a case file: the same check in the app
+        tab = page.context.new_page()
+        try:
+            tab.goto(page.url)
+            tab.wait_for_selector("#photos")
+            tab.get_by_role("tab", name="Status").click()
+            tab.locator("#check-report-accordion").click()
+            tab.set_input_files("#check-report-file input[type=file]", str(path))
+            result = tab.locator("#check-report-result")
+            result.get_by_text(Path(path).name).wait_for(timeout=20_000)
+            return result.inner_text()
+        finally:
+            tab.close()
+
+    case_file = Path(download.value.path()).with_name("case-file.html")  # the name a browser saves it under
+    case_file.write_bytes(Path(download.value.path()).read_bytes())
+    assert "issued by this system" in checked_in_app(case_file)
+    assert "NOT VERIFIED: the signature does not match the content" in checked_in_app(edited)
     with page.expect_download() as download:
         page.click("#report-json")
     report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))

@@ -334,6 +334,31 @@ TEXT: dict[str, dict[str, str]] = {
     "calibration_title": {"en": "Calibration per product", "vi": "Hiệu chỉnh theo sản phẩm"},
     "audit_title": {"en": "Audit log (who changed what, when)", "vi": "Nhật ký thay đổi (ai, khi nào, thay đổi gì)"},
     "refresh": {"en": "Refresh", "vi": "Làm mới"},
+    # checking a case file this deployment issued (its signature), in the Status tab
+    "check_report_title": {"en": "Check a case file", "vi": "Kiểm tra biên bản"},
+    "check_report_help": {"en": "Upload a report (HTML or JSON) that this system issued: it says whether the file "
+                                "is unchanged since it was issued.",
+                          "vi": "Tải lên biên bản (tệp HTML hoặc JSON) do hệ thống này cấp: hệ thống cho biết tệp có "
+                                "còn nguyên vẹn kể từ khi cấp hay không."},
+    "check_report_file": {"en": "Case file (HTML or JSON)", "vi": "Tệp biên bản (HTML hoặc JSON)"},
+    "report_ok": {"en": "✅ {name}: issued by this system (key {fingerprint}) and unchanged since.",
+                  "vi": "✅ {name}: do hệ thống này cấp (khóa {fingerprint}) và chưa bị sửa đổi."},
+    "report_bad": {"en": "❌ {name}: NOT VERIFIED: {reason}.", "vi": "❌ {name}: KHÔNG HỢP LỆ: {reason}."},
+    "report_not_text": {"en": "not a text report: it was changed or is not a report",
+                        "vi": "không phải biên bản dạng văn bản: tệp đã bị sửa hoặc không phải biên bản"},
+    "report_several_blocks": {"en": "it holds {count} verification blocks, and a report has one",
+                              "vi": "tệp có {count} khối mã xác thực, trong khi một biên bản chỉ có một"},
+    "report_block_edited": {"en": "its verification block was edited", "vi": "khối mã xác thực đã bị sửa"},
+    "report_no_code": {"en": "it carries no verification code (or a damaged one): it was not issued signed, or the "
+                             "code was edited",
+                       "vi": "tệp không có mã xác thực (hoặc mã đã hỏng): biên bản không được cấp kèm chữ ký số, hoặc "
+                             "mã đã bị sửa"},
+    "report_other_key": {"en": "it was signed with another key ({signed_by}), not this system's ({expected}); check "
+                               "it with the public key of the office that issued it",
+                         "vi": "tệp được ký bằng khóa khác ({signed_by}), không phải khóa của hệ thống này "
+                               "({expected}); hãy kiểm tra bằng khóa công khai của đơn vị đã cấp"},
+    "report_changed": {"en": "the signature does not match the content: the report was changed after it was issued",
+                       "vi": "chữ ký số không khớp với nội dung: biên bản đã bị sửa sau khi cấp"},
     # status
     "status_body": {
         "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "
@@ -431,13 +456,14 @@ TEXT: dict[str, dict[str, str]] = {
     "sign_date": {"en": "Date", "vi": "Ngày"},
     "verification_title": {"en": "Verification code", "vi": "Mã xác thực báo cáo"},
     "verification_help": {
-        "en": "This report is signed with the private key of the deployment that issued it. Whoever holds the "
-              "deployment's public key can check that the file has not been changed since: "
-              "python scripts/verify_report.py REPORT --public-key KEY.pem. A change of a single character makes "
-              "the check fail.",
-        "vi": "Báo cáo này được ký số bằng khóa bí mật của hệ thống đã phát hành. Người có khóa công khai của hệ thống "
-              "có thể kiểm tra tệp chưa bị sửa đổi: python scripts/verify_report.py TỆP_BÁO_CÁO --public-key "
-              "KHÓA.pem. Chỉ cần sửa một ký tự, kết quả kiểm tra sẽ báo không hợp lệ.",
+        "en": "This report is signed with the private key of the system that issued it. To check that the file "
+              "has not been changed since: upload it in that system's Status tab (Check a case file); elsewhere, "
+              "with the system's public key: python scripts/verify_report.py REPORT --public-key KEY.pem. A change "
+              "of a single character makes the check fail.",
+        "vi": "Báo cáo này được ký số bằng khóa bí mật của hệ thống đã phát hành. Để kiểm tra tệp chưa bị sửa đổi: "
+              "tải tệp lên thẻ Trạng thái của hệ thống đó (mục Kiểm tra biên bản); ở nơi khác, dùng khóa công khai "
+              "của hệ thống: python scripts/verify_report.py TỆP_BÁO_CÁO --public-key KHÓA.pem. Chỉ cần sửa một ký "
+              "tự, kết quả kiểm tra sẽ báo không hợp lệ.",
     },
     "verification_key": {"en": "Key fingerprint", "vi": "Dấu vân tay của khóa"},
     "verification_code": {"en": "Signature", "vi": "Chữ ký số"},

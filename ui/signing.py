@@ -41,7 +41,14 @@ _JSON_BLOCK = re.compile(r'"verification": \{"key": "([0-9a-f]{16})", "signature
 
 
 class ReportNotVerified(Exception):
-    """The report was edited, signed by another key, or carries no signature; the sentence says which."""
+    """The report was edited, signed by another key, or carries no signature; the sentence says which
+    (in English), ``reason`` and ``details`` say it for a page in the reader's language
+    (``ui.i18n``: ``report_<reason>``)."""
+
+    def __init__(self, message: str, reason: str, **details):
+        super().__init__(message)
+        self.reason = reason
+        self.details = details
 
 
 def default_key_dir() -> Path:
@@ -167,32 +174,35 @@ def verify_document(data: bytes, public_key: Ed25519PublicKey, name: str = "the 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ReportNotVerified(f"{name}: not a text report (not UTF-8): it was changed or is not a report") from None
+        raise ReportNotVerified(f"{name}: not a text report (not UTF-8): it was changed or is not a report",
+                                "not_text") from None
     blocks = list(_HTML_BLOCK.finditer(text))
     if blocks:
         if len(blocks) != 1:
-            raise ReportNotVerified(f"{name}: holds {len(blocks)} verification blocks; a report has one")
+            raise ReportNotVerified(f"{name}: holds {len(blocks)} verification blocks; a report has one",
+                                    "several_blocks", count=len(blocks))
         match = blocks[0]
         key_fp, language, signature = match.groups()
         if match.group(0) != html_block(key_fp, signature, language):
-            raise ReportNotVerified(f"{name}: the verification block was edited")
+            raise ReportNotVerified(f"{name}: the verification block was edited", "block_edited")
         unsigned = text[:match.start()] + HTML_PLACEHOLDER + text[match.end():]
     else:
         found = list(_JSON_BLOCK.finditer(text))
         if len(found) != 1:
             raise ReportNotVerified(f"{name}: carries no verification code (or a damaged one): it was not issued "
-                                    "signed, or the code was edited")
+                                    "signed, or the code was edited", "no_code")
         match = found[0]
         key_fp, signature = match.groups()
         unsigned = text[:match.start()] + JSON_PLACEHOLDER + text[match.end():]
     expected = fingerprint(public_key)
     if key_fp != expected:
-        raise ReportNotVerified(f"{name}: signed by the key {key_fp}, not by this deployment's key {expected}")
+        raise ReportNotVerified(f"{name}: signed by the key {key_fp}, not by this deployment's key {expected}",
+                                "other_key", signed_by=key_fp, expected=expected)
     try:
         public_key.verify(_unb64(signature), unsigned.encode("utf-8"))
     except (InvalidSignature, ValueError):
         raise ReportNotVerified(f"{name}: the signature does not match the content: the report was changed after "
-                                "it was issued") from None
+                                "it was issued", "changed") from None
     return key_fp
 
 
