@@ -341,9 +341,9 @@ TEXT: dict[str, dict[str, str]] = {
                           "vi": "Tải lên biên bản (tệp HTML hoặc JSON) do hệ thống này cấp: hệ thống cho biết tệp có "
                                 "còn nguyên vẹn kể từ khi cấp hay không."},
     "check_report_file": {"en": "Case file (HTML or JSON)", "vi": "Tệp biên bản (HTML hoặc JSON)"},
-    "report_ok": {"en": "✅ {name}: issued by this system (key {fingerprint}) and unchanged since.",
-                  "vi": "✅ {name}: do hệ thống này cấp (khóa {fingerprint}) và chưa bị sửa đổi."},
-    "report_bad": {"en": "❌ {name}: NOT VERIFIED: {reason}.", "vi": "❌ {name}: KHÔNG HỢP LỆ: {reason}."},
+    "report_ok": {"en": "✔ {name}: issued by this system (key {fingerprint}) and unchanged since.",
+                  "vi": "✔ {name}: do hệ thống này cấp (khóa {fingerprint}) và chưa bị sửa đổi."},
+    "report_bad": {"en": "✘ {name}: NOT VERIFIED: {reason}.", "vi": "✘ {name}: KHÔNG HỢP LỆ: {reason}."},
     "report_not_text": {"en": "not a text report: it was changed or is not a report",
                         "vi": "không phải biên bản dạng văn bản: tệp đã bị sửa hoặc không phải biên bản"},
     "report_several_blocks": {"en": "it holds {count} verification blocks, and a report has one",
