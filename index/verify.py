@@ -34,6 +34,7 @@ from .judging.codes import CodeBook
 from .judging.decision import Evidence, Policy, decide
 from .judging.evidence import features
 from .judging.regions import region_evidence
+from .judging.serials import SerialJudge
 from .judging.text import accented_words, read_words
 from .storing.catalog import Catalog, Reference
 from .verdict import Match, PhotoError, Verdict
@@ -101,6 +102,8 @@ class _Embedded:
     image: Image.Image | None = field(default=None, repr=False)
     reading: PackageReading = field(default_factory=PackageReading)
     error: str | None = None
+    #: SHA-256 of the photo's bytes: a re-check of the same case shares photos (``serials``).
+    sha256: str = ""
 
 
 class Verifier:
@@ -125,6 +128,7 @@ class Verifier:
         info = self.catalog.product_info()
         self._label_texts = {p: i.label_text for p, i in info.items() if i.label_text}
         self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
+        self.serials = SerialJudge(self.catalog, {p: i.gtins for p, i in info.items()})
 
     def scan_codes(self, photos: Sequence[str | Path]) -> tuple[list, str | None]:
         """The barcodes on ``photos`` read against the catalog's GTINs (no claim), and the one
@@ -202,7 +206,7 @@ class Verifier:
                         self._readings.pop(next(iter(self._readings)))
                 tensor = self.embedder.preprocess(image)
                 image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
-                return tensor, image, reading
+                return tensor, image, reading, photo.sha256
             except UnreadableImage as exc:
                 return exc
             except Exception as exc:  # an odd file gets an error entry, never a crash
@@ -221,6 +225,7 @@ class Verifier:
                 results[i].vector = vectors[row]
                 results[i].image = loaded[i][1]
                 results[i].reading = loaded[i][2]
+                results[i].sha256 = loaded[i][3]
         return results
 
     def _verdict(self, case: Case, photos: list[_Embedded], regions: bool) -> Verdict:
@@ -297,6 +302,8 @@ class Verifier:
         others = [value for (product, label), value in scores.items() if label == "genuine" and product != target]
         other_similarity = max(others) if others else None
         findings = tuple(self.codes.judge(codes_read, target)) if codes_read else ()
+        serials = self.serials.judge(codes_read, target, case.case_id, case.photos,
+                                     [p.sha256 for p in readable]) if codes_read else ()
         comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
         fake_model = calibration.fakes.for_product(target, calibration.brands.get(target, "")) if target else None
         fake_score = fake_model.score(queries) if fake_model is not None else None
@@ -321,6 +328,7 @@ class Verifier:
             fake_scope=fake_model.scope if fake_model is not None else None,
             photo_products=photo_products,
             view_products=calibration.views.products(queries) if calibration.views is not None else (),
+            serials=serials,
         )
         decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}
@@ -495,6 +503,8 @@ def _evidence_record(readable, words, findings, comparison, evidence: Evidence, 
         record["text"]["accented"] = accented  # folded word -> as printed, for what a person is shown
     if comparison is not None:
         record["text"].update(comparison.to_dict())
+    if evidence.serials:
+        record["serials"] = [finding.to_dict() for finding in evidence.serials]
     if fake_model is not None:
         record["known_fakes"] = {"model": fake_model.scope, "fakes": fake_model.fakes, "genuine": fake_model.genuine,
                                  "log_odds": round(evidence.fake_score, 3),

@@ -44,8 +44,13 @@ def offline_embedder():
 
 @pytest.fixture(scope="session")
 def demo_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
-    """A catalog of the demo products built once; copy it (``catalog_copy``) before changing it."""
-    return build_catalog(tmp_path_factory.mktemp("catalogs") / "demo", offline_embedder, demo_rows)
+    """A catalog of the demo products built once, with the demo's register of serials (as the app
+    builds it); copy it (``catalog_copy``) before changing it."""
+    from index.importing.serials import import_register
+
+    path = build_catalog(tmp_path_factory.mktemp("catalogs") / "demo", offline_embedder, demo_rows)
+    import_register(path, DEMO / "serials.csv", "demo", progress=False)
+    return path
 
 
 @pytest.fixture
