@@ -259,14 +259,14 @@ def test_a_code_copied_onto_another_item_is_flagged_across_the_app_and_the_comma
     issued = DEMO / "queries" / "Oatly-Oat-Milk_001_unit-code-issued.jpg"
     cloned = DEMO / "queries" / "Oatly-Oat-Milk_002_unit-code-cloned.jpg"
 
-    def app_check(photos, case, place):
-        verdict, badge, *_ = client.predict([handle_file(str(p)) for p in photos], OATLY, "QLTT-12", "", "en", case,
-                                            place, api_name="/verify")
-        return verdict, badge
+    def app_check(photos, case, place, language="en"):
+        verdict, badge, _, _, _, report, *_ = client.predict([handle_file(str(p)) for p in photos], OATLY, "QLTT-12",
+                                                             "", language, case, place, api_name="/verify")
+        return verdict, badge, report
 
-    first, _ = app_check([issued], "BB-2026/501", "Chợ Đồng Xuân")
+    first, _, _ = app_check([issued], "BB-2026/501", "Chợ Đồng Xuân")
     assert "serial_seen_before" not in first["flags"] and first["evidence"]["serials"][0]["register"] == "issued"
-    again, _ = app_check([issued, demo_photo("Oatly-Oat-Milk_002.jpg")], "", "Chợ Đồng Xuân")  # a re-check
+    again, _, _ = app_check([issued, demo_photo("Oatly-Oat-Milk_002.jpg")], "", "Chợ Đồng Xuân")  # a re-check
     assert "serial_seen_before" not in again["flags"]
 
     run = subprocess.run([PYTHON, "scripts/verify.py", str(catalog), str(cloned), "--claimed", OATLY,
@@ -282,10 +282,14 @@ def test_a_code_copied_onto_another_item_is_flagged_across_the_app_and_the_comma
     # a third item with the same code, in the app: the card names the first check (its number opens
     # it in History); the re-check without a case number and the command line's check count too
     third_item = unit_photo(tmp_path, "third.jpg", ISSUED, "L2611A", "301130", source="Oatly-Oat-Milk_002.jpg")
-    third, badge = app_check([third_item], "BB-2026/503", "")
+    third, badge, report = app_check([third_item], "BB-2026/503", "", "vi")
     assert "serial_seen_before" in third["flags"]
     assert third["evidence"]["serials"][0]["seen_before"]["check_id"] == first["check_id"]
     assert f'data-check-id="{first["check_id"]}"' in badge and "Chợ Đồng Xuân" in badge
+    assert "đã được đọc trên một món hàng khác: lần kiểm tra #" in badge  # in the inspector's language
+    case_file = Path(report).read_text(encoding="utf-8")  # the case file carries the same evidence
+    assert "Mã định danh đơn vị hàng (số sê-ri)" in case_file and ISSUED in case_file
+    assert f'data-check-id="{first["check_id"]}"' in case_file
     kept = History(catalog).get(third["check_id"])
     assert kept.result["evidence"]["serials"][0]["seen_count"] == 3
 

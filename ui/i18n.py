@@ -151,7 +151,7 @@ TEXT: dict[str, dict[str, str]] = {
     # unit codes: the serial, what the brand's register says, the codes already seen
     "units_title": {"en": "Unit code (serial number)", "vi": "Mã định danh đơn vị hàng (số sê-ri)"},
     "unit_kind_gs1": {"en": "GS1 code", "vi": "mã GS1"},
-    "unit_kind_digital_link": {"en": "GS1 Digital Link", "vi": "GS1 Digital Link"},
+    "unit_kind_digital_link": {"en": "GS1 Digital Link QR code", "vi": "mã QR GS1 Digital Link"},
     "unit_kind_stamp": {"en": "brand's anti-counterfeit stamp", "vi": "tem chống giả của nhãn hàng"},
     "unit_serial": {"en": "serial", "vi": "số sê-ri"},
     "unit_batch": {"en": "batch", "vi": "số lô"},

@@ -17,7 +17,6 @@ A serial imported again keeps its state and takes the file's batch and expiry (a
 from __future__ import annotations
 
 import csv
-import io
 import re
 import sys
 import time
@@ -133,13 +132,18 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
     today = date.today()
     raw = open(path, "rb")
     try:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+        text = _lines(raw)
         try:
-            header = [cell.strip().lower() for cell in next(reader)]
-        except StopIteration:
+            first = next(text, "").lstrip("\ufeff")
+        except _NotText:
+            raise ManifestError(name, ["line 1: not UTF-8 text (save the file as CSV UTF-8)"]) from None
+        if not first.strip():
             raise ManifestError(name, ["the file is empty: the first line must be the header "
-                                       + ",".join(required + optional)]) from None
+                                       + ",".join(required + optional)])
+        # a spreadsheet set to a comma-decimal locale saves CSV with semicolons
+        delimiter = ";" if ";" in first and "," not in first else ","
+        header = [cell.strip().lower() for cell in next(csv.reader([first], delimiter=delimiter))]
+        reader = csv.reader(text, delimiter=delimiter)
         missing = [c for c in required if c not in header]
         unknown = [c for c in header if c not in required + optional]
         if missing or unknown or len(set(header)) != len(header):
@@ -151,7 +155,7 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
         line = 1
         try:
             for row in reader:
-                line = reader.line_num
+                line = reader.line_num + 1  # the header was read before the reader started
                 if not "".join(row).strip():  # a blank line, or only commas (a spreadsheet's empty row)
                     continue
                 rows += 1
@@ -171,12 +175,12 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
                         bar.set_postfix(rows=f"{rows:,}")
                     if report is not None:
                         report(raw.tell(), size)
-        except UnicodeDecodeError:
-            bad += 1
-            problems.append(f"line {line + 1}: not UTF-8 text (save the file as CSV UTF-8)")
+        except _NotText as exc:
+            bad, rows = bad + 1, rows + 1
+            problems.append(f"line {exc.line}: not UTF-8 text (save the file as CSV UTF-8); not read further")
         except csv.Error as exc:
             bad += 1
-            problems.append(f"line {reader.line_num}: {exc}")
+            problems.append(f"line {reader.line_num + 1}: {exc}")
         if chunk:
             writer.stage(chunk)
     finally:
@@ -188,6 +192,20 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
     if report is not None:
         report(size, size)
     return problems, bad, rows
+
+
+class _NotText(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _lines(raw):
+    """The file's lines as text, each decoded on its own: a byte that is not UTF-8 is named by its line."""
+    for number, data in enumerate(raw, 1):
+        try:
+            yield data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotText(number) from None
 
 
 def _row(writer: RegisterWriter, row: list[str], width: int, at: dict[str, int], seen: dict, decommission: bool,
