@@ -68,6 +68,7 @@ CSS = """
 .verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
 .verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
 .check-no{color:#666;margin-left:8px;white-space:nowrap}
+#verdict .earlier-check, #history-badge .earlier-check{cursor:pointer;color:#1a55b0;text-decoration:underline}
 /* every tab stays in sight on a phone (two rows), none hidden behind Gradio's "more" menu: Gradio
    measures its hidden copy of the tab row to decide what overflows */
 .tab-wrapper{height:auto !important}
@@ -98,6 +99,26 @@ CSS = """
     border-radius:0 !important;font-size:.8em !important}
 }
 """ + EVIDENCE_CSS + TOAST_CSS
+
+#: A click on the earlier check a card names (a unit code read before) opens that check in History.
+EARLIER_CHECK_JS = """
+() => {
+  if (window.earlierCheckLinks) return;
+  window.earlierCheckLinks = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("#verdict .earlier-check[data-check-id], #history-badge .earlier-check[data-check-id]");
+    if (!link) return;
+    document.querySelector("#history-tab-button")?.click();
+    setTimeout(() => {
+      const box = document.querySelector("#check-number input");
+      if (!box) return;
+      box.value = link.dataset.checkId;
+      box.dispatchEvent(new Event("input", {bubbles: true}));
+      setTimeout(() => document.querySelector("#open-check")?.click(), 300);
+    }, 300);
+  });
+}
+"""
 
 log = logging.getLogger("app")
 
@@ -792,7 +813,7 @@ def build_app(service: Service) -> gr.Blocks:
                 new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
                                                        new_item_hint], **BROWSE)
 
-            with tr(gr.Tab(t("tab_history"), id="history"), "tab_history") as history_tab:
+            with tr(gr.Tab(t("tab_history"), id="history", elem_id="history-tab"), "tab_history") as history_tab:
                 with gr.Row():
                     history_query = tr(gr.Textbox(label=t("history_search"), scale=3, elem_id="history-query"),
                                        "history_search")
@@ -817,7 +838,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     check_number = tr(gr.Number(label=t("open_check"), value=None, precision=0, elem_id="check-number"),
                                       "open_check")
-                    open_button = tr(gr.Button(t("open")), "open", "value")
+                    open_button = tr(gr.Button(t("open"), elem_id="open-check"), "open", "value")
                 with gr.Row():
                     with gr.Column(scale=2):
                         h_badge = gr.HTML(elem_id="history-badge")
@@ -1050,6 +1071,7 @@ def build_app(service: Service) -> gr.Blocks:
             .then(show_references, [product_to_show, language], [ref_gallery, ref_table, shown_ids], **BROWSE) \
             .then(page_data, [product_query, language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history, **BROWSE)
+        demo.load(None, None, None, js=EARLIER_CHECK_JS, **BROWSE)
         demo.load(lambda saved: saved if saved in ("en", "vi") else "en", saved_language, language, **BROWSE) \
             .then(page_data, [product_query, language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history, **BROWSE)

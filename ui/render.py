@@ -447,7 +447,7 @@ def serials_html(result: dict, language: str) -> str:
     esc = html.escape
 
     def product(pid):
-        return f" ({product_label(result, pid)})" if pid else ""
+        return f", {product_label(result, pid)}" if pid else ""
 
     items = []
     for unit in serials:
