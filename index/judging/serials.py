@@ -187,8 +187,3 @@ class SerialJudge:
         if rows:
             return OTHER_GTIN, rows[0]
         return NO_REGISTER, None
-
-
-def record(findings: Iterable[SerialFinding]) -> list[dict]:
-    """The findings as the result's ``evidence.serials``."""
-    return [finding.to_dict() for finding in findings]
