@@ -533,7 +533,6 @@ TEXT: dict[str, dict[str, str]] = {
     "source_app": {"en": "app", "vi": "ứng dụng"},
     "source_batch": {"en": "batch", "vi": "theo lô"},
     "source_api": {"en": "API", "vi": "qua API"},
-    "source_cli": {"en": "command line", "vi": "dòng lệnh"},
     "col_source": {"en": "from", "vi": "nguồn"},
     "col_checked_local": {"en": "checked at ({zone})", "vi": "thời điểm ({zone})"},
     # case file
