@@ -12,11 +12,17 @@
     python scripts/manage_catalog.py CATALOG_DIR set-store milvus [--milvus-uri URI]
     python scripts/manage_catalog.py CATALOG_DIR set-store faiss
     python scripts/manage_catalog.py CATALOG_DIR set-auto-tune on|off
+    python scripts/manage_catalog.py CATALOG_DIR keypoints
 
 The search index is exact (flat) up to 20,000 references and a graph (HNSW) from there, chosen
 by the catalog as it grows; `rebuild-index --mode flat|hnsw` pins a type, `--mode auto` unpins.
 `set-store` moves the vectors between FAISS (a file in the catalog folder) and Milvus (a local
 Milvus Lite .db file, or http://HOST:19530 for a Milvus server or cluster); see docs/scaling.md.
+
+`keypoints` keeps the local features of every reference that lacks them (catalogs made before
+keypoints were kept, or with --no-keypoints), computed from the photos the catalog keeps, and
+from then on keeps them at every import: a check then aligns the photo with the genuine print
+and shows where it differs. Interrupted, run it again: it goes on where it stopped.
 
 Calibration (the product head, the claim model and what genuine photos of each product score)
 is recomputed after every change, and a change large enough starts fitting the model to the
@@ -55,13 +61,15 @@ def main() -> int:
                       help="a .db file (Milvus Lite, relative to the catalog) or http://HOST:19530 (default vectors.milvus.db)")
     auto_tune = commands.add_parser("set-auto-tune", help="fit the model to the catalog in the background after changes")
     auto_tune.add_argument("state", choices=["on", "off"])
+    commands.add_parser("keypoints", help="keep the keypoints (local features) of references lacking them, "
+                                          "and of every reference imported from now on")
     commands.add_parser("keep-originals", help="copy into the catalog the photos of references it does not hold yet "
                                                "(catalogs made before originals were kept)")
     args = parser.parse_args()
 
     from index.storing import audit
 
-    writable = args.command.startswith(("remove", "set-", "rebuild", "keep-"))
+    writable = args.command.startswith(("remove", "set-", "rebuild", "keep-", "keypoints"))
     user = audit.command_line_user()
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
@@ -111,6 +119,16 @@ def main() -> int:
             print(f"copied {copied} original photos into the catalog; {missing} could not be found at their source "
                   "(tuning needs them: put them back and run this again)" if missing else
                   f"copied {copied} original photos into the catalog; it holds every reference's photo")
+        elif args.command == "keypoints":
+            from index.storing import keypoints
+
+            with catalog.audited(user, "keypoints"):
+                filled, failed = keypoints.fill_missing(catalog, progress=True)
+            stats = catalog.stats()
+            print(f"keypoints kept for {filled} more references; {stats['references_with_keypoints']} of "
+                  f"{stats['references']} have them ({stats['keypoint_bytes_per_reference']} bytes each on average)")
+            for image_id, reason in failed:
+                print(f"  #{image_id}: {reason}")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:
