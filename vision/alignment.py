@@ -11,17 +11,23 @@ homography, and a photo of another product, even of the same brand, shares only 
   by OpenCV's MAGSAC++ (``cv2.USAC_MAGSAC``); a homography that folds the photo, shrinks or
   stretches it wildly, or bends it into a steep perspective is junk, not evidence. The inlier count
   and the share of the reference the inliers cover are evidence of identity.
+- ``item_plane``: the homography of the item itself, for comparing its print: up to two planes
+  (a pack on a shelf often gives the shelf behind it as the first), the one whose inliers sit most
+  centrally in the photo.
 - ``difference``: the photo warped onto the reference, its colours brought to the reference's
-  (per-channel mean and spread in Lab inside the overlap), then compared cell by cell on a grid:
-  print (structure: normalised cross-correlation of gradient images, best over a small shift, so a
-  pixel or two of misalignment is no difference), colour (Lab distance of the cells' means), an
-  element missing (structure in the reference, none in the photo) or moved (the reference's cell
-  found further away than the tolerated shift). ``Difference.overlay`` draws it on the reference.
+  (per-channel mean and spread in Lab inside the overlap), then compared cell by cell on a grid,
+  only near the inliers (where the alignment is supported): print (structure: normalised
+  cross-correlation of gradient images, best over a small shift, so a pixel or two of
+  misalignment is no difference), colour (chroma distance of the cells' means), an element missing
+  (structure in the reference, none in the photo) or moved (the reference's cell found further
+  away than the tolerated shift). ``draw_overlay`` draws it on the reference.
 
 Measured (scripts/experiments/alignment.py, docs/verification.md "Flat print aligned and
-compared"): the constants below are the FINDINGS recipe (640 px, 800 features, RootSIFT, ratio
-0.8, MAGSAC); the cell thresholds come from genuine-versus-genuine pairs of Grocery Store *train*
-photos (different photos of one pack), set where nearly all their cells match.
+compared"): the recipe is FINDINGS' (640 px, 800 features, RootSIFT, ratio 0.8, MAGSAC); on
+Grocery Store val packaged photos the inliers separate true from look-alike claims at AUROC 0.797.
+The cell thresholds were chosen on pairs of the demo's references (Grocery *train* photos); on 150
+train pairs a genuine photo against another of its pack differs in 2.6% of the compared cells
+(median), a reprinted label lights up 82% of the cells under it and 8% elsewhere.
 
 Pixels only: this module imports nothing from ``index``.
 """
@@ -29,6 +35,7 @@ Pixels only: this module imports nothing from ``index``.
 from __future__ import annotations
 
 import struct
+import threading
 from dataclasses import dataclass, field
 
 import cv2
@@ -172,17 +179,17 @@ class Alignment:
 
 # ---- keypoints ---------------------------------------------------------------------------------
 
-_SIFT = {}
+_LOCAL = threading.local()
 
 
 def _sift(max_features: int):
-    import threading
-
-    key = (threading.get_ident(), max_features)
-    sift = _SIFT.get(key)
-    if sift is None:
-        sift = _SIFT[key] = cv2.SIFT_create(nfeatures=max_features)
-    return sift
+    """One SIFT detector per thread (the import's decoding threads find keypoints side by side)."""
+    detectors = getattr(_LOCAL, "sift", None)
+    if detectors is None:
+        detectors = _LOCAL.sift = {}
+    if max_features not in detectors:
+        detectors[max_features] = cv2.SIFT_create(nfeatures=max_features)
+    return detectors[max_features]
 
 
 def extraction_image(image: Image.Image, side: int = EXTRACT_SIDE) -> Image.Image:

@@ -8,10 +8,12 @@ two best inlier counts (one chance alignment does not make a score) and the best
 case's is its best photo's (a barcode close-up aligns with nothing, the front of the pack does).
 
 Measured on Grocery Store val packaged photos against train references
-(scripts/experiments/alignment.py, docs/verification.md): true claims against look-alike claims
-of the same kind, AUROC 0.87 from the inliers alone (FINDINGS: 0.867, median 56 against 10).
-Many look-alikes share a brand logo and reach 20 inliers: this is one feature for the claim
-model, and the located differences are evidence for a person, not a verdict by themselves.
+(scripts/experiments/alignment.py, docs/verification.md "Flat print aligned and compared"): true
+claims against look-alike claims of the same kind, AUROC 0.797 from this score alone (median
+31.5 against 0; the global features give 0.704 on the same claims), products missing from the
+catalog 0.67. A quarter of look-alikes reach 20 inliers (a shared brand logo): this is one
+feature for the claim model, and the located differences are evidence for a person, not a
+verdict by themselves.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from PIL import Image
 from vision.alignment import EXTRACT_SIDE, Alignment, Keypoints, align_many, difference, extract, item_plane
 
 #: References of a product each photo is aligned with: the nearest by vector. FINDINGS measured
-#: 10; 8 keep a check's matching in one matrix product of the query against 8 x 800 descriptors.
+#: 10; 8 keep a check's matching in one matrix product of the query against 8 x 800 descriptors
+#: (21 ms of one core, docs/benchmarks.md part 7); the first 10 instead of the nearest 8 did worse.
 REFERENCES = 8
 #: Photos whose keypoints are kept between checks (about 106 KB each).
 KEPT = 64
