@@ -30,11 +30,16 @@ def run_script(*args, check=True, timeout=600, env=None):
 @pytest.fixture(scope="module")
 def milvus_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
     """The demo photos imported by the plain import into a catalog whose vectors live in Milvus
-    Lite (a .db folder inside the catalog)."""
-    from index import StoreConfig
+    Lite (a .db folder inside the catalog), with the demo's register of serials as the FAISS demo
+    catalog has it: the two differ only in where the vectors live."""
+    from index import Catalog, StoreConfig
+    from index.importing.serials import load_register
 
-    return build_catalog(tmp_path_factory.mktemp("milvus") / "demo-milvus", offline_embedder, demo_rows,
+    path = build_catalog(tmp_path_factory.mktemp("milvus") / "demo-milvus", offline_embedder, demo_rows,
                          StoreConfig("milvus"))
+    with Catalog.open(path, writable=True) as catalog:
+        load_register(catalog, DEMO / "serials.csv", progress=False)
+    return path
 
 
 @pytest.fixture

@@ -534,6 +534,9 @@ def _as_given(result: dict, staging: Path, written: dict[str, str]) -> dict:
     result = walk(result)
     if result.get("regions") and result["regions"].get("photo"):  # kept in the history: its name
         result["regions"] = dict(result["regions"], photo=Path(result["regions"]["photo"]).name)
+    aligned = (result.get("evidence") or {}).get("alignment")
+    if aligned and aligned.get("photo"):  # the print comparison's photo, kept in the history: its name
+        result["evidence"] = dict(result["evidence"], alignment=dict(aligned, photo=Path(aligned["photo"]).name))
     return result
 
 
