@@ -38,9 +38,10 @@ from ui.i18n import LANGUAGE_CHOICES, TEXT, index_words, local_time, outcome, t,
 from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, side_by_side_html, thumbnail_html,
                        triage_html)
 from ui.service import LimitExceeded, Service
-from ui.fairness import JoinLimiter, add_queue_limit
-from ui.sessions import COOKIE, LoginRefused, address_of, token_of
-from ui.signing import ReportNotVerified, verify_document
+from ui.fairness import JoinLimiter
+from ui.guard import Guard
+from ui.sessions import COOKIE, LoginRefused, address_of, token_of, uvicorn_proxy_settings
+from ui.signing import ReportNotVerified
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
@@ -171,6 +172,12 @@ def user_error(exc: BaseException) -> str:
     temp = re.escape(tempfile.gettempdir().rstrip("/"))
     text = re.sub(temp + r"/[^\s:'\"]*/([^/\s:'\"]+)", r"\1", str(text))
     return html.escape(text)
+
+
+def _plain(*lines: str) -> str:
+    """Sentences shown as text in an HTML component: every character escaped (a file name or a
+    code read from a photo is never markup), one paragraph a line."""
+    return "".join(f'<p class="plain">{html.escape(line)}</p>' for line in lines if line)
 
 
 def _error(message: str, language: str) -> gr.Error:
@@ -343,18 +350,18 @@ def build_app(service: Service) -> gr.Blocks:
         choice = named if named and not claimed_now else gr.update()
         return choice, "\n".join(f"- {line}" for line in lines)
 
-    def check_report(path, language):
-        """A case file this deployment issued: unchanged since, or why not (its signature)."""
+    async def check_report(path, language):
+        """A case file this deployment issued: unchanged since, or why not (its signature). Checked
+        in a small pool of its own (ui.casefile), awaited here: one hostile file delays nobody."""
         if not path:
             return ""
         name = Path(path).name
         try:
-            key = verify_document(Path(path).read_bytes(), service.signing_key.public, name)
+            checked = await service.case_files.check(path)
         except ReportNotVerified as exc:
-            return t("report_bad", language, name=name, reason=t("report_" + exc.reason, language, **exc.details))
-        except OSError as exc:
-            return t("report_bad", language, name=name, reason=str(exc.strerror or exc))
-        return t("report_ok", language, name=name, fingerprint=key)
+            return _plain(t("report_bad", language, name=name, reason=t("report_" + exc.reason, language,
+                                                                          **exc.details)))
+        return _plain(t("report_ok", language, name=name, fingerprint=checked.verified.fingerprint))
 
     def reports_ready():
         """After a check: its reports can be downloaded; photos added now join the same item."""
@@ -971,7 +978,7 @@ def build_app(service: Service) -> gr.Blocks:
                     localized.append((check_report_help, "check_report_help", "value", "{}"))
                     report_file = tr(gr.File(label=t("check_report_file"), file_types=[".html", ".json"],
                                              type="filepath", elem_id="check-report-file"), "check_report_file")
-                    report_verdict = gr.Markdown(elem_id="check-report-result")
+                    report_verdict = gr.HTML(elem_id="check-report-result")  # escaped text, never markup
                 report_file.upload(check_report, [report_file, language], report_verdict, **BROWSE)
 
         components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
@@ -1029,7 +1036,9 @@ def main() -> None:
         log.warning("no catalog users configured (VERIFIER_ADMIN_USER/VERIFIER_ADMIN_PASSWORD or "
                     "VERIFIER_USERS_FILE): the catalog can be browsed, not changed")
     demo = build_app(service)
-    demo.queue(default_concurrency_limit=1, max_size=64)
+    # api_open=False: /gradio_api/run/{api} runs only the browsing events directly; a check, a batch
+    # or a change joins the queue (and its per-client budget, ui.fairness), whatever route it comes by
+    demo.queue(default_concurrency_limit=1, max_size=64, api_open=False)
     import uvicorn
 
     # Only Gradio's own upload cache and the app's download folder are served: nothing else on disk.
@@ -1037,8 +1046,10 @@ def main() -> None:
                                                                               str(catalog_dir / "thumbs")],
                               show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb",
                               i18n=gr.I18n(vi=GRADIO_VI, en=GRADIO_EN), footer_links=["api"])
+    # one layer around everything served: body sizes, origins, the queue budget, closed routes
+    app = Guard(app, service.limits, JoinLimiter(jobs=service.limits.queue_jobs))
     log.warning("serving at http://%s:%d/", args.host, args.port)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **uvicorn_proxy_settings())
 
 
 def web_app(service: Service):
@@ -1046,22 +1057,31 @@ def web_app(service: Service):
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    add_queue_limit(api, JoinLimiter(jobs=service.limits.queue_jobs))
+    login_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="login")
 
     @api.post("/session/login")
     async def session_login(request: Request):
+        # JSON only: a page of another site can send text/plain or a form without asking first,
+        # never JSON (ui.guard refuses what a browser marks as another site's anyway); the body is
+        # at most 4 KB (ui.guard, counted as it arrives)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return JSONResponse({"outcome": "login_failed"}, status_code=415)
         body = await request.body()
-        if len(body) > 4096:
-            return JSONResponse({"outcome": "login_failed"}, status_code=413)
         try:
             data = json.loads(body or b"{}")
-            token = service.sessions.login(str(data.get("name", "")), str(data.get("password", "")),
-                                           address_of(request))
-        except LoginRefused as refused:
-            return JSONResponse({"outcome": refused.key}, status_code=429 if refused.key == "login_locked" else 401)
+            name, password = str(data.get("name", "")), str(data.get("password", ""))
         except (ValueError, AttributeError):
             return JSONResponse({"outcome": "login_failed"}, status_code=400)
+        try:  # the password check (PBKDF2, ~0.1 s) in a small pool of its own, off the event loop
+            token = await asyncio.get_running_loop().run_in_executor(
+                login_pool, service.sessions.login, name, password, address_of(request))
+        except LoginRefused as refused:
+            return JSONResponse({"outcome": refused.key}, status_code=429 if refused.key == "login_locked" else 401)
         response = JSONResponse({"outcome": "ok"})
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
                             path="/")

@@ -7,6 +7,11 @@ Every report the app writes is signed with its deployment's Ed25519 private key.
 (``report-signing-key.pub.pem`` in VERIFIER_KEY_DIR, default ~/.config/counterfeit-verifier) is
 what a court, a brand owner or another office needs to check it; without --public-key this
 machine's own deployment key is used. Prints one line per report; exits 1 if any fails.
+
+A report verifies only in the format it was issued in, as its name says (``.html`` or
+``.json``): a JSON report renamed ``.html`` is refused (a browser would render what its text holds).
+The check is linear in the file's size, and a file larger than any report (32 MB) is refused
+before it is read.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ui.signing import PUBLIC_NAME, ReportNotVerified, default_key_dir, load_public_key, verify_document  # noqa: E402
+from ui.signing import (MAX_REPORT_BYTES, PUBLIC_NAME, ReportNotVerified, default_key_dir,  # noqa: E402
+                        load_public_key, verify_report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.reports:
         path = Path(name)
         try:
-            fingerprint = verify_document(path.read_bytes(), key, str(path))
+            if path.stat().st_size > MAX_REPORT_BYTES:  # refused before it is read
+                raise ReportNotVerified(f"{path}: {path.stat().st_size / 1024**2:.1f} MB, larger than any report "
+                                        f"({MAX_REPORT_BYTES / 1024**2:.0f} MB limit)", "too_large")
+            fingerprint = verify_report(path.read_bytes(), key, str(path)).fingerprint
         except OSError as exc:
             print(f"NOT VERIFIED  {path}: cannot read it ({exc.strerror or exc})")
             failed += 1

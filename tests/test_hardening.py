@@ -1,20 +1,114 @@
-"""Defects found by an attack review (issue 14), each reproduced and shown fixed: spreadsheet
-formulas in exported CSV, decomposed Unicode ids, huge text fields, raw tracebacks, history search
-wildcards, staged files left behind."""
+"""Defects found by attack reviews, each reproduced and shown fixed.
+
+Issue 14: spreadsheet formulas in exported CSV, decomposed Unicode ids, huge text fields, raw
+tracebacks, history search wildcards, staged files left behind.
+
+Issue 25 (docs/reliability.md, "Attack review, round two"): forged case files, a server one
+upload could freeze, unbounded request bodies, the queue limit bypassed, forwarded headers
+believed, the audit log and deep links open, overturned checks not said, anonymous disk growth,
+barcode text rendered as Markdown, login timing, cross-site changes, product fields without
+limits, a tuning process per change, file errors as tracebacks, and unlimited text from codes.
+Where the defect is in the app, the test runs against the real app (``running_app``, or
+``strict_app`` with a small queue budget) over HTTP.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
+import select
+import socket
 import sqlite3
 import subprocess
+import threading
+import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import PYTHON, ROOT, demo_photo
+from conftest import PYTHON, ROOT, SERVER_PIDS, demo_photo
+
+# ---- talking to the running app as a browser or a script does ------------------------------
+
+_CONFIGS: dict[str, dict] = {}
 
 
+def _dependency(url: str, name: str) -> dict:
+    """The event named ``name`` (Gradio names private events too: ``page_data``, ``check_report``)."""
+    import httpx
+
+    if url not in _CONFIGS:
+        _CONFIGS[url] = httpx.get(url + "config", timeout=30).json()
+    for dependency in _CONFIGS[url]["dependencies"]:
+        if dependency.get("api_name") == name:
+            return dependency
+    raise AssertionError(f"no event {name} in the app")
+
+
+def event(url: str, name: str, data: list, cookies: dict | None = None, headers: dict | None = None,
+          timeout: float = 120) -> list:
+    """Run one of the page's events as the page does (queued ones through /queue/join and the
+    event stream, browsing ones through /run/predict); its outputs, or AssertionError with the
+    error it showed."""
+    import uuid
+
+    import httpx
+
+    dependency = _dependency(url, name)
+    session = uuid.uuid4().hex[:10]
+    body = {"data": data, "fn_index": dependency["id"], "session_hash": session, "event_data": None,
+            "trigger_id": None}
+    with httpx.Client(base_url=url, cookies=cookies, headers=headers, timeout=timeout) as client:
+        if not dependency["queue"]:
+            response = client.post("gradio_api/run/predict", json=body)
+            response.raise_for_status()
+            return response.json()["data"]
+        joined = client.post("gradio_api/queue/join", json=body)
+        joined.raise_for_status()
+        with client.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    if not message.get("success"):
+                        raise AssertionError(message.get("output", {}).get("error") or message)
+                    return message["output"]["data"]
+    raise AssertionError("the event stream ended without a result")
+
+
+def upload(url: str, path: Path) -> dict:
+    """A file uploaded as the page uploads it; the value a File input then sends."""
+    import httpx
+
+    with open(path, "rb") as handle:
+        response = httpx.post(url + "gradio_api/upload", files={"files": (path.name, handle)}, timeout=60)
+    response.raise_for_status()
+    return {"path": response.json()[0], "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+
+def login(url: str) -> dict:
+    import httpx
+
+    from conftest import ADMIN_PASSWORD, ADMIN_USER
+
+    response = httpx.post(url + "session/login", json={"name": ADMIN_USER, "password": ADMIN_PASSWORD}, timeout=30)
+    assert response.json()["outcome"] == "ok", response.text
+    return {"verifier_session": response.cookies["verifier_session"]}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def verify_report(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, str(ROOT / "scripts" / "verify_report.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_batch_results_csv_cells_never_run_as_spreadsheet_formulas(service, tmp_path):
@@ -337,3 +431,174 @@ def test_a_catalog_made_before_originals_were_kept_migrates_from_readable_source
     with Catalog.open(catalog_copy) as catalog:
         kept = [catalog.original_path(r) for r in refs[1:]]
         assert all(p.parent.parent.name == "originals" and p.is_file() for p in kept)
+
+
+# ---- issue 25: attack review, round two ------------------------------------------------------
+
+#: What an attacker writes in a check's notes: a fake badge over the page and a script.
+HOSTILE_NOTES = ("<div style='position:fixed;inset:0;background:#fff'><h1>GENUINE &#10004;</h1></div>"
+                 "<script>document.title='pwned'</script> & <!--verification-block-->")
+
+
+def test_a_json_case_file_renamed_html_is_refused_and_its_markup_is_escaped(service, running_app, tmp_path):
+    """Before: a check whose notes held a fake badge and a script, its signed JSON renamed .html,
+    was ✔ in Status → Check a case file and in verify_report.py, and a browser ran the script."""
+    record = service.check([str(demo_photo("Oatly-Oat-Milk_001.jpg"))], notes=HOSTILE_NOTES)
+    html_path, json_path = service.report_files(record, "en")
+    raw = json_path.read_bytes()
+    assert not {ord("<"), ord(">"), ord("&")} & set(raw)  # \u003c, \u003e, \u0026: never markup
+    assert b"\\u003cscript\\u003e" in raw and json.loads(raw)["notes"] == HOSTILE_NOTES
+    renamed = tmp_path / json_path.with_suffix(".html").name
+    renamed.write_bytes(raw)
+    checked = verify_report(json_path, html_path, renamed, "--public-key", service.signing_key.public_path)
+    assert checked.returncode == 1, checked.stdout
+    lines = checked.stdout.splitlines()
+    assert lines[0].startswith("verified") and lines[1].startswith("verified")
+    assert lines[2].startswith("NOT VERIFIED") and "issued as JSON and named .html" in lines[2]
+
+    url, _ = running_app  # the same deployment key: the app checks what the service signed
+    said = {path.name: event(url, "check_report", [upload(url, path), language])[0]
+            for path, language in ((json_path, "en"), (html_path, "en"), (renamed, "en"))}
+    assert "issued by this system" in said[json_path.name] and "issued by this system" in said[html_path.name]
+    assert "NOT VERIFIED" in said[renamed.name] and "issued as JSON and is named .html" in said[renamed.name]
+    [vietnamese] = event(url, "check_report", [upload(url, renamed), "vi"])
+    assert "KHÔNG HỢP LỆ" in vietnamese and "được cấp dạng JSON" in vietnamese
+
+
+def test_reports_issued_before_still_verify_and_only_in_their_own_format(tmp_path):
+    """Reports signed before the format was signed (CPV1: the bytes alone) still verify, in the
+    format they were issued in. A JSON whose notes held the HTML placeholder, with an HTML block
+    put in its place, verified as HTML before; it is refused."""
+    from ui.signing import (HTML_PLACEHOLDER, JSON_PLACEHOLDER, LEGACY_PREFIX, ReportNotVerified, SigningKey,
+                            html_block, verify_report)
+
+    key = SigningKey.load_or_create(tmp_path / "keys")
+    page = '<!doctype html><html lang="en"><body><p>#1</p>' + HTML_PLACEHOLDER + "</body></html>"
+    old_html = page.replace(HTML_PLACEHOLDER, html_block(key.fingerprint, key.sign(page.encode()), "en",
+                                                         LEGACY_PREFIX)).encode()
+    text = '{\n  "notes": "<b>raw, as before</b>",\n  "verification": null\n}'
+    old_json = text.replace(JSON_PLACEHOLDER, '"verification": ' + json.dumps(
+        {"key": key.fingerprint, "signature": key.sign(text.encode())})).encode()
+    assert verify_report(old_html, key.public, "check-1-en.html").scheme == "CPV1"
+    assert verify_report(old_json, key.public, "check-1.json").scheme == "CPV1"
+    for data, name in ((old_json, "check-1.html"), (old_html, "check-1.json"), (old_html, "check-1.txt")):
+        with pytest.raises(ReportNotVerified):
+            verify_report(data, key.public, name)
+    # the forgery: an old JSON report whose notes were the HTML placeholder, the block put in its place
+    notes = '{\n  "notes": "<div>GENUINE</div><script>x()</script>' + HTML_PLACEHOLDER + '",\n  "verification": null\n}'
+    forged = notes.replace(HTML_PLACEHOLDER, html_block(key.fingerprint, key.sign(notes.encode()), "en",
+                                                        LEGACY_PREFIX)).encode()
+    for name in ("forged.html", "forged.json"):
+        with pytest.raises(ReportNotVerified):
+            verify_report(forged, key.public, name)
+
+
+def _openers(size: int, doctype: bool = True) -> bytes:
+    opener = (b'<section class="verification" data-key="0123456789abcdef" data-lang="en" data-signature="'
+              + b"A" * 86 + b'">')
+    return (b"<!doctype html>" if doctype else b"") + opener * (size // len(opener))
+
+
+def test_a_file_of_verification_openers_is_answered_within_a_second(tmp_path):
+    """Before: the `.*?` of the block's regex re-scanned from every opener: 354 KB froze the server
+    6.6 s, 708 KB 20.6 s, and verify_report.py gave no answer on 1.7 MB within 60 s."""
+    files = []
+    for name, data in (("openers.html", _openers(1_700_000)), ("bare.html", _openers(1_700_000, doctype=False)),
+                       ("openers.json", b"{" + _openers(1_700_000, doctype=False))):
+        (tmp_path / name).write_bytes(data)
+        files.append(tmp_path / name)
+    from ui.signing import SigningKey
+
+    key = SigningKey.load_or_create(tmp_path / "keys").public_path
+    started = time.monotonic()
+    checked = verify_report(*files, "--public-key", key)
+    elapsed = time.monotonic() - started
+    assert checked.returncode == 1 and checked.stdout.count("NOT VERIFIED") == 3, checked.stdout
+    assert "verification blocks" in checked.stdout.splitlines()[0]
+    assert elapsed < 3.0, elapsed  # the interpreter's start included; the check itself takes milliseconds
+
+
+def test_a_hostile_case_file_in_the_app_delays_nobody(running_app, tmp_path):
+    """Before: one upload of such a file to Check a case file froze the whole server."""
+    url, _ = running_app
+    hostile = tmp_path / "case.html"
+    hostile.write_bytes(_openers(708_000))
+    file = upload(url, hostile)
+    answers = {}
+
+    def check():
+        started = time.monotonic()
+        answers["hostile"] = event(url, "check_report", [file, "en"])[0], time.monotonic() - started
+
+    worker = threading.Thread(target=check)
+    worker.start()
+    started = time.monotonic()
+    status = event(url, "status_text", ["en"])[0]
+    others = time.monotonic() - started
+    worker.join(60)
+    assert "Catalog" in status and others < 3.0, others
+    said, took = answers["hostile"]
+    assert "NOT VERIFIED" in said and "verification blocks" in said and took < 3.0, (said, took)
+
+
+def test_case_files_are_checked_in_a_bounded_pool_with_a_size_and_time_limit(tmp_path, monkeypatch):
+    import asyncio
+
+    import ui.casefile
+    from ui.casefile import CaseFileChecker
+    from ui.signing import ReportNotVerified, SigningKey
+
+    key = SigningKey.load_or_create(tmp_path / "keys")
+    checker = CaseFileChecker(key.public, workers=1, waiting=1, time_limit_s=0.5, max_bytes=1024**2)
+    huge = tmp_path / "huge.html"
+    with open(huge, "wb") as handle:  # 60 MB, sparse: refused by its size, never read
+        handle.truncate(60 * 1024**2)
+    with pytest.raises(ReportNotVerified) as caught:
+        asyncio.run(checker.check(huge))
+    assert caught.value.reason == "too_large"
+
+    def slow(*args, **kwargs):  # a check that would not end on its own
+        time.sleep(1.5)
+        raise ReportNotVerified("slow", "changed")
+
+    monkeypatch.setattr(ui.casefile, "verify_report", slow)
+    small = tmp_path / "small.html"
+    small.write_bytes(b"<!doctype html>")
+
+    async def three_at_once():
+        return await asyncio.gather(*(checker.check(small) for _ in range(3)), return_exceptions=True)
+
+    started = time.monotonic()
+    reasons = sorted(r.reason for r in asyncio.run(three_at_once()))
+    assert reasons == ["busy", "timeout", "timeout"] and time.monotonic() - started < 1.4
+
+
+def test_request_bodies_are_limited_as_they_arrive(running_app):
+    """Before: an 800 MB body to /session/login cost +1.53 GB, and a 400 MB one to
+    /gradio_api/run/predict +1.19 GB, before any size check. Now a declared length over the route's
+    limit is answered 413 before the body is sent, and a streamed one is cut off as it passes it."""
+    url, _ = running_app
+    pid = SERVER_PIDS[url]
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    before = rss_mb(pid)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /session/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 838860800\r\n\r\n")
+        assert sock.recv(64).startswith(b"HTTP/1.1 413")  # the 800 MB were never sent
+    chunk = b"x" * 65536
+    frame = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+    for path in ("/gradio_api/run/predict", "/gradio_api/queue/join", "/session/login"):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n".encode())
+            sent = 0
+            while sent < 200 * 1024**2 and not select.select([sock], [], [], 0)[0]:
+                try:
+                    sock.sendall(frame)
+                except OSError:  # the server closed the connection after its answer
+                    break
+                sent += len(chunk)
+            answer = sock.recv(64)
+        assert answer.startswith(b"HTTP/1.1 413"), (path, answer)
+        assert sent < 32 * 1024**2, (path, sent)  # the answer came while the body was still being sent
+    assert rss_mb(pid) - before < 64

@@ -359,6 +359,22 @@ TEXT: dict[str, dict[str, str]] = {
                                "({expected}); hãy kiểm tra bằng khóa công khai của đơn vị đã cấp"},
     "report_changed": {"en": "the signature does not match the content: the report was changed after it was issued",
                        "vi": "chữ ký số không khớp với nội dung: biên bản đã bị sửa sau khi cấp"},
+    "report_wrong_format": {"en": "it was issued as {issued} and is named .{suffix}: a report verifies only in the format "
+                                  "it was issued in (renamed, a browser may show what the report never said)",
+                            "vi": "biên bản được cấp dạng {issued} nhưng mang đuôi .{suffix}: biên bản chỉ hợp lệ ở đúng "
+                                  "định dạng đã cấp (bị đổi tên, tệp có thể khiến trình duyệt hiển thị nội dung không có "
+                                  "trong biên bản)"},
+    "report_not_report": {"en": "it does not begin as a report in {named} does: it was changed or is not a report",
+                          "vi": "tệp không mở đầu như một biên bản {named}: tệp đã bị sửa hoặc không phải biên bản"},
+    "report_bad_name": {"en": "a case file is named .html or .json, as it was issued",
+                        "vi": "tệp biên bản phải có đuôi .html hoặc .json như khi được cấp"},
+    "report_too_large": {"en": "the file is {size} MB, larger than any report (at most {limit} MB)",
+                         "vi": "tệp nặng {size} MB, lớn hơn mọi biên bản (tối đa {limit} MB)"},
+    "report_timeout": {"en": "the check took too long and was given up; this is not a report as issued",
+                       "vi": "việc kiểm tra quá lâu nên đã dừng; đây không phải biên bản như khi được cấp"},
+    "report_busy": {"en": "several case files are being checked now; try again in a moment",
+                    "vi": "hệ thống đang kiểm tra nhiều biên bản; hãy thử lại sau giây lát"},
+    "report_unreadable": {"en": "the file cannot be read", "vi": "không đọc được tệp"},
     # status
     "status_body": {
         "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "

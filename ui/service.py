@@ -30,6 +30,7 @@ from vision import UnreadableImage, load_image
 from vision.quality import assess
 
 from .auth import Users
+from .casefile import CaseFileChecker
 from .sessions import Sessions
 from .signing import SigningKey
 from .limits import LimitExceeded, Limits
@@ -90,6 +91,8 @@ class Service:
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=WORK_PREFIX))
         #: Signs every report (kept outside the catalog: VERIFIER_KEY_DIR or ~/.config/counterfeit-verifier).
         self.signing_key = SigningKey.load_or_create()
+        #: Status -> Check a case file: case files checked in a small pool of their own.
+        self.case_files = CaseFileChecker(self.signing_key.public, max_bytes=self.limits.report_mb * 1024**2)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         (self.work_dir / "pid").write_text(str(os.getpid()))  # for the next start's sweep
         self._lock = threading.RLock()
