@@ -30,6 +30,7 @@ import pandas as pd
 from index import Catalog, Verifier, connect, import_references, read_products
 from index.connect import READING_SETTING
 from index.importing.tuning import tune_in_background_if_due
+from index.storing.editing import FieldTooLong
 from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
@@ -162,6 +163,9 @@ def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = No
                     "current model until it is done; progress in %s/tuning.log)", catalog_dir)
 
 
+#: A product field as the reader's language names it (index.storing.editing.FieldTooLong).
+PRODUCT_FIELDS = {"name": "field_name", "brand": "field_brand", "label_text": "field_label_text", "gtins": "field_gtins",
+                  "product_id": "product_id", "view": "view"}
 FIELD_LABELS = {"claimed": "claimed_short", "inspector": "col_inspector", "notes": "col_notes", "case_id": "col_case"}
 
 
@@ -178,6 +182,24 @@ def _plain(*lines: str) -> str:
     """Sentences shown as text in an HTML component: every character escaped (a file name or a
     code read from a photo is never markup), one paragraph a line."""
     return "".join(f'<p class="plain">{html.escape(line)}</p>' for line in lines if line)
+
+
+#: A code's text is shown up to this many characters (a GTIN has 14; the rest of a long payload
+#: is a counterfeiter's to write, not the inspector's to read).
+CODE_SHOWN_CHARS = 64
+
+
+def _code_text(text: str) -> str:
+    """What a barcode says, for a sentence: printable characters only, cut at ``CODE_SHOWN_CHARS``."""
+    text = "".join(c if c.isprintable() else " " for c in text or "")
+    return text if len(text) <= CODE_SHOWN_CHARS else text[:CODE_SHOWN_CHARS] + "…"
+
+
+def _os_sentence(exc: OSError) -> str:
+    """An OS error as a sentence: the file's own name and the reason, no server path."""
+    name = Path(str(exc.filename)).name if exc.filename else ""
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return f"{name}: {reason}" if name else reason
 
 
 def _error(message: str, language: str) -> gr.Error:
@@ -323,23 +345,25 @@ def build_app(service: Service) -> gr.Blocks:
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
-                                   place=place or "", source=source)
+                                   place=place or "", source=source, client=anonymous_client(request))
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
 
     def scan_photos(files, claimed_now, language):
         """Guided capture: read the barcodes of the photos just added; a code that names one catalog
-        product preselects it as the claim (a claim already chosen is kept)."""
+        product preselects it as the claim (a claim already chosen is kept). What a code says is a
+        counterfeiter's text: shown escaped and cut short, never as Markdown or HTML (a QR code
+        holding a Markdown link or image put a link or a tracking image on the inspector's page)."""
         paths = _paths(files)
         if not paths:
             return gr.update(), ""
         findings, named = service.scan_codes(paths)
         if not findings:
-            return gr.update(), t("scan_none", language)
+            return gr.update(), _plain(t("scan_none", language))
         lines = []
         for finding in findings:
-            code = finding.gtin or finding.text
+            code = _code_text(finding.gtin or finding.text)
             if finding.check_digit_ok is False:
                 lines.append(t("scan_bad", language, code=code))
             elif finding.product_id:
@@ -348,11 +372,12 @@ def build_app(service: Service) -> gr.Blocks:
             else:
                 lines.append(t("scan_unlisted", language, code=code))
         choice = named if named and not claimed_now else gr.update()
-        return choice, "\n".join(f"- {line}" for line in lines)
+        return choice, _plain(*(f"• {line}" for line in lines))
 
-    async def check_report(path, language):
-        """A case file this deployment issued: unchanged since, or why not (its signature). Checked
-        in a small pool of its own (ui.casefile), awaited here: one hostile file delays nobody."""
+    async def check_report(path, language, request: gr.Request):
+        """A case file this deployment issued: unchanged since, or why not (its signature); and
+        whether its check was reviewed since, overturned or confirmed, by which review. Checked in
+        a small pool of its own (ui.casefile), awaited here: one hostile file delays nobody."""
         if not path:
             return ""
         name = Path(path).name
@@ -361,7 +386,21 @@ def build_app(service: Service) -> gr.Blocks:
         except ReportNotVerified as exc:
             return _plain(t("report_bad", language, name=name, reason=t("report_" + exc.reason, language,
                                                                           **exc.details)))
-        return _plain(t("report_ok", language, name=name, fingerprint=checked.verified.fingerprint))
+        lines = [t("report_ok", language, name=name, fingerprint=checked.verified.fingerprint)]
+        record = service.history.get(checked.check_id) if checked.check_id and 0 < checked.check_id < 2**62 else None
+        if record is not None and record.checked_at == checked.checked_at and record.review_verdict:
+            overturned = record.review_verdict != record.verdict
+            lines.append(t("report_overturned" if overturned else "report_confirmed", language,
+                           check_id=record.check_id, verdict=outcome(record.verdict, language),
+                           review=outcome(record.review_verdict, language),
+                           date=local_time(record.reviewed_at, language),
+                           entry=service.history.review_entry(record.check_id) or "—"))
+            if history_open(request):  # who reviewed it and why: for those who may read the History
+                lines.append(t("report_review_by", language, reviewer=record.reviewer or "—",
+                               note=record.review_note or "—"))
+            else:
+                lines.append(t("report_review_login", language))
+        return _plain(*lines)
 
     def reports_ready():
         """After a check: its reports can be downloaded; photos added now join the same item."""
@@ -450,17 +489,25 @@ def build_app(service: Service) -> gr.Blocks:
                                product=product_id, present=summary.already_present)
         return message
 
-    def run_batch(manifest, files, language, progress=gr.Progress()):
+    def anonymous_client(request) -> str:
+        """The address of a client that is not logged in (its kept photos count against the
+        anonymous quotas), or "" for a logged-in user."""
+        return "" if session_user(request) else address_of(request)
+
+    def run_batch(manifest, files, language, request: gr.Request, progress=gr.Progress()):
         paths = _paths(files)
         if not paths and not manifest:
             raise _error(t("batch_empty", language), language)
         try:
             result = service.check_batch(manifest if isinstance(manifest, str) or manifest is None else manifest.name,
-                                         paths, progress=lambda done, total: progress((done, total), unit="cases"))
+                                         paths, progress=lambda done, total: progress((done, total), unit="cases"),
+                                         client=anonymous_client(request))
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
             raise _error(user_error(exc), language) from None
+        except OSError as exc:  # a file that cannot be read or written: its name and why, no path, no traceback
+            raise _error(user_error(_os_sentence(exc)), language) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
         return ([api_result(r) for r in result.results], t("batch_summary", language, cases=len(result.rows), counts=counts),
                 batch_triage(result, language), str(result.csv_path), str(result.jsonl_path))
@@ -534,8 +581,13 @@ def build_app(service: Service) -> gr.Blocks:
                 raise _error(t("need_login", language), language)
             try:
                 return action(user, *inputs)
-            except (ValueError, KeyError, RuntimeError, OSError) as exc:
+            except FieldTooLong as exc:
+                raise _error(t("product_field_too_long", language, field=t(PRODUCT_FIELDS[exc.field], language),
+                               length=exc.length, limit=exc.limit), language) from None
+            except (ValueError, KeyError, RuntimeError) as exc:
                 raise _error(user_error(exc), language) from None
+            except OSError as exc:
+                raise _error(user_error(_os_sentence(exc)), language) from None
         # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
         inputs = list(inspect.signature(action).parameters.values())[1:]
         handler.__signature__ = inspect.Signature(
@@ -642,7 +694,11 @@ def build_app(service: Service) -> gr.Blocks:
         return _frame(rows, [t("product_id", language), t("references", language), t("col_sessions", language),
                              t("col_calibrated_on", language), t("col_meaning", language)])
 
-    def audit_table(language):
+    def audit_table(language, request: gr.Request = None):
+        """Who changed what, when: user names and review notes, so for those who may read the
+        History (issue 25: page_data and this table served it to every visitor)."""
+        if not history_open(request):
+            return _frame([[t("audit_login", language)]], [t("audit_title", language)])
         rows = [[entry_id, local_time(at, language, short=True), user,
                  t("action_" + action, language) if "action_" + action in TEXT else action, details]
                 for entry_id, at, user, action, details in service.audit_rows()]
@@ -665,7 +721,7 @@ def build_app(service: Service) -> gr.Blocks:
         """What a page shows of the catalog, read now: a product imported by another process since
         the app started is in the claim box and the tables of every page opened after it."""
         return (*catalog_choices(), products_table(query, language), calibration_table(language),
-                audit_table(language), status_text(language), login_status_text(language, request),
+                audit_table(language, request), status_text(language), login_status_text(language, request),
                 *undo_state(language))
 
     def relabel(language):
@@ -697,7 +753,7 @@ def build_app(service: Service) -> gr.Blocks:
                                             type="filepath", elem_id="photos"), "photos")
                         checklist = gr.Markdown(t("capture_checklist"), elem_id="capture-checklist")
                         localized.append((checklist, "capture_checklist", "value", "{}"))
-                        scan_note = gr.Markdown(elem_id="scan-note")
+                        scan_note = gr.HTML(elem_id="scan-note")  # escaped text only: codes are anyone's to write
                         claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                                  filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
                         with gr.Row():
@@ -746,7 +802,10 @@ def build_app(service: Service) -> gr.Blocks:
                     demo_photos.input_component_props = [{} for _ in demo_photos.input_component_props]
                     tr(demo_photos.dataset, "demo_examples")
                 verify_outputs = [badge, compared, gallery, fakes, report_html, report_json, raw]
-                photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], **BROWSE)
+                # reading codes is a queued job of its own lane: it counts against the client's budget
+                # (ui.fairness) and never runs beside another scan
+                photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], api_visibility="private",
+                              concurrency_id="scan", concurrency_limit=1)
                 checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
                                                               place],
                                               outputs=[verify_result, *verify_outputs, current_check],
@@ -919,7 +978,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with tr(gr.Accordion(t("calibration_title"), open=False), "calibration_title"):
                     calibration = gr.Dataframe(calibration_table("en"), interactive=False)
                 with tr(gr.Accordion(t("audit_title"), open=False), "audit_title"):
-                    audit_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
+                    audit_refresh = tr(gr.Button(t("refresh"), elem_id="audit-refresh"), "refresh", "value")
                     audit = gr.Dataframe(audit_table("en"), interactive=False, wrap=True, elem_id="audit-table")
 
                 private = dict(api_visibility="private")
@@ -929,7 +988,8 @@ def build_app(service: Service) -> gr.Blocks:
                 for event in (login_button.click(**login), login_password.submit(**login),
                               logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS,
                                                   **BROWSE)):
-                    event.then(history_table, history_inputs, history, **BROWSE)
+                    event.then(history_table, history_inputs, history, **BROWSE) \
+                        .then(audit_table, [language], audit, **BROWSE)
                 product_search.click(products_table, [product_query, language], products, **BROWSE)
                 product_query.submit(products_table, [product_query, language], products, **BROWSE)
                 shown_product = [ref_gallery, ref_table, shown_ids, edit_name, edit_brand, edit_label_text, edit_gtins,

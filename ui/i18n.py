@@ -327,6 +327,10 @@ TEXT: dict[str, dict[str, str]] = {
     "save_product": {"en": "Save product details", "vi": "Lưu thông tin sản phẩm"},
     "product_saved": {"en": "Saved {product}: {fields}.", "vi": "Đã lưu {product}: {fields}."},
     "product_unchanged": {"en": "Nothing changed for {product}.", "vi": "Không có thay đổi nào cho {product}."},
+    "product_field_too_long": {"en": "The product's {field} holds {length} characters (or codes); at most {limit} are "
+                                     "kept. Shorten it: nothing was saved.",
+                               "vi": "Trường {field} của sản phẩm có {length} ký tự (hoặc mã); chỉ được tối đa {limit}. "
+                                     "Hãy rút gọn: chưa có gì được lưu."},
     "field_name": {"en": "name", "vi": "tên"},
     "field_brand": {"en": "brand", "vi": "nhãn hiệu"},
     "field_label_text": {"en": "label text", "vi": "chữ trên bao bì"},
@@ -375,6 +379,22 @@ TEXT: dict[str, dict[str, str]] = {
     "report_busy": {"en": "several case files are being checked now; try again in a moment",
                     "vi": "hệ thống đang kiểm tra nhiều biên bản; hãy thử lại sau giây lát"},
     "report_unreadable": {"en": "the file cannot be read", "vi": "không đọc được tệp"},
+    "report_overturned": {"en": "⚠ Check #{check_id} was later OVERTURNED in review: the report says {verdict}, the "
+                                "review of {date} says {review} (review #{entry} in the audit log). Rely on the review.",
+                          "vi": "⚠ Lần kiểm tra #{check_id} sau đó đã bị BÁC BỎ khi xem xét lại: biên bản ghi {verdict}, "
+                                "kết quả xem xét lại ngày {date} là {review} (mục #{entry} trong nhật ký thay đổi). Hãy "
+                                "căn cứ vào kết quả xem xét lại."},
+    "report_confirmed": {"en": "Check #{check_id} was confirmed in review on {date}: {review} (review #{entry} in the "
+                               "audit log).",
+                         "vi": "Lần kiểm tra #{check_id} đã được xác nhận khi xem xét lại ngày {date}: {review} (mục "
+                               "#{entry} trong nhật ký thay đổi)."},
+    "report_review_by": {"en": "Reviewed by {reviewer}; review note: {note}",
+                         "vi": "Người xem xét lại: {reviewer}; ghi chú: {note}"},
+    "report_review_login": {"en": "Log in (Catalog tab) to see who reviewed it and why.",
+                            "vi": "Đăng nhập (thẻ Danh mục) để xem ai đã xem xét lại và lý do."},
+    "audit_login": {"en": "Log in (Catalog tab) to see the audit log: it holds user names and review notes.",
+                    "vi": "Đăng nhập (thẻ Danh mục) để xem nhật ký thay đổi: nhật ký có tên người dùng và ghi chú "
+                          "xem xét lại."},
     # status
     "status_body": {
         "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "

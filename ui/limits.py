@@ -48,6 +48,12 @@ class Limits:
     request_body_kb: int = 1024
     #: A case file checked in the app (Status -> Check a case file); a report with 12 photos is ~2 MB.
     report_mb: int = 32
+    #: Photos kept in History for checks made without a login: per client address and for all such
+    #: clients together; past either, the oldest such checks lose their photos first (the checks
+    #: stay). A kept photo is at most 2,048 px: ~0.3-1 MB from a phone, ~3.5 MB of noise. Before
+    #: (issue 25) nothing bounded them: 12 noise photos kept 42 MB, for 365 days.
+    anonymous_client_mb: int = 100
+    anonymous_total_mb: int = 2048
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Limits":

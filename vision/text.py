@@ -14,11 +14,21 @@ so small text keeps its detail. Measured on 72 Grocery Store package photos (348
 words of the product's title and brand read: at their own size 83 (0.19 s a photo), scaled
 1.5x 89 (0.31 s), 2x 100 (0.42 s); scaled 2.8x (to 960) the detector merges lines and reads
 less.
+
+Recognition has a time bound (issue 25): its cost grows faster than the width of a line (the
+recogniser mixes the whole line), and one 2,048 x 2,048 photo of full-width lines of small print
+took 40-47 s (78 s on a 2-core test machine: 32 lines 76 times as wide as high, 0.9 s each, 11.6 s
+for a batch of six). Now a line wider than ``MAX_RATIO`` times its height is recognised in pieces
+of at most that width (``MAX_PIECES`` of them: 0.16 s a piece), a few at a time, and no further
+piece is begun once ``READ_S`` has passed since the photo's reading began (the lines read by then
+are kept). The same photo now takes ~5 s; package photos (lines at most ~7 times as wide as high
+in the demo catalog) are read exactly as before.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +42,13 @@ MAX_LINES = 32
 #: Recognitions below this confidence are dropped (the engine's own default is 0.5).
 MIN_CONFIDENCE = 0.5
 ENGINE = "rapidocr-ppocrv4"
+#: A line is recognised in pieces at most this many times as wide as high, at most ``MAX_PIECES``
+#: pieces a line (the rest of a longer line is small print), ``REC_BATCH`` pieces a call.
+MAX_RATIO = 32
+MAX_PIECES = 4
+REC_BATCH = 4
+#: Seconds after which no further piece of a photo is recognised.
+READ_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,10 @@ class TextReader:
                                     det_limit_type="max", det_limit_side_len=DETECT_SIDE)
         return self._engine
 
-    def read(self, image: Image.Image) -> tuple[TextLine, ...]:
+    def read(self, image: Image.Image, deadline: float | None = None) -> tuple[TextLine, ...]:
+        """The lines read; none is begun after ``deadline`` (``time.monotonic()``; default
+        ``READ_S`` from now)."""
+        deadline = time.monotonic() + READ_S if deadline is None else deadline
         with self._lock:
             engine = self._load()
             source = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])  # BGR, as the engine expects
@@ -103,10 +123,22 @@ class TextReader:
             boxes.sort(key=_area, reverse=True)
             boxes = boxes[:MAX_LINES]
             crops = engine.get_crop_img_list(source, [box.copy() for box in boxes])
-            recognised, _ = engine.text_rec(crops)
+            pieces = [(i, piece) for i, crop in enumerate(crops) for piece in _pieces(crop)]
+            read: dict[int, list[tuple[str, float]]] = {}
+            for start in range(0, len(pieces), REC_BATCH):
+                if time.monotonic() > deadline:
+                    break
+                batch = pieces[start:start + REC_BATCH]
+                recognised, _ = engine.text_rec([piece for _, piece in batch])
+                for (i, _), (text, confidence) in zip(batch, recognised):
+                    read.setdefault(i, []).append((text.strip(), float(confidence)))
         lines = []
-        for box, (text, confidence) in zip(boxes, recognised):
-            text = text.strip()
+        for i, box in enumerate(boxes):
+            parts = read.get(i)
+            if not parts:
+                continue
+            text = " ".join(t for t, _ in parts if t)
+            confidence = min(c for t, c in parts if t) if text else 0.0
             if not text or confidence < MIN_CONFIDENCE:
                 continue
             xs, ys = box[:, 0] / width, box[:, 1] / height
@@ -115,6 +147,16 @@ class TextReader:
                                   (float(xs.min().clip(0, 1)), float(ys.min().clip(0, 1)),
                                    float(xs.max().clip(0, 1)), float(ys.max().clip(0, 1))), line_height))
         return tuple(lines)
+
+
+def _pieces(crop: np.ndarray) -> list[np.ndarray]:
+    """A cut-out line as the recogniser is given it: whole, or in pieces at most ``MAX_RATIO`` times
+    as wide as high (at most ``MAX_PIECES``)."""
+    height, width = crop.shape[:2]
+    step = MAX_RATIO * max(1, height)
+    if width <= step:
+        return [crop]
+    return [crop[:, x:x + step] for x in range(0, width, step)][:MAX_PIECES]
 
 
 def _area(box: np.ndarray) -> float:
