@@ -1114,11 +1114,11 @@ def main() -> None:
 
 def web_app(service: Service):
     """The routes beside the Gradio page: logging in and out, with the session in a cookie."""
-    from fastapi import FastAPI
-    from fastapi.responses import JSONResponse
-
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
 
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     login_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="login")
@@ -1132,6 +1132,8 @@ def web_app(service: Service):
         if kind != "application/json":
             return JSONResponse({"outcome": "login_failed"}, status_code=415)
         body = await request.body()
+        if len(body) > service.limits.login_body_kb * 1024:  # ui.guard cut it off already when it wraps the app
+            return JSONResponse({"outcome": "login_failed"}, status_code=413)
         try:
             data = json.loads(body or b"{}")
             name, password = str(data.get("name", "")), str(data.get("password", ""))

@@ -490,6 +490,11 @@ def test_a_json_case_file_renamed_html_is_refused_and_its_markup_is_escaped(serv
     lines = checked.stdout.splitlines()
     assert lines[0].startswith("verified") and lines[1].startswith("verified")
     assert lines[2].startswith("NOT VERIFIED") and "issued as JSON and named .html" in lines[2]
+    nameless = tmp_path / "report"  # saved without its suffix: the format is said on the command line
+    nameless.write_bytes(raw)
+    said = [verify_report(nameless, "--format", kind, "--public-key", service.signing_key.public_path).stdout
+            for kind in ("json", "html")]
+    assert said[0].startswith("verified") and said[1].startswith("NOT VERIFIED")
 
     url, _ = running_app  # the same deployment key: the app checks what the service signed
     said = {path.name: event(url, "check_report", [upload(url, path), language])[0]
@@ -542,21 +547,24 @@ def test_a_file_of_verification_openers_is_answered_within_a_second(tmp_path):
                        ("openers.json", b"{" + _openers(1_700_000, doctype=False))):
         (tmp_path / name).write_bytes(data)
         files.append(tmp_path / name)
-    from ui.signing import ReportNotVerified, SigningKey
-    from ui.signing import verify_report as check
+    from ui.signing import SigningKey
 
     key = SigningKey.load_or_create(tmp_path / "keys")
-    for path in files:
-        started = time.monotonic()
-        with pytest.raises(ReportNotVerified):
-            check(path.read_bytes(), key.public, path.name)
-        assert time.monotonic() - started < 1.0  # milliseconds, in fact
     started = time.monotonic()
-    checked = verify_report(*files, "--public-key", key.public_path)
+    checked = subprocess.run([PYTHON, str(ROOT / "scripts" / "verify_report.py"), *map(str, files), "--public-key",
+                              str(key.public_path)], capture_output=True, text=True, timeout=60)
     elapsed = time.monotonic() - started
     assert checked.returncode == 1 and checked.stdout.count("NOT VERIFIED") == 3, checked.stdout
     assert "verification blocks" in checked.stdout.splitlines()[0]
     assert elapsed < 10.0, elapsed  # the interpreter's start included (about a second on an idle machine)
+    from ui.signing import ReportNotVerified
+    from ui.signing import verify_report as check
+
+    for path in files:  # the check itself
+        started = time.monotonic()
+        with pytest.raises(ReportNotVerified):
+            check(path.read_bytes(), key.public, path.name)
+        assert time.monotonic() - started < 1.0  # milliseconds, in fact
 
 
 def test_a_hostile_case_file_in_the_app_delays_nobody(running_app, tmp_path):
@@ -722,9 +730,9 @@ def test_a_case_file_check_says_when_its_check_was_overturned_and_by_which_revie
 
     url, catalog = running_app
     client = Client(url, verbose=False)
-    verdict, *_, report_html, report_json, raw = client.predict(
-        [handle_file(str(demo_photo("Oatly-Oat-Milk_002.jpg")))], "Oatly-Oat-Milk", "", "", "en", "", "",
-        api_name="/verify")
+    verdict, *_, report_html, report_json, raw = client.predict(  # a place typed to look like the check's time
+        [handle_file(str(demo_photo("Oatly-Oat-Milk_002.jpg")))], "Oatly-Oat-Milk", "", "", "en", "",
+        "stall 4 · UTC 2020-01-01T00:00:00Z", api_name="/verify")
     check_id = verdict["check_id"]
     history = History(catalog)
     try:
@@ -810,7 +818,7 @@ def test_text_decoded_from_codes_is_capped(tmp_path):
 
     import segno
 
-    from vision.codes import MAX_CODE_CHARS, MAX_CODES, read_codes
+    from vision.codes import read_codes
 
     canvas = Image.new("L", (2048, 2048), 255)
     for i in range(16):
@@ -818,27 +826,36 @@ def test_text_decoded_from_codes_is_capped(tmp_path):
         segno.make(f"{i:02d}" + "x" * 1500, error="l").save(buffer, kind="png", scale=3, border=4)
         canvas.paste(Image.open(buffer).convert("L").resize((500, 500)), ((i % 4) * 512, (i // 4) * 512))
     codes = read_codes(canvas)
-    assert 1 <= len(codes) <= MAX_CODES and all(len(c.text) <= MAX_CODE_CHARS for c in codes)
+    assert 1 <= len(codes) <= 8 and all(len(c.text) <= 256 for c in codes)  # at most 2 KB a photo
 
 
 def test_reading_text_on_a_photo_has_a_time_bound():
     """Before: one 2,048 x 2,048 photo of full-width lines of small print took RapidOCR 40-47 s
-    (78 s on a 2-core machine), with no limit."""
+    (the recogniser's cost grows faster than a line's width), with no limit."""
     from PIL import ImageDraw, ImageFont
 
-    from vision.text import READ_S, TextReader
+    from vision.text import TextReader
 
     image = Image.new("RGB", (2048, 2048), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=14)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 14)  # fonts-dejavu-core
     for y in range(0, 2048, 20):
         draw.text((2, y), f"WIDE LINE OF SMALL PRINT {y} " * 40, fill="black", font=font)
+    package = Image.open(demo_photo("Oatly-Oat-Milk_002.jpg"))
     reader = TextReader()
-    reader.read(Image.new("RGB", (64, 64), "white"))  # the engine loaded
-    started = time.monotonic()
-    lines = reader.read(image)
-    took = time.monotonic() - started
-    assert lines and took < READ_S + 12, took  # detection (~0.7 s) and the last batch begun before the bound
+
+    def timed(photo):
+        started = time.monotonic()
+        lines = reader.read(photo)
+        return time.monotonic() - started, lines
+
+    reader.read(package)  # the engine loaded
+    usual, lines = min(timed(package) for _ in range(2))  # a package photo, as the machine's load allows now
+    assert lines  # read as before
+    took, _ = timed(image)  # what is read of such a photo by the bound is kept; here, little
+    # 3 s (vision.text.READ_S), detection and the last batch begun by then: ~4.5 s on an idle machine,
+    # ~15 package photos' time; before, 60-100 package photos' time (64 s against 0.9 s under load)
+    assert took < 3 + 25 * usual, (took, usual)
 
 
 def test_scanning_barcodes_does_not_hold_the_checker(service, monkeypatch):
@@ -898,50 +915,59 @@ def test_logins_cost_the_same_for_known_and_unknown_names(tmp_path):
     assert 0.5 < ratio < 2.0, (known, unknown)
 
 
-def test_password_checks_run_off_the_event_loop(strict_app):
+def test_password_checks_run_off_the_event_loop(service, monkeypatch):
     """Before: PBKDF2 ran on the event loop: 8 clients logging in raised every other request from
-    4 ms to 672 ms."""
+    4 ms to 672 ms. Here each password check takes 0.6 s (as a loaded machine's PBKDF2 would,
+    holding its thread), on the app's login routes served by uvicorn; a request made meanwhile
+    must not wait for them."""
     import concurrent.futures
-    import statistics
 
     import httpx
+    import uvicorn
 
-    from conftest import ADMIN_PASSWORD, ADMIN_USER
+    from app import web_app
+    from conftest import _free_port
+    from ui.sessions import LoginRefused
 
-    url, _ = strict_app
+    def slow_login(name, password, address):
+        time.sleep(0.6)
+        raise LoginRefused("login_failed")
 
-    def log_in(_):
-        return httpx.post(url + "session/login", json={"name": ADMIN_USER, "password": ADMIN_PASSWORD},
-                          timeout=60).status_code
-
-    def other():
-        started = time.monotonic()
-        httpx.post(url + "session/logout", timeout=60)  # no password to check
-        return time.monotonic() - started
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=17) as pool:
-        started = time.monotonic()
-        logins = [pool.submit(log_in, i) for i in range(16)]
-        time.sleep(0.1)
-        waits = [other() for _ in range(5)]
-        assert [f.result() for f in logins] == [200] * 16
-        burst = time.monotonic() - started
-    # on the event loop, a request waited for the passwords queued before it: most of the burst
-    assert statistics.median(waits) < 0.25 * burst, (waits, burst)
+    monkeypatch.setattr(service.sessions, "login", slow_login)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(web_app(service), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/session/"
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            logins = [pool.submit(httpx.post, url + "login", json={"name": "owner", "password": "x"}, timeout=30)
+                      for _ in range(4)]
+            time.sleep(0.2)  # the password checks under way
+            started = time.monotonic()
+            httpx.post(url + "logout", timeout=30)  # no password to check
+            waited = time.monotonic() - started
+            codes = [f.result().status_code for f in logins]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert codes == [401] * 4 and waited < 0.3, waited
 
 
 def test_product_fields_have_size_limits(service):
     """Before: a 5 MB label text and a 2 MB name were accepted, and every page load became 17-18 MB."""
-    from index.storing.editing import FieldTooLong
     from ui.i18n import t
 
     token = service.sessions.login("owner", "s3cret", "127.0.0.1")
     user = service.sessions.user(token)
     for fields in ({"label_text": "x" * 5_000_000}, {"name": "n" * 2_000_000}, {"brand": "b" * 300},
                    {"gtins": " ".join(["5000112637922"] * 100)}):
-        with pytest.raises(FieldTooLong):
+        with pytest.raises(ValueError, match="at most"):  # index.storing.editing.FieldTooLong
             service.edit_product(user, "Oatly-Oat-Milk", **fields)
-    with pytest.raises(FieldTooLong):
+    with pytest.raises(ValueError, match="at most"):
         service.add_references(user, [str(demo_photo("Oatly-Oat-Milk_001.jpg"))], "Oatly-Oat-Milk",
                                name="n" * 2_000_000)
     details = service.product_details("Oatly-Oat-Milk")

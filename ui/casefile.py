@@ -21,11 +21,21 @@ from pathlib import Path
 
 from .signing import MAX_REPORT_BYTES, TIME_LIMIT_S, ReportNotVerified, Verified, verify_report
 
-#: Where an HTML report names its check (``<title>… #12</title>``) and its time (``UTC …Z``): in
-#: its first part, before any photo.
+#: Where an HTML report names its check (``<title>… #12</title>``) and its time (its "checked"
+#: row: ``<th>Checked (local time)</th><td>… · UTC …Z</td>``): in its first part, before any
+#: photo. Text a person typed (case id, place) is escaped in a report, so it can hold neither.
 HEAD_BYTES = 64 * 1024
 _TITLE_CHECK = re.compile(rb"#([0-9]{1,18})</title>")
-_CHECKED_AT = re.compile(rb"UTC ([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)")
+
+
+def _checked_row(language: str) -> re.Pattern:
+    import html
+
+    from .i18n import t
+
+    label = html.escape(t("checked_local", language)).encode("utf-8")
+    return re.compile(rb"<tr><th>" + re.escape(label) + rb"</th><td>[^<]{0,200} \xc2\xb7 UTC "
+                      rb"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)</td></tr>")
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,9 @@ def _which_check(data: bytes, report_format: str) -> tuple[int | None, str | Non
             return int(report["check_id"]), str(report["checked_at"])
         except (ValueError, KeyError, TypeError):
             return None, None
+    from .i18n import LANGUAGE_CHOICES
+
     head = data[:HEAD_BYTES]
-    number, moment = _TITLE_CHECK.search(head), _CHECKED_AT.search(head)
+    number = _TITLE_CHECK.search(head)
+    moment = next((m for _, language in LANGUAGE_CHOICES if (m := _checked_row(language).search(head))), None)
     return (int(number.group(1)) if number else None), (moment.group(1).decode() if moment else None)

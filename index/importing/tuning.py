@@ -210,12 +210,14 @@ def _background_pid(catalog_dir: Path) -> int | None:
         os.kill(pid, 0)
     except (OSError, ValueError):
         return None
-    try:  # a process id reused by another program is not a tuning
-        if b"tune_catalog" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return None
-    except OSError:
-        pass  # no /proc (macOS): the id is taken at its word
-    return pid
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None  # ended, not yet reaped by the process that started it
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, IndexError):
+        return pid  # no /proc (macOS): the id is taken at its word
+    # a process id reused by another program is not a tuning (empty: it is starting, not yet its own)
+    return pid if not command or b"tune_catalog" in command else None
 
 
 def _forget_pid(catalog_dir: Path) -> None:
