@@ -39,8 +39,8 @@ _STRAY = " []|.,;:~'\"`{}()<>_-"
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 #: A Tesseract call that takes longer is stopped (the lines stay as read): a check never hangs on it.
 #: Eight lines of package print take ~0.3-0.6 s; eight full-width lines of a 2,048-px photo of
-#: small print ran past 10 s before lines were cut at ``MAX_LINE_WIDTH`` (issue 25).
-TIMEOUT_S = 4
+#: small print ran past it before lines were cut at ``MAX_LINE_WIDTH`` (issue 25).
+TIMEOUT_S = 10
 #: A cut-out line is re-read up to this width (24 times its height; package titles are rarely a
 #: third of that): the rest of a longer line is small print, and Tesseract's time grows with the
 #: width (eight dense lines: ~1.8 s at 10 times, ~3 s at 20-30 times their height).
