@@ -30,6 +30,7 @@ import pandas as pd
 from index import Catalog, Verifier, connect, import_references, read_products
 from index.connect import READING_SETTING
 from index.importing.tuning import tune_in_background_if_due
+from index.storing.editing import FieldTooLong
 from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
@@ -38,9 +39,10 @@ from ui.i18n import LANGUAGE_CHOICES, TEXT, index_words, local_time, number, out
 from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, serial_register_html, side_by_side_html,
                        thumbnail_html, triage_html)
 from ui.service import LimitExceeded, Service
-from ui.fairness import JoinLimiter, add_queue_limit
-from ui.sessions import COOKIE, LoginRefused, address_of, token_of
-from ui.signing import ReportNotVerified, verify_document
+from ui.fairness import JoinLimiter
+from ui.guard import Guard
+from ui.sessions import COOKIE, LoginRefused, address_of, token_of, uvicorn_proxy_settings
+from ui.signing import ReportNotVerified
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
@@ -200,6 +202,9 @@ def ensure_demo_register(catalog_dir: Path) -> None:
     import_register(catalog_dir, DEMO_SERIALS, "demo", progress=False)
 
 
+#: A product field as the reader's language names it (index.storing.editing.FieldTooLong).
+PRODUCT_FIELDS = {"name": "field_name", "brand": "field_brand", "label_text": "field_label_text", "gtins": "field_gtins",
+                  "product_id": "product_id", "view": "view"}
 FIELD_LABELS = {"claimed": "claimed_short", "inspector": "col_inspector", "notes": "col_notes", "case_id": "col_case"}
 
 
@@ -210,6 +215,30 @@ def user_error(exc: BaseException) -> str:
     temp = re.escape(tempfile.gettempdir().rstrip("/"))
     text = re.sub(temp + r"/[^\s:'\"]*/([^/\s:'\"]+)", r"\1", str(text))
     return html.escape(text)
+
+
+def _plain(*lines: str) -> str:
+    """Sentences shown as text in an HTML component: every character escaped (a file name or a
+    code read from a photo is never markup), one paragraph a line."""
+    return "".join(f'<p class="plain">{html.escape(line)}</p>' for line in lines if line)
+
+
+#: A code's text is shown up to this many characters (a GTIN has 14; the rest of a long payload
+#: is a counterfeiter's to write, not the inspector's to read).
+CODE_SHOWN_CHARS = 64
+
+
+def _code_text(text: str) -> str:
+    """What a barcode says, for a sentence: printable characters only, cut at ``CODE_SHOWN_CHARS``."""
+    text = "".join(c if c.isprintable() else " " for c in text or "")
+    return text if len(text) <= CODE_SHOWN_CHARS else text[:CODE_SHOWN_CHARS] + "…"
+
+
+def _os_sentence(exc: OSError) -> str:
+    """An OS error as a sentence: the file's own name and the reason, no server path."""
+    name = Path(str(exc.filename)).name if exc.filename else ""
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return f"{name}: {reason}" if name else reason
 
 
 def _error(message: str, language: str) -> gr.Error:
@@ -359,23 +388,25 @@ def build_app(service: Service) -> gr.Blocks:
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
-                                   place=place or "", source=source)
+                                   place=place or "", source=source, client=anonymous_client(request))
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
 
     def scan_photos(files, claimed_now, language):
         """Guided capture: read the barcodes of the photos just added; a code that names one catalog
-        product preselects it as the claim (a claim already chosen is kept)."""
+        product preselects it as the claim (a claim already chosen is kept). What a code says is a
+        counterfeiter's text: shown escaped and cut short, never as Markdown or HTML (a QR code
+        holding a Markdown link or image put a link or a tracking image on the inspector's page)."""
         paths = _paths(files)
         if not paths:
             return gr.update(), ""
         findings, named = service.scan_codes(paths)
         if not findings:
-            return gr.update(), t("scan_none", language)
+            return gr.update(), _plain(t("scan_none", language))
         lines = []
         for finding in findings:
-            code = finding.gtin or finding.text
+            code = _code_text(finding.gtin or finding.text)
             if finding.check_digit_ok is False:
                 lines.append(t("scan_bad", language, code=code))
             elif finding.product_id:
@@ -384,20 +415,35 @@ def build_app(service: Service) -> gr.Blocks:
             else:
                 lines.append(t("scan_unlisted", language, code=code))
         choice = named if named and not claimed_now else gr.update()
-        return choice, "\n".join(f"- {line}" for line in lines)
+        return choice, _plain(*(f"• {line}" for line in lines))
 
-    def check_report(path, language):
-        """A case file this deployment issued: unchanged since, or why not (its signature)."""
+    async def check_report(path, language, request: gr.Request):
+        """A case file this deployment issued: unchanged since, or why not (its signature); and
+        whether its check was reviewed since, overturned or confirmed, by which review. Checked in
+        a small pool of its own (ui.casefile), awaited here: one hostile file delays nobody."""
         if not path:
             return ""
         name = Path(path).name
         try:
-            key = verify_document(Path(path).read_bytes(), service.signing_key.public, name)
+            checked = await service.case_files.check(path)
         except ReportNotVerified as exc:
-            return t("report_bad", language, name=name, reason=t("report_" + exc.reason, language, **exc.details))
-        except OSError as exc:
-            return t("report_bad", language, name=name, reason=str(exc.strerror or exc))
-        return t("report_ok", language, name=name, fingerprint=key)
+            return _plain(t("report_bad", language, name=name, reason=t("report_" + exc.reason, language,
+                                                                          **exc.details)))
+        lines = [t("report_ok", language, name=name, fingerprint=checked.verified.fingerprint)]
+        record = service.history.get(checked.check_id) if checked.check_id and 0 < checked.check_id < 2**62 else None
+        if record is not None and record.checked_at == checked.checked_at and record.review_verdict:
+            overturned = record.review_verdict != record.verdict
+            lines.append(t("report_overturned" if overturned else "report_confirmed", language,
+                           check_id=record.check_id, verdict=outcome(record.verdict, language),
+                           review=outcome(record.review_verdict, language),
+                           date=local_time(record.reviewed_at, language),
+                           entry=service.history.review_entry(record.check_id) or "—"))
+            if history_open(request):  # who reviewed it and why: for those who may read the History
+                lines.append(t("report_review_by", language, reviewer=record.reviewer or "—",
+                               note=record.review_note or "—"))
+            else:
+                lines.append(t("report_review_login", language))
+        return _plain(*lines)
 
     def reports_ready():
         """After a check: its reports can be downloaded; photos added now join the same item."""
@@ -486,17 +532,25 @@ def build_app(service: Service) -> gr.Blocks:
                                product=product_id, present=summary.already_present)
         return message
 
-    def run_batch(manifest, files, language, progress=gr.Progress()):
+    def anonymous_client(request) -> str:
+        """The address of a client that is not logged in (its kept photos count against the
+        anonymous quotas), or "" for a logged-in user."""
+        return "" if session_user(request) else address_of(request)
+
+    def run_batch(manifest, files, language, request: gr.Request, progress=gr.Progress()):
         paths = _paths(files)
         if not paths and not manifest:
             raise _error(t("batch_empty", language), language)
         try:
             result = service.check_batch(manifest if isinstance(manifest, str) or manifest is None else manifest.name,
-                                         paths, progress=lambda done, total: progress((done, total), unit="cases"))
+                                         paths, progress=lambda done, total: progress((done, total), unit="cases"),
+                                         client=anonymous_client(request))
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
             raise _error(user_error(exc), language) from None
+        except OSError as exc:  # a file that cannot be read or written: its name and why, no path, no traceback
+            raise _error(user_error(_os_sentence(exc)), language) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
         return ([api_result(r) for r in result.results], t("batch_summary", language, cases=len(result.rows), counts=counts),
                 batch_triage(result, language), str(result.csv_path), str(result.jsonl_path))
@@ -570,8 +624,13 @@ def build_app(service: Service) -> gr.Blocks:
                 raise _error(t("need_login", language), language)
             try:
                 return action(user, *inputs)
-            except (ValueError, KeyError, RuntimeError, OSError) as exc:
+            except FieldTooLong as exc:
+                raise _error(t("product_field_too_long", language, field=t(PRODUCT_FIELDS[exc.field], language),
+                               length=exc.length, limit=exc.limit), language) from None
+            except (ValueError, KeyError, RuntimeError) as exc:
                 raise _error(user_error(exc), language) from None
+            except OSError as exc:
+                raise _error(user_error(_os_sentence(exc)), language) from None
         # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
         inputs = list(inspect.signature(action).parameters.values())[1:]
         handler.__signature__ = inspect.Signature(
@@ -699,7 +758,11 @@ def build_app(service: Service) -> gr.Blocks:
         return _frame(rows, [t("product_id", language), t("references", language), t("col_sessions", language),
                              t("col_calibrated_on", language), t("col_meaning", language)])
 
-    def audit_table(language):
+    def audit_table(language, request: gr.Request = None):
+        """Who changed what, when: user names and review notes, so for those who may read the
+        History (issue 25: page_data and this table served it to every visitor)."""
+        if not history_open(request):
+            return _frame([[t("audit_login", language)]], [t("audit_title", language)])
         rows = [[entry_id, local_time(at, language, short=True), user,
                  t("action_" + action, language) if "action_" + action in TEXT else action, details]
                 for entry_id, at, user, action, details in service.audit_rows()]
@@ -722,7 +785,7 @@ def build_app(service: Service) -> gr.Blocks:
         """What a page shows of the catalog, read now: a product imported by another process since
         the app started is in the claim box and the tables of every page opened after it."""
         return (*catalog_choices(), products_table(query, language), calibration_table(language),
-                audit_table(language), status_text(language), login_status_text(language, request),
+                audit_table(language, request), status_text(language), login_status_text(language, request),
                 *undo_state(language), serial_register_html(service.serial_register(), language))
 
     def relabel(language):
@@ -754,7 +817,7 @@ def build_app(service: Service) -> gr.Blocks:
                                             type="filepath", elem_id="photos"), "photos")
                         checklist = gr.Markdown(t("capture_checklist"), elem_id="capture-checklist")
                         localized.append((checklist, "capture_checklist", "value", "{}"))
-                        scan_note = gr.Markdown(elem_id="scan-note")
+                        scan_note = gr.HTML(elem_id="scan-note")  # escaped text only: codes are anyone's to write
                         claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                                  filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
                         with gr.Row():
@@ -803,7 +866,10 @@ def build_app(service: Service) -> gr.Blocks:
                     demo_photos.input_component_props = [{} for _ in demo_photos.input_component_props]
                     tr(demo_photos.dataset, "demo_examples")
                 verify_outputs = [badge, compared, gallery, fakes, report_html, report_json, raw]
-                photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], **BROWSE)
+                # reading codes is a queued job of its own lane: it counts against the client's budget
+                # (ui.fairness) and never runs beside another scan
+                photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], api_visibility="private",
+                              concurrency_id="scan", concurrency_limit=1)
                 checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
                                                               place],
                                               outputs=[verify_result, *verify_outputs, current_check],
@@ -991,7 +1057,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with tr(gr.Accordion(t("calibration_title"), open=False), "calibration_title"):
                     calibration = gr.Dataframe(calibration_table("en"), interactive=False)
                 with tr(gr.Accordion(t("audit_title"), open=False), "audit_title"):
-                    audit_refresh = tr(gr.Button(t("refresh")), "refresh", "value")
+                    audit_refresh = tr(gr.Button(t("refresh"), elem_id="audit-refresh"), "refresh", "value")
                     audit = gr.Dataframe(audit_table("en"), interactive=False, wrap=True, elem_id="audit-table")
 
                 private = dict(api_visibility="private")
@@ -1001,7 +1067,8 @@ def build_app(service: Service) -> gr.Blocks:
                 for event in (login_button.click(**login), login_password.submit(**login),
                               logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS,
                                                   **BROWSE)):
-                    event.then(history_table, history_inputs, history, **BROWSE)
+                    event.then(history_table, history_inputs, history, **BROWSE) \
+                        .then(audit_table, [language], audit, **BROWSE)
                 product_search.click(products_table, [product_query, language], products, **BROWSE)
                 product_query.submit(products_table, [product_query, language], products, **BROWSE)
                 shown_product = [ref_gallery, ref_table, shown_ids, edit_name, edit_brand, edit_label_text, edit_gtins,
@@ -1054,7 +1121,7 @@ def build_app(service: Service) -> gr.Blocks:
                     localized.append((check_report_help, "check_report_help", "value", "{}"))
                     report_file = tr(gr.File(label=t("check_report_file"), file_types=[".html", ".json"],
                                              type="filepath", elem_id="check-report-file"), "check_report_file")
-                    report_verdict = gr.Markdown(elem_id="check-report-result")
+                    report_verdict = gr.HTML(elem_id="check-report-result")  # escaped text, never markup
                 report_file.upload(check_report, [report_file, language], report_verdict, **BROWSE)
 
         components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
@@ -1113,7 +1180,9 @@ def main() -> None:
         log.warning("no catalog users configured (VERIFIER_ADMIN_USER/VERIFIER_ADMIN_PASSWORD or "
                     "VERIFIER_USERS_FILE): the catalog can be browsed, not changed")
     demo = build_app(service)
-    demo.queue(default_concurrency_limit=1, max_size=64)
+    # api_open=False: /gradio_api/run/{api} runs only the browsing events directly; a check, a batch
+    # or a change joins the queue (and its per-client budget, ui.fairness), whatever route it comes by
+    demo.queue(default_concurrency_limit=1, max_size=64, api_open=False)
     import uvicorn
 
     # Only Gradio's own upload cache and the app's download folder are served: nothing else on disk.
@@ -1121,31 +1190,44 @@ def main() -> None:
                                                                               str(catalog_dir / "thumbs")],
                               show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb",
                               i18n=gr.I18n(vi=GRADIO_VI, en=GRADIO_EN), footer_links=["api"])
+    # one layer around everything served: body sizes, origins, the queue budget, closed routes
+    app = Guard(app, service.limits, JoinLimiter(jobs=service.limits.queue_jobs))
     log.warning("serving at http://%s:%d/", args.host, args.port)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **uvicorn_proxy_settings())
 
 
 def web_app(service: Service):
     """The routes beside the Gradio page: logging in and out, with the session in a cookie."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    add_queue_limit(api, JoinLimiter(jobs=service.limits.queue_jobs))
+    login_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="login")
 
     @api.post("/session/login")
     async def session_login(request: Request):
+        # JSON only: a page of another site can send text/plain or a form without asking first,
+        # never JSON (ui.guard refuses what a browser marks as another site's anyway); the body is
+        # at most 4 KB (ui.guard, counted as it arrives)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return JSONResponse({"outcome": "login_failed"}, status_code=415)
         body = await request.body()
-        if len(body) > 4096:
+        if len(body) > service.limits.login_body_kb * 1024:  # ui.guard cut it off already when it wraps the app
             return JSONResponse({"outcome": "login_failed"}, status_code=413)
         try:
             data = json.loads(body or b"{}")
-            token = service.sessions.login(str(data.get("name", "")), str(data.get("password", "")),
-                                           address_of(request))
-        except LoginRefused as refused:
-            return JSONResponse({"outcome": refused.key}, status_code=429 if refused.key == "login_locked" else 401)
+            name, password = str(data.get("name", "")), str(data.get("password", ""))
         except (ValueError, AttributeError):
             return JSONResponse({"outcome": "login_failed"}, status_code=400)
+        try:  # the password check (PBKDF2, ~0.1 s) in a small pool of its own, off the event loop
+            token = await asyncio.get_running_loop().run_in_executor(
+                login_pool, service.sessions.login, name, password, address_of(request))
+        except LoginRefused as refused:
+            return JSONResponse({"outcome": refused.key}, status_code=429 if refused.key == "login_locked" else 401)
         response = JSONResponse({"outcome": "ok"})
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
                             path="/")

@@ -65,6 +65,29 @@ class Case:
     case_id: str | None = None
 
 
+#: Reading the barcodes of a guided capture stops taking more photos after this many seconds
+#: (each photo is decoded at most 2,048 px and read in ~0.1-0.5 s).
+SCAN_S = 8.0
+
+
+def read_photo_codes(photos: Sequence[str | Path], seconds: float = SCAN_S) -> list:
+    """The barcodes on each photo (``vision.codes.read_codes``); needs no catalog, so a caller
+    reads them without holding the checker. Unreadable photos are skipped; none is begun after
+    ``seconds``."""
+    from vision.codes import read_codes
+
+    deadline = time.monotonic() + seconds
+    codes = []
+    for photo in photos:
+        if time.monotonic() > deadline:
+            break
+        try:
+            codes += read_codes(load_photo(photo).image)
+        except (UnreadableImage, OSError):
+            continue
+    return codes
+
+
 def policy_of(catalog: Catalog) -> Policy:
     """The catalog's own verdict policy (its false-alarm target), else the defaults."""
     stored = catalog.setting(POLICY_SETTING)
@@ -140,14 +163,11 @@ class Verifier:
         """The barcodes on ``photos`` read against the catalog's GTINs (no claim), and the one
         catalog product they name, if they name exactly one: what a guided capture preselects as
         the claimed product. Unreadable photos are skipped (the check itself reports them)."""
-        from vision.codes import read_codes
+        return self.judge_codes(read_photo_codes(photos))
 
-        codes = []
-        for photo in photos:
-            try:
-                codes += read_codes(load_photo(photo).image)
-            except (UnreadableImage, OSError):
-                continue
+    def judge_codes(self, codes: Sequence) -> tuple[list, str | None]:
+        """Codes already read (``read_photo_codes``) against the catalog's GTINs, and the one
+        product they name (see ``scan_codes``)."""
         findings = self.codes.judge(codes, None)
         return findings, self.codes.identify(findings)
 

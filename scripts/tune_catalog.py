@@ -22,7 +22,7 @@ import json
 import os
 
 from index.cli import run
-from index.importing.tuning import Recipe, tune
+from index.importing.tuning import Recipe, tune, tune_while_requested
 from index.storing import audit
 
 DEFAULT = Recipe()  # the last blocks on cached augmented views (docs/verification.md)
@@ -46,8 +46,11 @@ def main() -> int:
     if args.epochs:
         recipe = dataclasses.replace(recipe, epochs=args.epochs)
     user = "background tuning" if args.if_due else audit.command_line_user()
-    summary = tune(args.catalog, recipe, progress=not args.no_progress, threads=args.threads, only_if_due=args.if_due,
-                   user=user)
+    if args.if_due:  # as the background tuning: again while changes ask for it, then leave
+        summary = tune_while_requested(args.catalog, recipe, progress=not args.no_progress, threads=args.threads,
+                                       user=user)
+    else:
+        summary = tune(args.catalog, recipe, progress=not args.no_progress, threads=args.threads, user=user)
     if summary is None:
         print(f"{args.catalog}: tuning not due (the catalog changed little since the last tuning)")
         return 0

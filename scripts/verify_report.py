@@ -7,6 +7,12 @@ Every report the app writes is signed with its deployment's Ed25519 private key.
 (``report-signing-key.pub.pem`` in VERIFIER_KEY_DIR, default ~/.config/counterfeit-verifier) is
 what a court, a brand owner or another office needs to check it; without --public-key this
 machine's own deployment key is used. Prints one line per report; exits 1 if any fails.
+
+A report verifies only in the format it was issued in, as its name says (``.html`` or
+``.json``; ``--format`` for a file saved without either): a JSON report renamed ``.html`` is
+refused (a browser would render what its text holds).
+The check is linear in the file's size, and a file larger than any report (32 MB) is refused
+before it is read.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ui.signing import PUBLIC_NAME, ReportNotVerified, default_key_dir, load_public_key, verify_document  # noqa: E402
+from ui.signing import (MAX_REPORT_BYTES, PUBLIC_NAME, ReportNotVerified, default_key_dir,  # noqa: E402
+                        format_of, load_public_key, verify_report)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reports", nargs="+", help="report files (.html or .json) as the app wrote them")
     parser.add_argument("--public-key", default=None,
                         help=f"the issuing deployment's public key (default: {default_key_dir() / PUBLIC_NAME})")
+    parser.add_argument("--format", choices=("html", "json"), default=None,
+                        help="the format of reports saved without .html or .json in their name (a name that says "
+                             "its format is always checked as that format)")
     args = parser.parse_args(argv)
     key_path = Path(args.public_key) if args.public_key else default_key_dir() / PUBLIC_NAME
     if not key_path.is_file():
@@ -40,12 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.reports:
         path = Path(name)
         try:
-            fingerprint = verify_document(path.read_bytes(), key, str(path))
+            if path.stat().st_size > MAX_REPORT_BYTES:  # refused before it is read
+                raise ReportNotVerified(f"{path}: {path.stat().st_size / 1024**2:.1f} MB, larger than any report "
+                                        f"({MAX_REPORT_BYTES / 1024**2:.0f} MB limit)", "too_large")
+            fingerprint = verify_report(path.read_bytes(), key, str(path), format_of(path) or args.format).fingerprint
         except OSError as exc:
             print(f"NOT VERIFIED  {path}: cannot read it ({exc.strerror or exc})")
             failed += 1
         except ReportNotVerified as exc:
-            print(f"NOT VERIFIED  {exc}")
+            hint = " (or say its format with --format html or --format json)" if exc.reason == "bad_name" else ""
+            print(f"NOT VERIFIED  {exc}{hint}")
             failed += 1
         else:
             print(f"verified      {path}: issued by the deployment with key {fingerprint}, unchanged since")

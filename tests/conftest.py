@@ -154,8 +154,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: url -> process id of each app started by ``app_server`` (to read its memory use).
+SERVER_PIDS: dict[str, int] = {}
+
+
 @contextmanager
-def app_server(catalog: Path, log_path: Path, startup_s: float = 180):
+def app_server(catalog: Path, log_path: Path, startup_s: float = 180, env: dict | None = None):
     """``python app.py --catalog CATALOG`` on a free loopback port, with one catalog user from
     the environment; yields its URL and stops it afterwards."""
     import socket
@@ -165,8 +169,8 @@ def app_server(catalog: Path, log_path: Path, startup_s: float = 180):
     port = _free_port()
     # every test client shares one loopback address: the per-address queue limit (tested on its own
     # in test_hardening with VERIFIER_MAX_QUEUE_JOBS=5) is raised as for a marketplace's API client
-    env = dict({"VERIFIER_MAX_QUEUE_JOBS": "500"}, **os.environ, VERIFIER_ADMIN_USER=ADMIN_USER,
-               VERIFIER_ADMIN_PASSWORD=ADMIN_PASSWORD, GRADIO_ANALYTICS_ENABLED="False")
+    env = {"VERIFIER_MAX_QUEUE_JOBS": "500", **os.environ, "VERIFIER_ADMIN_USER": ADMIN_USER,
+           "VERIFIER_ADMIN_PASSWORD": ADMIN_PASSWORD, "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
     log = open(log_path, "w")
     process = subprocess.Popen([PYTHON, "app.py", "--catalog", str(catalog), "--port", str(port)],
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
@@ -182,7 +186,9 @@ def app_server(catalog: Path, log_path: Path, startup_s: float = 180):
                 time.sleep(0.5)
         else:
             raise AssertionError(f"app did not start within {startup_s:.0f} s: {Path(log_path).read_text()[-2000:]}")
-        yield f"http://127.0.0.1:{port}/"
+        url = f"http://127.0.0.1:{port}/"
+        SERVER_PIDS[url] = process.pid
+        yield url
     finally:
         process.terminate()
         try:

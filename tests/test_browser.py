@@ -83,13 +83,16 @@ def test_download_the_report_and_check_its_content(page):
                               capture_output=True, text=True, timeout=120)
 
     public = Path(os.environ["VERIFIER_KEY_DIR"]) / PUBLIC_NAME
-    accepted = checked(download.value.path(), public)
+    saved = Path(download.value.path()).with_name(download.value.suggested_filename)  # as a browser saves it
+    download.value.save_as(saved)
+    assert saved.suffix == ".html"  # the format it is checked in
+    accepted = checked(saved, public)
     assert accepted.returncode == 0 and "verified" in accepted.stdout, accepted.stdout + accepted.stderr
     edited = Path(download.value.path()).with_name("edited.html")
     edited.write_bytes(html.encode("utf-8").replace(b"Oatly-Oat-Milk", b"Oatly-Oat-Milx", 1))
     assert checked(edited, public).returncode == 1
     other = SigningKey.load_or_create(Path(download.value.path()).with_name("other-deployment"))
-    assert checked(download.value.path(), other.public_path).returncode == 1
+    assert checked(saved, other.public_path).returncode == 1
 
     def checked_in_app(path):  # Status tab, Check a case file: the same check in the app
         tab = page.context.new_page()

@@ -41,7 +41,7 @@ def test_case_file_is_signed_and_any_edit_or_other_key_is_refused(service, tmp_p
     uri = re.search(r'<img alt="QR" width="180" src="data:image/png;base64,([^"]+)"', page).group(1)
     qr = zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(uri))).convert("L"))
     signature = re.search(r'data-signature="([^"]+)"', page).group(1)
-    assert [code.text for code in qr] == [f"CPV1:{service.signing_key.fingerprint}:{signature}"]
+    assert [code.text for code in qr] == [f"CPV2:{service.signing_key.fingerprint}:{signature}"]
 
     # one byte changed in the body (the place), in the JSON (the verdict), in the code itself
     for name, original, edited in (

@@ -144,14 +144,19 @@ def test_a_blurred_upload_gets_advice_to_retake_it(service, tmp_path):
 
 def test_logins_lock_after_repeated_failures_and_hashed_users_work(tmp_path):
     from ui.auth import MAX_FAILURES, Users, hash_password
+    from ui.sessions import LoginRefused, Sessions
 
     users_file = tmp_path / "users.txt"
     users_file.write_text(f"# catalog users\nlan:{hash_password('mật khẩu', iterations=1000)}\n", encoding="utf-8")
     users = Users({"VERIFIER_USERS_FILE": str(users_file)})
-    assert users.check("lan", "mật khẩu") and not users.check("lan", "wrong")
+    assert users.verify("lan", "mật khẩu") and not users.verify("lan", "wrong") and not users.verify("lân", "mật khẩu")
+    sessions = Sessions(users)
     for _ in range(MAX_FAILURES):
-        users.check("lan", "wrong")
-    assert users.locked("lan") and not users.check("lan", "mật khẩu")
+        with pytest.raises(LoginRefused):
+            sessions.login("lan", "wrong", "10.0.0.9")
+    assert sessions.throttle.locked("10.0.0.9")
+    with pytest.raises(LoginRefused, match="login_locked"):
+        sessions.login("lan", "mật khẩu", "10.0.0.9")
     assert not Users({}).configured
     users_file.write_text("lan:plaintext\n")
     with pytest.raises(ValueError, match="line 1"):

@@ -9,6 +9,14 @@ checks and batches queue in lanes of their own, and a batch gives the checker up
 (``ui.service.BATCH_TURN``); photos per check are capped (``ui.limits``); and each client address
 may put at most ``JOBS_PER_WINDOW`` jobs into the queue per ``WINDOW_S`` seconds, the rest
 answered 429 with a sentence to wait.
+
+Issue 25: the limit watched ``/queue/join`` only; ``/gradio_api/call/{api}`` and
+``/call/v2/{api}`` joined the same queue unlimited (the queue stayed full for 40 s, another user
+got 503 on 37 of 40 tries), and ``/gradio_api/run/predict`` ran a check beside the queue. Now
+``ui.guard`` counts every route that joins the queue (``joins_queue``), the queue is started with
+``api_open=False``, and scanning the barcodes of new photos is a queued job of its own lane, so it
+counts against the same budget. The address is the client's own, or the one a trusted proxy names
+(``ui.sessions.trusted_proxies``): an ``X-Forwarded-For`` from anyone else is ignored.
 """
 
 from __future__ import annotations
@@ -43,16 +51,18 @@ class JoinLimiter:
             return True
 
 
-def add_queue_limit(app, limiter: JoinLimiter) -> None:
-    """Answer 429 to a client that joins the queue too often (a Starlette middleware)."""
-    from starlette.responses import JSONResponse
-
-    @app.middleware("http")
-    async def limit_queue_joins(request, call_next):
-        if request.method == "POST" and request.url.path.endswith("/queue/join"):
-            address = request.client.host if request.client else "unknown"
-            if not limiter.allow(address):
-                return JSONResponse({"detail": f"Too many checks from this address: at most {limiter.jobs} every "
-                                               f"{limiter.window_s:.0f} s. Wait a moment and try again."},
-                                    status_code=429, headers={"Retry-After": str(int(limiter.window_s))})
-        return await call_next(request)
+#: The routes of Gradio 6.31 (gradio/routes.py) that put a job into the queue: ``/queue/join``
+#: (the page), ``/call/{api_name}`` and ``/call/v2/{api_name}`` (the REST API), each under the
+#: ``/gradio_api`` prefix, with or without a trailing slash. ``/run/{api_name}`` and
+#: ``/api/{api_name}`` run a function directly, without the queue: the app starts the queue with
+#: ``api_open=False``, so there they run only the quick browsing events (History, tables, login),
+#: never a check, a batch or a catalog change (404).
+def joins_queue(path: str) -> bool:
+    """Whether a POST to ``path`` joins the queue (and so counts against the client's budget)."""
+    path = path.rstrip("/")
+    if path == "/gradio_api/queue/join":
+        return True
+    if path.startswith("/gradio_api/call/"):
+        rest = path[len("/gradio_api/call/"):].split("/")
+        return len(rest) == 1 or (len(rest) == 2 and rest[0] == "v2")
+    return False

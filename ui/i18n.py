@@ -391,6 +391,10 @@ TEXT: dict[str, dict[str, str]] = {
     "save_product": {"en": "Save product details", "vi": "Lưu thông tin sản phẩm"},
     "product_saved": {"en": "Saved {product}: {fields}.", "vi": "Đã lưu {product}: {fields}."},
     "product_unchanged": {"en": "Nothing changed for {product}.", "vi": "Không có thay đổi nào cho {product}."},
+    "product_field_too_long": {"en": "The product's {field} holds {length} characters (or codes); at most {limit} are "
+                                     "kept. Shorten it: nothing was saved.",
+                               "vi": "Trường {field} của sản phẩm có {length} ký tự (hoặc mã); chỉ được tối đa {limit}. "
+                                     "Hãy rút gọn: chưa có gì được lưu."},
     "field_name": {"en": "name", "vi": "tên"},
     "field_brand": {"en": "brand", "vi": "nhãn hiệu"},
     "field_label_text": {"en": "label text", "vi": "chữ trên bao bì"},
@@ -423,6 +427,38 @@ TEXT: dict[str, dict[str, str]] = {
                                "({expected}); hãy kiểm tra bằng khóa công khai của đơn vị đã cấp"},
     "report_changed": {"en": "the signature does not match the content: the report was changed after it was issued",
                        "vi": "chữ ký số không khớp với nội dung: biên bản đã bị sửa sau khi cấp"},
+    "report_wrong_format": {"en": "it was issued as {issued} and is named .{suffix}: a report verifies only in the format "
+                                  "it was issued in (renamed, a browser may show what the report never said)",
+                            "vi": "biên bản được cấp dạng {issued} nhưng mang đuôi .{suffix}: biên bản chỉ hợp lệ ở đúng "
+                                  "định dạng đã cấp (bị đổi tên, tệp có thể khiến trình duyệt hiển thị nội dung không có "
+                                  "trong biên bản)"},
+    "report_not_report": {"en": "it does not begin as a report in {named} does: it was changed or is not a report",
+                          "vi": "tệp không mở đầu như một biên bản {named}: tệp đã bị sửa hoặc không phải biên bản"},
+    "report_bad_name": {"en": "a case file is named .html or .json, as it was issued",
+                        "vi": "tệp biên bản phải có đuôi .html hoặc .json như khi được cấp"},
+    "report_too_large": {"en": "the file is {size} MB, larger than any report (at most {limit} MB)",
+                         "vi": "tệp nặng {size} MB, lớn hơn mọi biên bản (tối đa {limit} MB)"},
+    "report_timeout": {"en": "the check took too long and was given up; this is not a report as issued",
+                       "vi": "việc kiểm tra quá lâu nên đã dừng; đây không phải biên bản như khi được cấp"},
+    "report_busy": {"en": "several case files are being checked now; try again in a moment",
+                    "vi": "hệ thống đang kiểm tra nhiều biên bản; hãy thử lại sau giây lát"},
+    "report_unreadable": {"en": "the file cannot be read", "vi": "không đọc được tệp"},
+    "report_overturned": {"en": "⚠ Check #{check_id} was later OVERTURNED in review: the report says {verdict}, the "
+                                "review of {date} says {review} (review #{entry} in the audit log). Rely on the review.",
+                          "vi": "⚠ Lần kiểm tra #{check_id} sau đó đã bị BÁC BỎ khi xem xét lại: biên bản ghi {verdict}, "
+                                "kết quả xem xét lại ngày {date} là {review} (mục #{entry} trong nhật ký thay đổi). Hãy "
+                                "căn cứ vào kết quả xem xét lại."},
+    "report_confirmed": {"en": "Check #{check_id} was confirmed in review on {date}: {review} (review #{entry} in the "
+                               "audit log).",
+                         "vi": "Lần kiểm tra #{check_id} đã được xác nhận khi xem xét lại ngày {date}: {review} (mục "
+                               "#{entry} trong nhật ký thay đổi)."},
+    "report_review_by": {"en": "Reviewed by {reviewer}; review note: {note}",
+                         "vi": "Người xem xét lại: {reviewer}; ghi chú: {note}"},
+    "report_review_login": {"en": "Log in (Catalog tab) to see who reviewed it and why.",
+                            "vi": "Đăng nhập (thẻ Danh mục) để xem ai đã xem xét lại và lý do."},
+    "audit_login": {"en": "Log in (Catalog tab) to see the audit log: it holds user names and review notes.",
+                    "vi": "Đăng nhập (thẻ Danh mục) để xem nhật ký thay đổi: nhật ký có tên người dùng và ghi chú "
+                          "xem xét lại."},
     # status
     "status_body": {
         "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "

@@ -35,8 +35,25 @@ class Limits:
     zip_files: int = 2000
     #: Bytes a zip may expand to (1 GiB: 2,000 phone photos of 0.5 MB).
     zip_bytes: int = 1024**3
-    #: Jobs (checks, batches, catalog changes) one client address may queue per 30 seconds.
+    #: Jobs (checks, batches, catalog changes, barcode scans) one client address may queue per 30
+    #: seconds, through any route that joins the queue (``ui.fairness``).
     queue_jobs: int = 20
+    #: Request bodies, per route (``ui.guard``), counted as they arrive: the login routes (a name
+    #: and a password), file uploads (written to disk as they come; each file is also held to the
+    #: app's ``--max-upload-mb``), and every other route (queue joins, API calls, browsing events:
+    #: file paths and form fields, never files). Before: an 800 MB body to /session/login cost
+    #: +1.53 GB before its size was looked at.
+    login_body_kb: int = 4
+    upload_body_mb: int = 2048
+    request_body_kb: int = 1024
+    #: A case file checked in the app (Status -> Check a case file); a report with 12 photos is ~2 MB.
+    report_mb: int = 32
+    #: Photos kept in History for checks made without a login: per client address and for all such
+    #: clients together; past either, the oldest such checks lose their photos first (the checks
+    #: stay). A kept photo is at most 2,048 px: ~0.3-1 MB from a phone, ~3.5 MB of noise. Before
+    #: (issue 25) nothing bounded them: 12 noise photos kept 42 MB, for 365 days.
+    anonymous_client_mb: int = 100
+    anonymous_total_mb: int = 2048
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "Limits":

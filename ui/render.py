@@ -659,9 +659,12 @@ def region_overlay(regions: dict | None, photo_path: str | None = None) -> Image
     photo matches the reference, red where it does not."""
     if not regions:
         return None
-    from vision import load_image
+    from vision import UnreadableImage, load_image
 
-    photo = load_image(photo_path or regions["photo"], max_side=640)
+    try:
+        photo = load_image(photo_path or regions["photo"], max_side=640)
+    except (UnreadableImage, OSError):  # a photo no longer kept (an anonymous check past its quota)
+        return None
     width, height = photo.size
     left, top, right, bottom = regions["box"]
     grid = np.clip(np.array(regions["similarity"], dtype=np.float32), 0.0, 1.0)

@@ -60,8 +60,16 @@ def report_json(record: CheckRecord, catalog: Catalog, key: SigningKey | None = 
     data["catalog"] = {"path": str(catalog.path), "generation": record.result.get("catalog_generation"),
                        "model": record.result.get("model")}
     data["verification"] = None
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = json_text(data)
     return sign_json(text, key) if key is not None else text
+
+
+def json_text(data) -> str:
+    """JSON as a report writes it: readable (indented, letters as they are), with ``<``, ``>`` and
+    ``&`` escaped (``\\u003c``...), so that no text a check holds (notes, names) is markup, whatever
+    a browser takes the file for."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key: SigningKey | None = None) -> str:

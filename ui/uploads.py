@@ -4,10 +4,12 @@ relative paths resolve."""
 
 from __future__ import annotations
 
+import errno
 import filecmp
 import shutil
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from index.importing.manifests import IMAGE_SUFFIXES
@@ -57,7 +59,10 @@ def _copy(source: Path, folder: Path) -> Path:
         if filecmp.cmp(source, target, shallow=False):
             return target
         raise UploadError(f"{source.name}: two different uploaded files have this name; rename one")
-    shutil.copyfile(source, target)
+    try:
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        raise UploadError(f"{source.name}: cannot be copied ({_why(exc)})") from None
     return target
 
 
@@ -84,10 +89,25 @@ def _extract(archive: Path, folder: Path, max_files: int, max_bytes: int) -> lis
                 target = (folder / Path(*name.parts)).resolve()
                 if root not in target.parents:
                     continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with bundle.open(member) as source, open(target, "wb") as sink:
-                    shutil.copyfileobj(source, sink)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with bundle.open(member) as source, open(target, "wb") as sink:
+                        shutil.copyfileobj(source, sink)
+                except OSError as exc:  # a sentence naming the entry, never the server's folder
+                    raise UploadError(f"{archive.name}: cannot extract {member.filename}: {_why(exc)}") from None
                 extracted.append(target)
             return extracted
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise UploadError(f"{archive.name}: not a readable zip file") from None
+    except OSError as exc:
+        raise UploadError(f"{archive.name}: cannot be read ({_why(exc)})") from None
+
+
+def _why(exc: OSError) -> str:
+    """An OS error in words, without the path it names (issue 25: a zip holding ``a.jpg`` and
+    ``a.jpg/b.jpg`` showed ``[Errno 17]`` with the server's temporary folder)."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+        return "a file and a folder in it have the same name"
+    if exc.errno == errno.ENOSPC:
+        return "the server's disk is full"
+    return (exc.strerror or type(exc).__name__).lower()

@@ -38,7 +38,13 @@ GAP = 40
 _STRAY = " []|.,;:~'\"`{}()<>_-"
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 #: A Tesseract call that takes longer is stopped (the lines stay as read): a check never hangs on it.
+#: Eight lines of package print take ~0.3-0.6 s; eight full-width lines of a 2,048-px photo of
+#: small print ran past it before lines were cut at ``MAX_LINE_WIDTH`` (issue 25).
 TIMEOUT_S = 10
+#: A cut-out line is re-read up to this width (24 times its height; package titles are rarely a
+#: third of that): the rest of a longer line is small print, and Tesseract's time grows with the
+#: width (eight dense lines: ~1.8 s at 10 times, ~3 s at 20-30 times their height).
+MAX_LINE_WIDTH = 24 * 48
 #: Share of the line's letters (accents folded) that must agree with RapidOCR's reading.
 AGREEMENT = 0.8
 #: Marks that, among Latin alphabets, (almost) only Vietnamese uses: the horn (ơ, ư), the hook
@@ -84,6 +90,8 @@ def with_accents(image: Image.Image, lines: tuple[TextLine, ...]) -> tuple[TextL
         if crop.width < 2 or crop.height < 2:
             crop = Image.new("L", (2, 2), 255)
         scale = LINE_HEIGHT / crop.height
+        if crop.width * scale > MAX_LINE_WIDTH:  # the line's beginning only
+            crop = crop.crop((0, 0, max(1, round(MAX_LINE_WIDTH / scale)), crop.height))
         crops.append(crop.resize((max(1, round(crop.width * scale)), LINE_HEIGHT), Image.Resampling.BICUBIC))
     canvas = Image.new("L", (max(c.width for c in crops) + 2 * GAP, len(crops) * (LINE_HEIGHT + GAP) + GAP), 255)
     for k, crop in enumerate(crops):

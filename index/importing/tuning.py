@@ -16,6 +16,11 @@ Two phases, so a tuning that takes minutes never holds the catalog's writer lock
    open), then the calibration.
 A process killed in phase 1 leaves the catalog untouched; one lock file keeps two tunings from
 running at once.
+
+One background tuning per catalog (issue 25: every logged-in add or removal started another
+process, and 4 adds gave 4 processes of ~1 GB each): a change while one runs or is starting
+leaves a note (``RERUN_NAME``) instead of a process, and the running one, when done, tunes again
+if the catalog changed enough meanwhile (``request_background_tuning``, ``tune_while_requested``).
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ MIN_REFERENCES = 40
 CHANGE_SHARE = 0.2
 LOCK_NAME = ".tune.lock"
 LOG_NAME = "tuning.log"
+#: The background tuning's process id (while one runs or is starting), a change's request to tune
+#: again when it is done, and the lock that orders the two.
+PID_NAME = ".tune.pid"
+RERUN_NAME = ".tune.rerun"
+STATE_LOCK_NAME = ".tune.state.lock"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -149,12 +159,88 @@ def start_background_tuning(catalog_dir: str | Path) -> subprocess.Popen | None:
 
 
 def tune_in_background_if_due(catalog_dir: str | Path) -> str | None:
-    """After a change: start a background tuning when one is due; returns why, or None."""
+    """After a change: tune in the background when it is due (a process started, or the one
+    already running asked to go again); returns why, or None."""
     with Catalog.open(catalog_dir) as catalog:
         reason = tuning_due(catalog)
-    if reason is None or start_background_tuning(catalog_dir) is None:
+    if reason is None or request_background_tuning(catalog_dir) is None:
         return None
     return reason
+
+
+def request_background_tuning(catalog_dir: str | Path) -> str | None:
+    """"started" (a background tuning process), "queued" (one is running or starting: it tunes
+    again when done), or None when tuning is off here."""
+    catalog_dir = Path(catalog_dir)
+    with _FileLock(catalog_dir / STATE_LOCK_NAME):
+        if _background_pid(catalog_dir) is not None:
+            (catalog_dir / RERUN_NAME).touch()
+            return "queued"
+        process = start_background_tuning(catalog_dir)
+        if process is None:
+            return None
+        (catalog_dir / RERUN_NAME).unlink(missing_ok=True)
+        (catalog_dir / PID_NAME).write_text(str(process.pid))
+        return "started"
+
+
+def tune_while_requested(catalog_dir: str | Path, recipe: "Recipe", **kwargs) -> "TuneSummary | None":
+    """The background process: ``tune(only_if_due=True)``, again as long as changes asked for it
+    meanwhile; then it leaves (and the next change starts a new one). Returns the last summary."""
+    catalog_dir = Path(catalog_dir)
+    last = None
+    try:
+        while True:
+            (catalog_dir / RERUN_NAME).unlink(missing_ok=True)
+            last = tune(catalog_dir, recipe, only_if_due=True, **kwargs) or last
+            with _FileLock(catalog_dir / STATE_LOCK_NAME):
+                if not (catalog_dir / RERUN_NAME).exists():
+                    _forget_pid(catalog_dir)
+                    return last
+    except BaseException:
+        with _FileLock(catalog_dir / STATE_LOCK_NAME):
+            _forget_pid(catalog_dir)
+        raise
+
+
+def _background_pid(catalog_dir: Path) -> int | None:
+    """The background tuning's process id, if that process still runs."""
+    try:
+        pid = int((catalog_dir / PID_NAME).read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None  # ended, not yet reaped by the process that started it
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, IndexError):
+        return pid  # no /proc (macOS): the id is taken at its word
+    # a process id reused by another program is not a tuning (empty: it is starting, not yet its own)
+    return pid if not command or b"tune_catalog" in command else None
+
+
+def _forget_pid(catalog_dir: Path) -> None:
+    try:
+        if int((catalog_dir / PID_NAME).read_text()) == os.getpid():
+            (catalog_dir / PID_NAME).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+class _FileLock:
+    """An exclusive lock on a file (held briefly)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+")
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
 
 
 def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = True, threads: int | None = None,

@@ -110,6 +110,8 @@ class History:
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.executescript(SCHEMA + AUDIT_SCHEMA + sightings.SCHEMA)
         self._add_missing_columns()
+        # the checks whose photos count against the anonymous quotas: a few thousand at most
+        self.db.execute("CREATE INDEX IF NOT EXISTS checks_kept ON checks (client, check_id) WHERE kept_bytes > 0")
 
     def _add_missing_columns(self) -> None:
         """Histories kept by earlier versions gain the newer columns (empty for their checks)."""
@@ -161,21 +163,60 @@ class History:
         return len(old)
 
     def record(self, result: dict, photos: list[StoredPhoto], inspector: str = "", notes: str = "",
-               quality: list | None = None, place: str = "", source: str = "app") -> int:
+               quality: list | None = None, place: str = "", source: str = "app", client: str = "") -> int:
         """Keep one check: ``result`` is ``Verdict.to_dict()``, with paths pointing at kept photos. The
-        unit codes it read join the memory of codes seen (``sightings``) in the same transaction."""
+        unit codes it read join the memory of codes seen (``sightings``) in the same transaction.
+        ``client``: the address of a client that was not logged in (its photos count against the
+        anonymous quotas, ``drop_anonymous_photos``); empty for a user's check."""
+        kept = sum(_size(p.path) for p in photos) if client else 0
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             cursor = self.db.execute(
                 """INSERT INTO checks (checked_at, case_id, claimed_product_id, product_id, verdict, counterfeit_score,
-                                       inspector, notes, photos, result, quality, place, source)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       inspector, notes, photos, result, quality, place, source, client, kept_bytes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (result.get("checked_at") or _now(), result.get("case_id"), result.get("claimed_product_id"),
                  result.get("product_id"), result["verdict"], result.get("counterfeit_score"), inspector, notes,
                  json.dumps([p.to_dict() for p in photos]), json.dumps(result), json.dumps(quality or []), place,
-                 source))
+                 source, client, kept))
             sightings.remember(self.db, result, [p.sha256 for p in photos], cursor.lastrowid, place, source)
         return int(cursor.lastrowid)
+
+    def drop_anonymous_photos(self, client: str, per_client_bytes: int, total_bytes: int) -> int:
+        """Keep the photos of checks made without a login within quotas, one per client address and
+        one for all of them together, by deleting the photos of the oldest such checks first (the
+        checks themselves stay, with their verdicts and the photos' names and SHA-256). A photo
+        that a user's check, or a check still within quota, also holds is kept. Returns how many
+        checks lost their photos."""
+        dropped: list[tuple[int, str]] = []
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for where, params, limit in (("client = ?", (client,), per_client_bytes), ("client > ''", (), total_bytes)):
+                rows = self.db.execute(f"SELECT check_id, photos, kept_bytes FROM checks INDEXED BY checks_kept "
+                                       f"WHERE {where} AND kept_bytes > 0 ORDER BY check_id", params).fetchall()
+                held = sum(row[2] for row in rows)
+                for check_id, photos, size in rows:
+                    if held <= limit:
+                        break
+                    self.db.execute("UPDATE checks SET kept_bytes = 0 WHERE check_id = ?", (check_id,))
+                    dropped.append((check_id, photos))
+                    held -= size
+            gone = []
+            for _, photos in dropped:
+                for photo in json.loads(photos):
+                    still = self.db.execute("SELECT 1 FROM checks WHERE (client = '' OR kept_bytes > 0) AND "
+                                            "instr(photos, ?) > 0 LIMIT 1", (photo["path"],)).fetchone()
+                    if still is None:
+                        gone.append(photo["path"])
+        for path in gone:  # after the commit: a crash in between leaves a file, never a row without one
+            Path(path).unlink(missing_ok=True)
+        return len(dropped)
+
+    def anonymous_bytes(self, client: str | None = None) -> int:
+        """Bytes of photos held for checks made without a login (of one client, or of all)."""
+        where, params = ("client = ?", (client,)) if client else ("client > ''", ())
+        return int(self.db.execute(f"SELECT COALESCE(SUM(kept_bytes), 0) FROM checks INDEXED BY checks_kept "
+                                   f"WHERE {where} AND kept_bytes > 0", params).fetchone()[0])
 
     def set_notes(self, check_id: int, notes: str) -> None:
         with self.db:
@@ -196,6 +237,18 @@ class History:
             self.db.execute("INSERT INTO audit (at, user, action, details) VALUES (?, ?, ?, ?)",
                             (_now(), reviewer, "review_check", json.dumps(
                                 {"check_id": check_id, "was": was[0], "now": verdict, "note": note}, ensure_ascii=False)))
+
+    def review_entry(self, check_id: int) -> int | None:
+        """The audit entry of the check's latest review (``review_check``), or None."""
+        rows = self.db.execute("SELECT entry_id, details FROM audit WHERE action = 'review_check' AND details LIKE ? "
+                               "ORDER BY entry_id DESC", (f'%"check_id": {int(check_id)},%',)).fetchall()
+        for entry_id, details in rows:
+            try:
+                if json.loads(details).get("check_id") == int(check_id):
+                    return int(entry_id)
+            except ValueError:
+                continue
+        return None
 
     def get(self, check_id: int) -> CheckRecord | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM checks WHERE check_id = ?", (check_id,)).fetchone()
@@ -244,8 +297,16 @@ class History:
 _COLUMNS = ("check_id, checked_at, verdict, counterfeit_score, product_id, claimed_product_id, case_id, inspector, "
             "notes, photos, result, quality, review_verdict, review_note, reviewer, reviewed_at, place, source")
 #: Columns added after the first release, with their definitions (``History._add_missing_columns``).
-NEWER_COLUMNS = {"place": "place TEXT NOT NULL DEFAULT ''", "source": "source TEXT NOT NULL DEFAULT 'app'"}
+NEWER_COLUMNS = {"place": "place TEXT NOT NULL DEFAULT ''", "source": "source TEXT NOT NULL DEFAULT 'app'",
+                 "client": "client TEXT NOT NULL DEFAULT ''", "kept_bytes": "kept_bytes INTEGER NOT NULL DEFAULT 0"}
 SOURCES = ("app", "batch", "api")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _escape_like(text: str) -> str:
