@@ -621,6 +621,10 @@ def build_app(service: Service) -> gr.Blocks:
                     product=product_id or "—", present=summary.already_present)
         if summary.unreadable:
             message += "\n" + "\n".join(f"- {Path(p).name}: {reason}" for p, reason in summary.unreadable)
+        if summary.thin_products:
+            from index.judging.messages import thin_catalog_sentence
+
+            message += "\n\n" + thin_catalog_sentence(summary, language)
         return message
 
     def calibration_table(language):

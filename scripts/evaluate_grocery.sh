@@ -2,8 +2,10 @@
 # Every figure of docs/verification.md, measured on the Grocery Store val photos with the
 # commands a user runs (about 4 hours on 2 cores; each step is skipped when its output exists).
 #
-#   bash scripts/evaluate_grocery.sh [--untuned-only]
+#   bash scripts/evaluate_grocery.sh [--untuned-only | --thin-only]
 #
+# --thin-only: the thin catalogs of issue 28 (1, 2, 5 and 10 references a product, cut from
+# cat_all without reading any photo again) on the claims manifest.
 # Catalogs go to build/, reports to build/reports/<name>/figures.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,8 @@ step() { echo "== $(date +%H:%M:%S) $*" >&2; }
 evaluate() {  # catalog manifest report
   [ -f "build/reports/$3/figures.json" ] && return
   step "evaluate $1 on $2"
-  $PY scripts/evaluate.py "build/$1" --manifest "build/grocery/$2" --out "build/reports/$3" --no-progress
+  $PY scripts/evaluate.py "build/$1" --manifest "build/grocery/$2" --out "build/reports/$3" --no-progress \
+    --readings-cache build/readings-cache.json
 }
 copy() { [ -d "build/$2" ] || cp -r "build/$1" "build/$2"; }
 tune() { [ -f "build/$1/.tuned" ] || { step "tune $1"; $PY scripts/tune_catalog.py "build/$1" --no-progress && touch "build/$1/.tuned"; }; }
@@ -32,6 +35,14 @@ copy cat_all cat_heldout
 copy cat_all cat_fakes
 [ -f build/cat_fakes/.faked ] || { $PY scripts/manage_catalog.py build/cat_fakes remove-product $LOOKALIKES \
   && $PY scripts/index_catalog.py build/cat_fakes --manifest build/grocery/products_fakes.csv --no-progress && touch build/cat_fakes/.faked; }
+
+if [ "${1:-}" = "--thin-only" ]; then
+  for k in iconic train2 train5 train10; do
+    [ -d "build/cat_$k" ] || $PY scripts/experiments/subset_catalog.py build/cat_all "build/cat_$k" "build/grocery/products_$k.csv"
+    evaluate "cat_$k" queries_claims.csv "thin_$k"
+  done
+  exit 0
+fi
 
 evaluate cat_all queries_claims.csv claims
 evaluate cat_appearance queries_claims.csv claims_appearance

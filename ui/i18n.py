@@ -139,6 +139,13 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_code_check_digit_fails": {"en": "barcode check digit fails", "vi": "mã vạch sai số kiểm tra"},
     "flag_code_from_other_company": {"en": "barcode from another company", "vi": "mã vạch của doanh nghiệp khác"},
     "flag_brand_name_misspelt": {"en": "brand name misspelt", "vi": "tên nhãn hàng sai chính tả"},
+    "flag_text_names_other_product": {"en": "the print names another product", "vi": "chữ in là của sản phẩm khác"},
+    "flag_text_mentions_other_product": {"en": "the print also carries another product's word",
+                                         "vi": "chữ in có cả chữ của sản phẩm khác"},
+    "flag_not_clear_of_known_fakes": {"en": "not clearly unlike the known fakes",
+                                      "vi": "chưa khác rõ so với hàng giả đã biết"},
+    "flag_too_few_references": {"en": "too few catalog photos of the product",
+                                "vi": "danh mục có quá ít ảnh của sản phẩm"},
     # evidence read on the package
     "evidence_title": {"en": "What the package says", "vi": "Thông tin đọc được trên bao bì"},
     "words_read": {"en": "Words read on the photos", "vi": "Chữ đọc được trên ảnh"},
@@ -179,6 +186,18 @@ TEXT: dict[str, dict[str, str]] = {
                                   "hãng ({scope}): nhìn chung ảnh này giống {side} hơn; tuy vậy, ảnh vẫn giống hàng giả "
                                   "hơn {pct:.0f}% số ảnh hàng chính hãng. Nên đối chiếu kỹ món hàng với các mẫu hàng "
                                   "giả đã biết."},
+    "fakes_model_clear": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
+                                "({scope}): these photos look more genuine than {clear:.0f}% of the known fakes do.",
+                          "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
+                                "hãng ({scope}): ảnh này trông giống hàng thật hơn {clear:.0f}% số mẫu hàng giả đã biết."},
+    "fakes_model_unclear": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
+                                  "({scope}): on balance it finds these photos more like the genuine references, but "
+                                  "{fake_pct:.0f}% of the known fakes look at least as genuine, so they are not clearly "
+                                  "unlike the fakes.",
+                            "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
+                                  "hãng ({scope}): nhìn chung ảnh này giống ảnh mẫu chính hãng hơn, nhưng {fake_pct:.0f}% "
+                                  "mẫu hàng giả đã biết trông giống hàng thật không kém, nên chưa khác rõ so với hàng giả."},
+    "fakes_scope_brand": {"en": "every product of {brand}", "vi": "mọi sản phẩm của {brand}"},
     "fakes_model_typical": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
                                   "({scope}): these photos are more like the {side}, as most genuine photos are.",
                             "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
