@@ -346,6 +346,8 @@ class Verifier:
                                          calibration.accept_threshold(self.policy.open_accept_rate, claimed=False), 4)
         if copied is not None:
             details["copied_reference_id"] = copied[0]
+        if any(photo_views):
+            details["views"] = list(photo_views)  # as each photo was judged, for the inspector to correct
         region = None
         if regions and target is not None and (target, "genuine") in best_image:
             region = self._regions(readable[0], refs.get(best_image[(target, "genuine")]))

@@ -27,6 +27,14 @@ tune() { [ -f "build/$1/.tuned" ] || { step "tune $1"; $PY scripts/tune_catalog.
 $PY scripts/make_grocery_eval.py
 # all products; appearance only (no text, no codes) as the ablation
 [ -d build/cat_all ] || { step "import cat_all"; $PY scripts/index_catalog.py build/cat_all --manifest build/grocery/products_all.csv --model offline --no-progress; }
+if [ "${1:-}" = "--thin-only" ]; then
+  for k in iconic train2 train5 train10; do
+    [ -d "build/cat_$k" ] || $PY scripts/experiments/subset_catalog.py build/cat_all "build/cat_$k" "build/grocery/products_$k.csv"
+    evaluate "cat_$k" queries_claims.csv "thin_$k"
+  done
+  exit 0
+fi
+
 [ -d build/cat_appearance ] || { step "import cat_appearance"; $PY scripts/index_catalog.py build/cat_appearance --manifest build/grocery/products_all.csv --model offline --no-text --no-codes --no-progress; }
 # unknown products: the held-out products removed
 copy cat_all cat_heldout
@@ -35,14 +43,6 @@ copy cat_all cat_heldout
 copy cat_all cat_fakes
 [ -f build/cat_fakes/.faked ] || { $PY scripts/manage_catalog.py build/cat_fakes remove-product $LOOKALIKES \
   && $PY scripts/index_catalog.py build/cat_fakes --manifest build/grocery/products_fakes.csv --no-progress && touch build/cat_fakes/.faked; }
-
-if [ "${1:-}" = "--thin-only" ]; then
-  for k in iconic train2 train5 train10; do
-    [ -d "build/cat_$k" ] || $PY scripts/experiments/subset_catalog.py build/cat_all "build/cat_$k" "build/grocery/products_$k.csv"
-    evaluate "cat_$k" queries_claims.csv "thin_$k"
-  done
-  exit 0
-fi
 
 evaluate cat_all queries_claims.csv claims
 evaluate cat_appearance queries_claims.csv claims_appearance

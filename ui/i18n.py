@@ -428,6 +428,22 @@ TEXT: dict[str, dict[str, str]] = {
     "level_none": {"en": "not calibrated", "vi": "chưa hiệu chỉnh"},
     "calibration_own": {"en": "flags a photo when it scores below what {pct:.0f}% of its genuine photos reach",
                         "vi": "cảnh báo khi ảnh đạt điểm thấp hơn mức mà {pct:.0f}% ảnh chính hãng của sản phẩm đạt được"},
+    "calibration_thin": {"en": "cannot earn the green badge yet: too few photo sessions to tell it from its "
+                                "neighbours; add at least {more} photos taken on other days or in other places",
+                         "vi": "chưa thể được nhãn xanh: quá ít lần chụp để phân biệt với sản phẩm gần giống; hãy thêm "
+                               "ít nhất {more} ảnh chụp vào ngày khác hoặc ở nơi khác"},
+    "photo_views": {"en": "View of each photo (optional)", "vi": "Góc chụp của từng ảnh (không bắt buộc)"},
+    "photo_views_info": {"en": "In photo order, separated by commas (for example: box label, insole). Left empty, "
+                               "the catalog recognises them; after a check it shows what it saw, to correct.",
+                         "vi": "Theo thứ tự ảnh, cách nhau bằng dấu phẩy (ví dụ: nhãn hộp, lót giày). Để trống thì "
+                               "hệ thống tự nhận ra; sau khi kiểm tra sẽ hiện góc chụp đã nhận để sửa nếu sai."},
+    "level_thin": {"en": "too few photo sessions", "vi": "quá ít lần chụp"},
+    "status_thin": {"en": "**Cannot be confirmed yet** ({count} products: too few photos taken on different days or "
+                          "in different places to tell them from their neighbours; their checks stay inconclusive): "
+                          "{products}.",
+                    "vi": "**Chưa thể xác nhận** ({count} sản phẩm: quá ít ảnh chụp vào những ngày hoặc ở những nơi "
+                          "khác nhau để phân biệt với sản phẩm gần giống; kết quả kiểm tra các sản phẩm này sẽ là "
+                          "chưa kết luận được): {products}."},
     "calibration_add": {"en": "add about {more} genuine photos taken on other days or in other shops to calibrate it "
                                "on its own",
                         "vi": "thêm khoảng {more} ảnh chính hãng chụp vào ngày khác hoặc ở cửa hàng khác để hiệu chỉnh "
