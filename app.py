@@ -34,9 +34,9 @@ from ui.auth import Users
 from index.storing.history import SOURCES
 from index.verdict import OUTCOMES
 from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, TOAST_CSS, VI as GRADIO_VI
-from ui.i18n import LANGUAGE_CHOICES, TEXT, index_words, local_time, outcome, t, timezone_name, zone_words
-from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, side_by_side_html, thumbnail_html,
-                       triage_html)
+from ui.i18n import LANGUAGE_CHOICES, TEXT, index_words, local_time, number, outcome, t, timezone_name, zone_words
+from ui.render import (EVIDENCE_CSS, badge_html, evidence_items, product_label, serial_register_html, side_by_side_html,
+                       thumbnail_html, triage_html)
 from ui.service import LimitExceeded, Service
 from ui.fairness import JoinLimiter, add_queue_limit
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of
@@ -55,7 +55,12 @@ DEMO_EXAMPLES = [
     ("God-Morgon-Orange-Juice_edited-barcode-of-Bravo.jpg", "God-Morgon-Orange-Juice"),
     ("Alpro-Blueberry-Soyghurt_edited-label-ALPRA.jpg", "Alpro-Blueberry-Soyghurt"),
     ("Oatly-Oat-Milk_001.jpg", None),
+    # unit codes against Oatly's register: issued, never issued, and the issued code again on another pack
+    ("Oatly-Oat-Milk_001_unit-code-issued.jpg", "Oatly-Oat-Milk"),
+    ("Oatly-Oat-Milk_002_unit-code-never-issued.jpg", "Oatly-Oat-Milk"),
+    ("Oatly-Oat-Milk_002_unit-code-cloned.jpg", "Oatly-Oat-Milk"),
 ]
+DEMO_SERIALS = ROOT / "demo" / "serials.csv"
 
 CSS = """
 .badge{color:#fff;padding:4px 12px;border-radius:6px;font-weight:700;font-size:1.3em;display:inline-block}
@@ -63,6 +68,7 @@ CSS = """
 .verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
 .verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
 .check-no{color:#666;margin-left:8px;white-space:nowrap}
+#verdict .earlier-check, #history-badge .earlier-check{cursor:pointer;color:#1a55b0;text-decoration:underline}
 /* every tab stays in sight on a phone (two rows), none hidden behind Gradio's "more" menu: Gradio
    measures its hidden copy of the tab row to decide what overflows */
 .tab-wrapper{height:auto !important}
@@ -93,6 +99,26 @@ CSS = """
     border-radius:0 !important;font-size:.8em !important}
 }
 """ + EVIDENCE_CSS + TOAST_CSS
+
+#: A click on the earlier check a card names (a unit code read before) opens that check in History.
+EARLIER_CHECK_JS = """
+() => {
+  if (window.earlierCheckLinks) return;
+  window.earlierCheckLinks = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("#verdict .earlier-check[data-check-id], #history-badge .earlier-check[data-check-id]");
+    if (!link) return;
+    document.querySelector("#history-tab-button")?.click();
+    setTimeout(() => {
+      const box = document.querySelector("#check-number input");
+      if (!box) return;
+      box.value = link.dataset.checkId;
+      box.dispatchEvent(new Event("input", {bubbles: true}));
+      setTimeout(() => document.querySelector("#open-check")?.click(), 300);
+    }, 300);
+  });
+}
+"""
 
 log = logging.getLogger("app")
 
@@ -145,6 +171,7 @@ def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = No
         with Catalog.open(catalog_dir) as catalog:
             current = len(catalog) >= len(rows) and catalog.setting(READING_SETTING) is not None
         if current:
+            ensure_demo_register(catalog_dir)
             return
         # made by an earlier version (other demo photos, no label reading): set aside, not lost
         aside = catalog_dir.with_name(f"{catalog_dir.name}.earlier-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -156,9 +183,21 @@ def ensure_demo_catalog(catalog_dir: Path = DEMO_CATALOG, model: str | None = No
     with catalog:
         summary = import_references(catalog, embedder, rows, progress=True)
     log.warning("demo catalog: %s", summary.format())
+    ensure_demo_register(catalog_dir)
     if tune_in_background_if_due(catalog_dir):
         log.warning("fitting the model to the demo catalog in the background (a few minutes; checks use the "
                     "current model until it is done; progress in %s/tuning.log)", catalog_dir)
+
+
+def ensure_demo_register(catalog_dir: Path) -> None:
+    """The demo product's register of serials (demo/serials.csv), imported once."""
+    from index.importing.serials import import_register
+    from index.storing.serials import has_register
+
+    with Catalog.open(catalog_dir) as catalog:
+        if has_register(catalog):
+            return
+    import_register(catalog_dir, DEMO_SERIALS, "demo", progress=False)
 
 
 FIELD_LABELS = {"claimed": "claimed_short", "inspector": "col_inspector", "notes": "col_notes", "case_id": "col_case"}
@@ -249,6 +288,10 @@ def source_choices(language: str) -> list[tuple[str, str]]:
 def add_as_choices(language: str) -> list[tuple[str, str]]:
     return [(t("review_add_none", language), "none"), (t("label_genuine", language), "genuine"),
             (t("label_counterfeit", language), "counterfeit")]
+
+
+def serial_kind_choices(language: str) -> list[tuple[str, str]]:
+    return [(t("serials_kind_issued", language), "issued"), (t("serials_kind_decommission", language), "decommission")]
 
 
 def label_choices(language: str) -> list[tuple[str, str]]:
@@ -635,6 +678,27 @@ def build_app(service: Service) -> gr.Blocks:
             message += "\n\n" + thin_catalog_sentence(summary, language)
         return message
 
+    def import_serials(path, kind, language, request: gr.Request, progress=gr.Progress()):
+        """A register of serials (or a list of serials sold or checked), for a logged-in brand owner."""
+        user = session_user(request)
+        if not user:
+            raise _error(t("need_login", language), language)
+        try:
+            done = service.import_serials(user, path, kind == "decommission",
+                                          lambda read, size: progress((read, size), unit="bytes"))
+        except (ValueError, KeyError, RuntimeError, OSError) as exc:
+            raise _error(user_error(exc), language) from None
+        message = t("serials_marked", language, file=done.file, marked=done.marked) if kind == "decommission" else \
+            t("serials_imported", language, file=done.file, new=done.new, updated=done.updated, rows=done.rows,
+              seconds=number(done.seconds, language, 1))
+        return serial_register_html(service.serial_register(), language, message)
+
+    @guarded
+    def add_stamp(user, template, language):
+        added = service.add_stamp_pattern(user, template)
+        message = t("stamp_added", language, template=template.strip()) if added else t("stamp_known", language)
+        return serial_register_html(service.serial_register(), language, message)
+
     def calibration_table(language):
         """How each product is calibrated, in words a brand owner reads."""
         rows = []
@@ -677,7 +741,7 @@ def build_app(service: Service) -> gr.Blocks:
         the app started is in the claim box and the tables of every page opened after it."""
         return (*catalog_choices(), products_table(query, language), calibration_table(language),
                 audit_table(language), status_text(language), login_status_text(language, request),
-                *undo_state(language))
+                *undo_state(language), serial_register_html(service.serial_register(), language))
 
     def relabel(language):
         updates = []
@@ -774,7 +838,7 @@ def build_app(service: Service) -> gr.Blocks:
                 new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
                                                        new_item_hint, views], **BROWSE)
 
-            with tr(gr.Tab(t("tab_history"), id="history"), "tab_history") as history_tab:
+            with tr(gr.Tab(t("tab_history"), id="history", elem_id="history-tab"), "tab_history") as history_tab:
                 with gr.Row():
                     history_query = tr(gr.Textbox(label=t("history_search"), scale=3, elem_id="history-query"),
                                        "history_search")
@@ -799,7 +863,7 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     check_number = tr(gr.Number(label=t("open_check"), value=None, precision=0, elem_id="check-number"),
                                       "open_check")
-                    open_button = tr(gr.Button(t("open")), "open", "value")
+                    open_button = tr(gr.Button(t("open"), elem_id="open-check"), "open", "value")
                 with gr.Row():
                     with gr.Column(scale=2):
                         h_badge = gr.HTML(elem_id="history-badge")
@@ -911,6 +975,21 @@ def build_app(service: Service) -> gr.Blocks:
                     import_files = tr(gr.File(label=t("import_files"), file_count="multiple",
                                               file_types=["image", ".zip"], type="filepath"), "import_files")
                     import_button = tr(gr.Button(t("import")), "import", "value")
+                with tr(gr.Accordion(t("serials_title"), open=False, elem_id="serials-accordion"), "serials_title"):
+                    serials_help = gr.Markdown(t("serials_help"))
+                    localized.append((serials_help, "serials_help", "value", "{}"))
+                    with gr.Row():
+                        serials_file = tr(gr.File(label=t("serials_file"), file_types=[".csv"], type="filepath",
+                                                  elem_id="serials-file"), "serials_file")
+                        serials_kind = tr(gr.Radio(serial_kind_choices("en"), value="issued", label=t("serials_kind")),
+                                          "serials_kind")
+                        localized_choices.append((serials_kind, serial_kind_choices))
+                    serials_button = tr(gr.Button(t("serials_import"), elem_id="serials-import"), "serials_import",
+                                        "value")
+                    with gr.Row():
+                        stamp_template = tr(gr.Textbox(label=t("stamp_template"), scale=3), "stamp_template")
+                        stamp_button = tr(gr.Button(t("stamp_add"), scale=1), "stamp_add", "value")
+                    serials_status = gr.HTML(elem_id="serials-status")
                 with tr(gr.Accordion(t("remove_title"), open=False, elem_id="remove-accordion"), "remove_title"):
                     with gr.Row():
                         remove_ids = tr(gr.Textbox(label=t("remove_ids"), scale=3, elem_id="remove-ids"), "remove_ids")
@@ -984,6 +1063,10 @@ def build_app(service: Service) -> gr.Blocks:
                         event = event.success(fn, inputs, output, **BROWSE)
                     event.success(catalog_choices, None, [claimed, product_to_show, remove_pid], **BROWSE)
                 audit_refresh.click(audit_table, [language], audit, **BROWSE)
+                for event in (serials_button.click(import_serials, [serials_file, serials_kind, language], serials_status,
+                                                   **change),
+                              stamp_button.click(add_stamp, [stamp_template, language], serials_status, **change)):
+                    event.success(audit_table, [language], audit, **BROWSE)
 
             with tr(gr.Tab(t("tab_status"), id="status"), "tab_status") as status_tab:
                 status = gr.Markdown(status_text("en"), elem_id="status")
@@ -1003,9 +1086,9 @@ def build_app(service: Service) -> gr.Blocks:
         # the language is remembered per browser; everything a page shows is read when it opens
         saved_language = gr.BrowserState("en", storage_key="verifier-language")
         page_outputs = [claimed, product_to_show, remove_pid, products, calibration, audit, status, login_status,
-                        undo_button, undo_text]
+                        undo_button, undo_text, serials_status]
         # Gradio words its upload areas when they are drawn: the ones already drawn are drawn again
-        uploads = [photos, batch_manifest, batch_files, add_files, import_manifest, import_files]
+        uploads = [photos, batch_manifest, batch_files, add_files, import_manifest, import_files, serials_file]
         language.change(relabel, language, components, js=LOCALE_JS, **BROWSE) \
             .then(lambda chosen: chosen, language, saved_language, **BROWSE) \
             .then(lambda: [gr.update(visible=False)] * len(uploads), None, uploads, **BROWSE) \
@@ -1013,6 +1096,7 @@ def build_app(service: Service) -> gr.Blocks:
             .then(show_references, [product_to_show, language], [ref_gallery, ref_table, shown_ids], **BROWSE) \
             .then(page_data, [product_query, language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history, **BROWSE)
+        demo.load(None, None, None, js=EARLIER_CHECK_JS, **BROWSE)
         demo.load(lambda saved: saved if saved in ("en", "vi") else "en", saved_language, language, **BROWSE) \
             .then(page_data, [product_query, language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history, **BROWSE)

@@ -20,9 +20,14 @@ def reader_for(catalog: Catalog, threads: int | None = None, accents: bool = Fal
     reading existed reads nothing: its checks are judged as before). ``accents``: for checked
     photos, whose words a person reads; re-read for Vietnamese accents when the catalog's products
     carry Vietnamese text (references are not: their words are only compared, accents folded)."""
+    from .storing.serials import has_register
+
     stored = catalog.setting(READING_SETTING)
     spec = json.loads(stored) if stored else {}
-    return PackageReader(text=bool(spec.get("text")), codes=bool(spec.get("codes")), threads=threads,
+    # checked photos (``accents``) of a catalog with a register of serials have their codes read,
+    # whatever its references were read for
+    codes = bool(spec.get("codes")) or (accents and has_register(catalog))
+    return PackageReader(text=bool(spec.get("text")), codes=codes, threads=threads,
                          accents=accents and bool(spec.get("text")) and catalog.has_vietnamese_text())
 
 

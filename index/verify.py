@@ -34,6 +34,7 @@ from .judging.codes import CodeBook
 from .judging.decision import Evidence, Policy, decide
 from .judging.evidence import features
 from .judging.regions import region_evidence
+from .judging.serials import SerialJudge
 from .judging.text import accented_words, read_words
 from .storing.catalog import Catalog, Reference
 from .verdict import Match, PhotoError, Verdict
@@ -104,6 +105,8 @@ class _Embedded:
     image: Image.Image | None = field(default=None, repr=False)
     reading: PackageReading = field(default_factory=PackageReading)
     error: str | None = None
+    #: SHA-256 of the photo's bytes: a re-check of the same case shares photos (``serials``).
+    sha256: str = ""
 
 
 class Verifier:
@@ -128,6 +131,7 @@ class Verifier:
         info = self.catalog.product_info()
         self._label_texts = {p: i.label_text for p, i in info.items() if i.label_text}
         self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
+        self.serials = SerialJudge(self.catalog, {p: i.gtins for p, i in info.items()})
 
     def scan_codes(self, photos: Sequence[str | Path]) -> tuple[list, str | None]:
         """The barcodes on ``photos`` read against the catalog's GTINs (no claim), and the one
@@ -206,7 +210,7 @@ class Verifier:
                         self._readings.pop(next(iter(self._readings)))
                 tensor = self.embedder.preprocess(image)
                 image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
-                return tensor, image, reading
+                return tensor, image, reading, photo.sha256
             except UnreadableImage as exc:
                 return exc
             except Exception as exc:  # an odd file gets an error entry, never a crash
@@ -225,6 +229,7 @@ class Verifier:
                 results[i].vector = vectors[row]
                 results[i].image = loaded[i][1]
                 results[i].reading = loaded[i][2]
+                results[i].sha256 = loaded[i][3]
         return results
 
     def _verdict(self, case: Case, photos: list[_Embedded], regions: bool) -> Verdict:
@@ -301,6 +306,8 @@ class Verifier:
         others = [value for (product, label), value in scores.items() if label == "genuine" and product != target]
         other_similarity = max(others) if others else None
         findings = tuple(self.codes.judge(codes_read, target)) if codes_read else ()
+        serials = self.serials.judge(codes_read, target, case.case_id, case.photos,
+                                     [p.sha256 for p in readable]) if codes_read else ()
         comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
         photo_views = self._photo_views(case, photos, queries)
         authenticity = calibration.fakes.judge(target, calibration.brands.get(target, ""), queries, list(photo_views)) \
@@ -326,6 +333,7 @@ class Verifier:
             view_products=calibration.views.products(queries) if calibration.views is not None else (),
             neighbours=tuple(p for p in ranking if p != target)[:2],
             photo_views=photo_views,
+            serials=serials,
         )
         decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}
@@ -354,7 +362,7 @@ class Verifier:
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
                        flags=decision.flags, matches=tuple(matches), details=details, regions=region,
                        advice=decision.advice,
-                       evidence=_evidence_record(readable, words, findings, comparison, authenticity,
+                       evidence=_evidence_record(readable, words, findings, comparison, evidence,
                                                  [*names.values(), self._label_texts.get(target, "")]), **base)
 
     def _photo_products(self, readable: list[_Embedded], per_photo: np.ndarray) -> tuple[str, ...]:
@@ -491,7 +499,7 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
     return scores, best_image
 
 
-def _evidence_record(readable, words, findings, comparison, authenticity,
+def _evidence_record(readable, words, findings, comparison, evidence: Evidence,
                      declared_texts: Sequence[str] = ()) -> dict:
     """What was read on the photos and how it bears on the product judged, for a person to check
     (``declared_texts``: the product's name and label text, whose accents the words expected keep)."""
@@ -510,8 +518,10 @@ def _evidence_record(readable, words, findings, comparison, authenticity,
         record["text"]["accented"] = accented  # folded word -> as printed, for what a person is shown
     if comparison is not None:
         record["text"].update(comparison.to_dict())
-    if authenticity is not None:
-        record["known_fakes"] = authenticity.to_dict()
+    if evidence.serials:
+        record["serials"] = [finding.to_dict() for finding in evidence.serials]
+    if evidence.authenticity is not None:
+        record["known_fakes"] = evidence.authenticity.to_dict()
     return record
 
 

@@ -20,7 +20,11 @@
 5. bulk import of a folder of 12 MP photos: photos/s and the time for 100k, without and with
    reading the text and barcodes of every photo;
 6. a Vietnamese label read again for its accents: one Tesseract call on the stacked lines
-   against one call a line.
+   against one call a line;
+7. the register of serials (``--only serials``, 10M serials by default): import throughput and
+   bytes per serial (keyed 16-byte digests in a WITHOUT ROWID table) against a plain TEXT table
+   with a UNIQUE index; look-up time against that table and a Python set (and the set's memory);
+   the time a check adds beyond reading the code (register and memory of codes seen).
 
 Synthetic vectors for the large indexes come from scripts/synthetic_vectors.py (shaped like real
 catalog embeddings). Results are printed and written to build/bench/results.json.
@@ -487,6 +491,142 @@ def bench_accents(photos: list[Path], rounds: int = 3) -> dict:
             "accents_call_per_line_ms_p50": ms(naive), "one_call_vs_per_line": round(ms(naive) / ms(stacked), 2)}
 
 
+# ---- 7. the register of serials ------------------------------------------------------------------
+
+def bench_serials(folder: Path, size: int, lookups: int = 2000, sightings: int = 100_000) -> dict:
+    """A register of ``size`` serials (10 GTINs, two batches each, an expiry) imported from CSV the
+    project's way and the naive way; look-ups; the time one check spends on its unit code."""
+    import csv
+    import sqlite3
+
+    from index import Catalog, EmbedderRecord
+    from index.importing.serials import load_register
+    from index.judging.serials import SerialJudge
+    from index.storing.catalog import DB_NAME
+    from index.storing.sightings import SCHEMA as SIGHTINGS, unit_digest
+    from vision.codes import read_codes
+    from photo_edits import digital_link, paste_qr
+
+    folder.mkdir(parents=True, exist_ok=True)
+    gtins = [f"0735000199{g:03d}" for g in range(10)]
+    from biip.checksums import gs1_standard_check_digit
+
+    gtins = [g + str(gs1_standard_check_digit(g)) for g in gtins]
+
+    def serial(i: int) -> str:  # a bijection of 0..2^48: distinct, random-looking, 12 characters
+        return format((i * 0x9E3779B97F4A7C15 + 0x1234567) % (1 << 48), "012X")
+
+    def row(i: int) -> list:
+        return [gtins[i % 10], serial(i), f"L{i % 10:02d}{(i // 1000) % 2}", "2030-12-31"]
+
+    csv_path = folder / "serials.csv"
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["gtin", "serial", "batch", "expiry"])
+        for start in range(0, size, 100_000):
+            writer.writerows(row(i) for i in range(start, min(size, start + 100_000)))
+    record = EmbedderRecord("offline", 1280, "", [])
+    catalog_dir = folder / "register-catalog"
+    Catalog.create(catalog_dir, record).close()
+    empty = (catalog_dir / DB_NAME).stat().st_size
+    with Catalog.open(catalog_dir, writable=True) as catalog:
+        summary = load_register(catalog, csv_path, progress=False)
+        catalog.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    ours_bytes = ((catalog_dir / DB_NAME).stat().st_size - empty) / size
+
+    # naive: the rows as text, a UNIQUE index for the look-up, one transaction
+    naive_path = folder / "naive.sqlite"
+    naive = sqlite3.connect(str(naive_path), isolation_level=None)
+    naive.execute("PRAGMA journal_mode = WAL")
+    naive.execute("CREATE TABLE serials (gtin TEXT NOT NULL, serial TEXT NOT NULL, batch TEXT, expiry TEXT, "
+                  "UNIQUE (gtin, serial))")
+    started = time.perf_counter()
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        naive.execute("BEGIN")
+        batch: list = []
+        for cells in reader:
+            batch.append(cells)
+            if len(batch) == 50_000:
+                naive.executemany("INSERT INTO serials VALUES (?, ?, ?, ?)", batch)
+                batch = []
+        naive.executemany("INSERT INTO serials VALUES (?, ?, ?, ?)", batch)
+        naive.execute("COMMIT")
+    naive_s = time.perf_counter() - started
+    naive.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    naive_bytes = naive_path.stat().st_size / size
+
+    rng = np.random.default_rng(0)
+    probes = [(gtins[i % 10], serial(int(i))) for i in rng.integers(0, size, lookups // 2)]
+    probes += [(gtins[0], f"NOPE{i:08d}") for i in range(lookups // 2)]
+
+    def per_probe_us(lookup) -> float:
+        times = []
+        for gtin, code in probes:
+            start = time.perf_counter()
+            lookup(gtin, code)
+            times.append(time.perf_counter() - start)
+        return round(1e6 * statistics.median(times), 1)
+
+    with Catalog.open(catalog_dir) as catalog:
+        from index.storing.serials import Register
+
+        register = Register.of(catalog)
+        found = sum(1 for gtin, code in probes if any(r.gtin == gtin for r in register.lookup(code)))
+        ours_us = per_probe_us(lambda gtin, code: register.lookup(code))
+    naive_us = per_probe_us(lambda gtin, code: naive.execute("SELECT batch, expiry FROM serials WHERE gtin = ? AND "
+                                                             "serial = ?", (gtin, code)).fetchone())
+    naive.close()
+    before = rss_mib()
+    started = time.perf_counter()
+    in_memory = {f"{row(i)[0]}|{serial(i)}" for i in range(size)}
+    set_build_s = time.perf_counter() - started
+    set_mib = rss_mib() - before
+    set_us = per_probe_us(lambda gtin, code: f"{gtin}|{code}" in in_memory)
+    del in_memory
+
+    # one check's unit code: parsed, looked up in the register, in a memory of codes already seen
+    issued = serial(42)
+    link = digital_link(gtins[42 % 10], issued, f"L{42 % 10:02d}0", "301231")
+    from PIL import Image
+
+    photo = paste_qr(Image.open(ROOT / "demo" / "queries" / "Oatly-Oat-Milk_001.jpg"), link)
+    read_ms = []
+    for _ in range(5):
+        start = time.perf_counter()
+        codes = read_codes(photo)
+        read_ms.append(1000 * (time.perf_counter() - start))
+    db = sqlite3.connect(str(catalog_dir / DB_NAME), isolation_level=None)
+    db.executescript(SIGHTINGS)
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO sightings (unit, seen_at, check_id, case_id, place, source, photos) VALUES "
+                   "(?, '2026-01-01T00:00:00Z', ?, ?, '', 'app', '')",
+                   ((unit_digest(f"{gtins[i % 10]}|{serial(i)}"), i, f"case-{i}") for i in range(0, sightings)))
+    db.execute("COMMIT")
+    db.close()
+    with Catalog.open(catalog_dir) as catalog:
+        judge = SerialJudge(catalog, {"P": gtins})
+        judge.judge(codes, "P", "case-x")
+        judge_ms = []
+        for _ in range(200):
+            start = time.perf_counter()
+            findings = judge.judge(codes, "P", "case-x")
+            judge_ms.append(1000 * (time.perf_counter() - start))
+    return {
+        "serials": size, "import_rows_per_s": round(summary.rows_per_s), "import_s": round(summary.seconds, 1),
+        "naive_import_rows_per_s": round(size / naive_s), "import_vs_naive": round(naive_s / summary.seconds, 2),
+        "bytes_per_serial": round(ours_bytes, 1), "naive_bytes_per_serial": round(naive_bytes, 1),
+        "lookup_us_p50": ours_us, "naive_table_lookup_us_p50": naive_us, "python_set_lookup_us_p50": set_us,
+        "python_set_mib": round(set_mib), "python_set_build_s": round(set_build_s, 1),
+        "lookups_found": found, "lookups": len(probes),
+        "read_codes_ms_p50": round(statistics.median(read_ms), 1),
+        "added_per_check_ms_p50": round(statistics.median(judge_ms), 3),
+        "added_per_check_ms_p99": round(sorted(judge_ms)[int(0.99 * (len(judge_ms) - 1))], 3),
+        "check_register": findings[0].register if findings else None, "sightings": sightings,
+    }
+
+
 def table(title: str, rows: list[dict]) -> str:
     if not rows:
         return ""
@@ -503,7 +643,9 @@ def main() -> int:
     parser.add_argument("--photos", type=int, default=None, help="12 MP photos to make (default 24)")
     parser.add_argument("--catalog-size", type=int, default=None, help="references for end-to-end (default 100k)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
-    parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import", "accents"],
+    parser.add_argument("--serials", type=int, default=None, help="serials in the register (default 10M)")
+    parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import", "accents",
+                                           "serials"],
                         nargs="+", default=None,
                         help="run only these parts")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
@@ -521,8 +663,8 @@ def main() -> int:
     print(json.dumps(results["machine"]), flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import", "accents"])
-        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search"} else []
+        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import", "accents", "serials"])
+        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search", "serials"} else []
         if "embedding" in parts:
             results["embedding"] = bench_embedding(embedder, photos)
             print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
@@ -548,6 +690,10 @@ def main() -> int:
             results["accents"] = bench_accents(photos)
             print(table("6. a Vietnamese label read again for its accents (catalogs with Vietnamese text)",
                         [results["accents"]]), flush=True)
+        if "serials" in parts:
+            count = args.serials or (20_000 if args.quick else 10_000_000)
+            results["serials"] = bench_serials(work / "serials", count, sightings=min(100_000, count))
+            print(table(f"7. the register of serials, {count:,} serials", [results["serials"]]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     write_results(results, args.out)

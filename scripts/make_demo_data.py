@@ -16,6 +16,12 @@ brand's juice claimed as God Morgon, a Garant milk claimed as Arla, an Arla yogh
 Valio, one Alpro flavour claimed as the other); the fakes' look-alikes claimed as the product;
 products not in the catalog; and three edited photos: a God Morgon carton carrying Bravo's
 barcode, one carrying its own, and an Alpro pack with "ALPRA" pasted over it.
+
+The unit codes (``--only serials``, from the Oatly photos already in demo/queries, no dataset
+needed): Oatly's register of issued serials (``demo/serials.csv``: invented serials, batches and
+expiry dates for its demo GTIN) and three Oatly photos carrying a GS1 Digital Link QR code: a
+serial the brand issued, one it never issued, and the issued one again on another pack (a copied
+code: checked after the first, it is flagged as seen before).
 """
 
 import argparse
@@ -59,11 +65,56 @@ def gtin_of(product: str) -> str:
     return gtin_with_check_digit(f"{COMPANY[brand]}{item:03d}")
 
 
+#: The demo's register of serials: Oatly's (a product with no look-alike in the catalog, so its photos
+#: are judged on their unit code), with invented serials, two batches and their expiry dates.
+SERIAL_PRODUCT = "Oatly-Oat-Milk"
+SERIALS = 400
+#: (batch, expiry YYYY-MM-DD) of the first and the second half of the serials
+BATCHES = (("L2611A", "2030-11-30"), ("L2612B", "2030-12-31"))
+#: photo in demo/queries -> (its name with the code, the serial on it)
+ISSUED_SERIAL = 42
+UNIT_CODE_PHOTOS = [("Oatly-Oat-Milk_001.jpg", "Oatly-Oat-Milk_001_unit-code-issued.jpg", ISSUED_SERIAL),
+                    ("Oatly-Oat-Milk_002.jpg", "Oatly-Oat-Milk_002_unit-code-never-issued.jpg", None),
+                    ("Oatly-Oat-Milk_002.jpg", "Oatly-Oat-Milk_002_unit-code-cloned.jpg", ISSUED_SERIAL)]
+
+
+def demo_serial(index: int) -> str:
+    """An invented 10-character serial (letters and digits, none that read alike: no I, O, 0, 1)."""
+    import hashlib
+
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    digest = hashlib.sha256(f"demo-serial-{index}".encode()).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:10])
+
+
+def make_serials(demo: Path) -> None:
+    """demo/serials.csv and the three photos carrying a unit code."""
+    from photo_edits import digital_link, paste_qr
+
+    gtin = gtin_of(SERIAL_PRODUCT)
+    rows = []
+    for i in range(SERIALS):
+        batch, expiry = BATCHES[i * len(BATCHES) // SERIALS]
+        rows.append([gtin, demo_serial(i), batch, expiry])
+    write_manifest(demo / "serials.csv", ["gtin", "serial", "batch", "expiry"], rows)
+    for source, name, index in UNIT_CODE_PHOTOS:
+        serial = demo_serial(index) if index is not None else demo_serial(SERIALS + 7)  # never issued
+        batch, expiry = BATCHES[(index or 0) * len(BATCHES) // SERIALS]
+        link = digital_link(gtin, serial, batch, expiry[2:4] + expiry[5:7] + expiry[8:10])
+        paste_qr(Image.open(demo / "queries" / source), link, where=(0.62, 0.62), width=0.3).save(
+            demo / "queries" / name, quality=92)
+    print(f"demo: {len(rows)} serials of {SERIAL_PRODUCT} in serials.csv, {len(UNIT_CODE_PHOTOS)} photos with a unit code")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default=str(ROOT.parent / "shared" / "data" / "grocery-store"))
+    parser.add_argument("--only", choices=["serials"], default=None, help="only the register and its photos")
     args = parser.parse_args()
     dataset, demo = Path(args.dataset), ROOT / "demo"
+    if args.only == "serials":
+        make_serials(demo)
+        return
     shutil.rmtree(demo / "references", ignore_errors=True)
     shutil.rmtree(demo / "queries", ignore_errors=True)
 
@@ -130,6 +181,7 @@ def main() -> None:
     write_manifest(demo / "queries.csv", ["path", "claimed_product_id", "case_id", "true_product_id", "label"], query_rows)
     shutil.copy2(dataset / "LICENSE", demo / "LICENSE-grocery-store-dataset")
     print(f"demo: {len(product_rows)} reference photos, {len(query_rows)} query photos")
+    make_serials(demo)
 
 
 def _title(dataset: Path, kind: str, product: str) -> str:

@@ -12,6 +12,13 @@
     python scripts/manage_catalog.py CATALOG_DIR set-store milvus [--milvus-uri URI]
     python scripts/manage_catalog.py CATALOG_DIR set-store faiss
     python scripts/manage_catalog.py CATALOG_DIR set-auto-tune on|off
+    python scripts/manage_catalog.py CATALOG_DIR import-serials SERIALS.csv        # gtin,serial[,batch][,expiry]
+    python scripts/manage_catalog.py CATALOG_DIR decommission-serials SOLD.csv     # gtin,serial[,state][,date]
+    python scripts/manage_catalog.py CATALOG_DIR serials                           # the register: GTINs, counts, key
+    python scripts/manage_catalog.py CATALOG_DIR set-serial-storage hashed|plain   # before the first import
+    python scripts/manage_catalog.py CATALOG_DIR add-stamp-pattern 'https://xacthuc.brand.vn/c/{serial}' [--brand B]
+    python scripts/manage_catalog.py CATALOG_DIR remove-stamp-pattern TEMPLATE
+    python scripts/manage_catalog.py CATALOG_DIR clear-serials
 
 The search index is exact (flat) up to 20,000 references and a graph (HNSW) from there, chosen
 by the catalog as it grows; `rebuild-index --mode flat|hnsw` pins a type, `--mode auto` unpins.
@@ -21,11 +28,18 @@ Milvus Lite .db file, or http://HOST:19530 for a Milvus server or cluster); see 
 Calibration (the product head, the claim model and what genuine photos of each product score)
 is recomputed after every change, and a change large enough starts fitting the model to the
 catalog in the background (`set-auto-tune off` stops that; `scripts/tune_catalog.py` runs it by hand).
+
+The register of serials (index/storing/serials.py): a brand's issued serial numbers, read by every
+check against the unit codes on the item (GS1 DataMatrix, GS1 Digital Link QR codes, stamps of the
+templates added). Stored as keyed hashes by default: the key lives outside the catalog, in
+VERIFIER_KEY_DIR (default ~/.config/counterfeit-verifier)/serial-keys/; copy it with the catalog to
+a machine that checks. A bad row refuses the whole file, each bad row named with its line.
 """
 
 import argparse
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 from index import Catalog
 from index.cli import run
@@ -55,13 +69,27 @@ def main() -> int:
                       help="a .db file (Milvus Lite, relative to the catalog) or http://HOST:19530 (default vectors.milvus.db)")
     auto_tune = commands.add_parser("set-auto-tune", help="fit the model to the catalog in the background after changes")
     auto_tune.add_argument("state", choices=["on", "off"])
+    serials = commands.add_parser("import-serials", help="import a brand's register of issued serials (CSV)")
+    serials.add_argument("file")
+    sold = commands.add_parser("decommission-serials", help="mark serials sold or seen (CSV: gtin,serial,state,date)")
+    sold.add_argument("file")
+    commands.add_parser("serials", help="the register of serials: storage, key, GTINs and counts, stamp templates")
+    storage = commands.add_parser("set-serial-storage", help="store serials as keyed hashes (default) or plain")
+    storage.add_argument("storage", choices=["hashed", "plain"])
+    stamp = commands.add_parser("add-stamp-pattern", help="read a brand's stamp URLs: a template with {serial} in it")
+    stamp.add_argument("template")
+    stamp.add_argument("--brand", default="")
+    unstamp = commands.add_parser("remove-stamp-pattern", help="stop reading a stamp template")
+    unstamp.add_argument("template")
+    commands.add_parser("clear-serials", help="remove every serial from the register")
     commands.add_parser("keep-originals", help="copy into the catalog the photos of references it does not hold yet "
                                                "(catalogs made before originals were kept)")
     args = parser.parse_args()
 
     from index.storing import audit
 
-    writable = args.command.startswith(("remove", "set-", "rebuild", "keep-"))
+    writable = args.command.startswith(("remove", "set-", "rebuild", "keep-", "import-", "decommission-", "add-",
+                                         "clear-"))
     user = audit.command_line_user()
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
@@ -111,6 +139,38 @@ def main() -> int:
             print(f"copied {copied} original photos into the catalog; {missing} could not be found at their source "
                   "(tuning needs them: put them back and run this again)" if missing else
                   f"copied {copied} original photos into the catalog; it holds every reference's photo")
+        elif args.command in ("import-serials", "decommission-serials"):
+            from index.importing.serials import load_register
+
+            action = args.command.replace("-", "_")
+            with catalog.audited(user, action, {"file": Path(args.file).name}):
+                summary = load_register(catalog, args.file, decommission=action == "decommission_serials")
+            print(summary.format())
+        elif args.command == "serials":
+            from index.storing.serials import Register
+
+            print(json.dumps(Register.of(catalog).summary(), indent=2, ensure_ascii=False))
+        elif args.command == "set-serial-storage":
+            from index.storing import serials as register
+
+            with catalog.audited(user, "set_serial_storage"):
+                register.set_storage(catalog, args.storage)
+            print(f"serials will be stored {args.storage}")
+        elif args.command in ("add-stamp-pattern", "remove-stamp-pattern", "clear-serials"):
+            from index.storing import serials as register
+
+            with catalog.audited(user, args.command.replace("-", "_")):
+                if args.command == "add-stamp-pattern":
+                    try:
+                        added = register.add_stamp(catalog, args.template, args.brand)
+                    except ValueError as exc:
+                        parser.error(str(exc))
+                    print(f"stamp template added: {args.template}" if added else "that template is already there")
+                elif args.command == "remove-stamp-pattern":
+                    print("stamp template removed" if register.remove_stamp(catalog, args.template)
+                          else "no such stamp template")
+                else:
+                    print(f"removed {register.clear(catalog)} serials from the register")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:
@@ -126,7 +186,7 @@ def main() -> int:
 
                 calibration.refresh(catalog)
             print(f"removed {removed} references; the catalog now holds {len(catalog)}")
-    if args.command.startswith("remove"):
+    if args.command in ("remove-image", "remove-product"):
         from index.importing.tuning import tune_in_background_if_due
 
         if tune_in_background_if_due(args.catalog):

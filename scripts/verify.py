@@ -7,6 +7,11 @@
 Several photos on the command line are one item seen from several angles: one result.
 QUERIES.csv has a header row with the column path and optionally claimed_product_id and
 case_id; rows sharing a case_id are photos of one item and get one result line.
+
+The unit codes a check reads (serial numbers in GS1 DataMatrix, GS1 Digital Link QR codes,
+registered stamps) join the catalog's memory of codes seen, with the case, --place and time, as
+checks from the app do: the same code read later on another item, anywhere, is flagged
+(serial_seen_before). The command line keeps no History of its own (no photos are stored).
 """
 
 import argparse
@@ -26,6 +31,7 @@ def main() -> int:
     parser.add_argument("photos", nargs="*", help="photos of one item")
     parser.add_argument("--claimed", default=None, help="the product the item is claimed to be")
     parser.add_argument("--case-id", default=None, help="an id for this check, echoed in the result")
+    parser.add_argument("--place", default="", help="where the items were checked (kept with the codes they carry)")
     parser.add_argument("--manifest", help="CSV of photos to check: path[, claimed_product_id, case_id]")
     parser.add_argument("--out", help="JSON lines file for --manifest results (default: stdout)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: VERIFIER_THREADS or all cores)")
@@ -49,6 +55,7 @@ def main() -> int:
         verifier = Verifier(catalog, embedder)
         if cases is None:
             verdict = verifier.check(args.photos, claimed_product_id=args.claimed, case_id=args.case_id)
+            _remember(args.catalog, verdict, args.place)
             print(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
             return 0
         counts = Counter()
@@ -56,6 +63,7 @@ def main() -> int:
         try:
             for verdict in verifier.check_many(cases, progress=not args.no_progress, regions=args.regions):
                 counts[verdict.verdict] += 1
+                _remember(args.catalog, verdict, args.place)  # before the next case is judged
                 line = json.dumps(verdict.to_dict(), ensure_ascii=False)
                 (out or sys.stdout).write(line + "\n")
         except BaseException:
@@ -67,6 +75,26 @@ def main() -> int:
         summary = ", ".join(f"{counts[k]} {k}" for k in ("genuine", "suspicious", "counterfeit", "unknown"))
         print(f"{sum(counts.values())} cases: {summary}" + (f"; results in {args.out}" if args.out else ""), file=sys.stderr)
     return 0
+
+
+def _remember(catalog_dir: str, verdict, place: str) -> None:
+    """The unit codes the check read, into the catalog's memory of codes seen."""
+    from index.storing.sightings import remember_now, units_of
+    from vision.images import read_bytes, sha256_of
+
+    result = verdict.to_dict()
+    if not units_of(result):
+        return
+    hashes = []
+    for photo in verdict.photos:
+        try:
+            hashes.append(sha256_of(read_bytes(photo)))
+        except Exception:  # noqa: BLE001 - an unreadable photo is named in the result already
+            continue
+    try:
+        remember_now(catalog_dir, result, hashes, place, source="cli")
+    except Exception as exc:  # noqa: BLE001 - a read-only catalog folder: checks go on, unremembered
+        print(f"warning: the codes read were not remembered in {catalog_dir} ({exc})", file=sys.stderr)
 
 
 class _open_atomic:

@@ -44,8 +44,15 @@ def offline_embedder():
 
 @pytest.fixture(scope="session")
 def demo_catalog_dir(tmp_path_factory, offline_embedder, demo_rows):
-    """A catalog of the demo products built once; copy it (``catalog_copy``) before changing it."""
-    return build_catalog(tmp_path_factory.mktemp("catalogs") / "demo", offline_embedder, demo_rows)
+    """A catalog of the demo products built once, with the demo's register of serials (as the app
+    builds it); copy it (``catalog_copy``) before changing it."""
+    from index import Catalog
+    from index.importing.serials import load_register
+
+    path = build_catalog(tmp_path_factory.mktemp("catalogs") / "demo", offline_embedder, demo_rows)
+    with Catalog.open(path, writable=True) as catalog:  # as its references: built, not a change to audit
+        load_register(catalog, DEMO / "serials.csv", progress=False)
+    return path
 
 
 @pytest.fixture

@@ -27,8 +27,11 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     assert results["end_to_end"]["p50_with_vietnamese_accents_ms"] > 0
     assert results["import"]["photos"] == 8
     assert results["accents"]["lines_accented_per_photo"] > 0  # the pasted Vietnamese label, with its accents
+    serials = results["serials"]  # the register: every issued probe found, none of the made-up ones
+    assert serials["serials"] == 20_000 and serials["lookups_found"] == serials["lookups"] // 2
+    assert serials["check_register"] == "issued" and serials["bytes_per_serial"] < serials["naive_bytes_per_serial"]
     for part in ("1. embedding", "1b. a tuned catalog's embedding", "2. search", "3-4. end to end", "5. bulk import",
-                 "6. a Vietnamese label"):
+                 "6. a Vietnamese label", "7. the register of serials"):
         assert part in run.stdout
 
 

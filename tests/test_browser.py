@@ -483,3 +483,71 @@ def test_a_barcode_on_the_photo_preselects_the_claimed_product(page):
     page.click("#verify-button")
     page.wait_for_selector("#verdict .badge", timeout=VERDICT_TIMEOUT_MS)
     assert "Compared with: God Morgon Orange Juice (God-Morgon-Orange-Juice)" in page.locator("#verdict").inner_text()
+
+
+def test_a_brand_owner_imports_a_register_of_serials_in_the_catalog_tab(page, running_app, tmp_path):
+    """The register from the Catalog tab: a file with a bad row is refused with its line, a good
+    one is imported with its audit row, and the tab says what the register now holds."""
+    from index.storing.audit import entries
+
+    _, catalog = running_app
+    gtin = "07350001070087"  # the demo's Oatly GTIN
+    bad = tmp_path / "serials-bad.csv"
+    bad.write_text(f"gtin,serial\n{gtin},GOOD1\n07350001070088,BAD2\n", encoding="utf-8")
+    good = tmp_path / "serials-2027.csv"
+    good.write_text("gtin,serial,batch,expiry\n" + "".join(f"{gtin},WEB{i:06d},L2701A,2031-06-30\n" for i in range(50)),
+                    encoding="utf-8")
+    page.get_by_role("tab", name="Catalog").click()
+    log_in(page)
+    page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
+    page.locator("#serials-accordion").click()
+    page.locator("#serials-status").get_by_text("The register holds").wait_for(timeout=10_000)
+    page.set_input_files("#serials-file input[type=file]", str(bad))
+    page.locator("#serials-file").get_by_text("serials-bad.csv").first.wait_for(timeout=20_000)
+    page.click("#serials-import")
+    toast = page.locator(".toast-body").first
+    toast.wait_for(timeout=30_000)
+    assert "1 of 2 rows refused, nothing was imported" in toast.inner_text() and "line 3: GTIN" in toast.inner_text()
+    page.locator("[data-testid=toast-close]").first.click()
+    page.locator("#serials-file button[aria-label='Clear']").first.click()
+    page.set_input_files("#serials-file input[type=file]", str(good))
+    page.locator("#serials-file").get_by_text("serials-2027.csv").first.wait_for(timeout=20_000)
+    page.click("#serials-import")
+    page.locator("#serials-status").get_by_text("serials-2027.csv: 50 serials added").wait_for(timeout=60_000)
+    assert "Oatly-Oat-Milk" in page.locator("#serials-status").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "catalog-serials.png"), full_page=True)
+    latest = [e for e in entries(catalog) if e.action == "import_serials"][0]
+    assert (latest.user, latest.details["file"], latest.details["new"]) == (ADMIN_USER, "serials-2027.csv", 50)
+
+
+def test_the_earlier_check_a_card_names_for_a_copied_code_opens_in_history(page, running_app, tmp_path):
+    """A unit code read before on another item: the card names that check, and a click opens it."""
+    import sys
+
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_demo_data import demo_serial, gtin_of
+    from photo_edits import digital_link, paste_qr
+
+    url, _ = running_app
+    link = digital_link(gtin_of("Oatly-Oat-Milk"), demo_serial(101), "L2611A", "301130")
+    first, second = tmp_path / "stall-1.jpg", tmp_path / "stall-2.jpg"
+    paste_qr(Image.open(demo_photo("Oatly-Oat-Milk_001.jpg")), link, where=(0.1, 0.1)).save(first, quality=92)
+    paste_qr(Image.open(demo_photo("Oatly-Oat-Milk_002.jpg")), link, where=(0.55, 0.55)).save(second, quality=92)
+    earlier, *_ = Client(url, verbose=False).predict([handle_file(str(first))], "Oatly-Oat-Milk", "", "", "en",
+                                                     "BB-2026/611", "Chợ Bến Thành", api_name="/verify")
+    page.get_by_role("tab", name="Catalog").click()
+    log_in(page)  # History is open to a logged-in user
+    page.get_by_text(f"Logged in as {ADMIN_USER}.").wait_for(timeout=10_000)
+    page.get_by_role("tab", name="Verify").click()
+    page.fill("#case-id input, #case-id textarea", "BB-2026/612")
+    verify(page, second)
+    card = page.locator("#verdict .verdict")
+    assert card.get_attribute("data-verdict") == "suspicious"
+    assert "already read on another item" in card.inner_text() and "Chợ Bến Thành" in card.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "verify-copied-code.png"), full_page=True)
+    card.locator(f'.earlier-check[data-check-id="{earlier["check_id"]}"]').first.click()
+    page.locator("#history-badge .badge").wait_for(timeout=30_000)
+    assert f"#{earlier['check_id']}" in page.locator("#history-badge").inner_text()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from index.judging.messages import LANGUAGES, explain
 
@@ -146,6 +147,53 @@ TEXT: dict[str, dict[str, str]] = {
                                       "vi": "chưa khác rõ so với hàng giả đã biết"},
     "flag_too_few_references": {"en": "too few catalog photos of the product",
                                 "vi": "danh mục có quá ít ảnh của sản phẩm"},
+    "flag_serial_not_issued": {"en": "serial never issued", "vi": "số sê-ri chưa từng được cấp"},
+    "flag_serial_issued_for_other_gtin": {"en": "serial issued for another product",
+                                          "vi": "số sê-ri được cấp cho sản phẩm khác"},
+    "flag_serial_decommissioned": {"en": "serial already sold or checked", "vi": "số sê-ri đã bán hoặc đã kiểm tra"},
+    "flag_serial_seen_before": {"en": "code already read on another item", "vi": "mã đã được đọc trên món hàng khác"},
+    "flag_batch_mismatch": {"en": "batch differs from the register", "vi": "số lô khác sổ đăng ký"},
+    "flag_expiry_mismatch": {"en": "expiry differs from the register", "vi": "hạn sử dụng khác sổ đăng ký"},
+    "flag_expired": {"en": "past its expiry date", "vi": "đã quá hạn sử dụng"},
+    # unit codes: the serial, what the brand's register says, the codes already seen
+    "units_title": {"en": "Unit code (serial number)", "vi": "Mã định danh đơn vị hàng (số sê-ri)"},
+    "unit_kind_gs1": {"en": "GS1 code", "vi": "mã GS1"},
+    "unit_kind_digital_link": {"en": "GS1 Digital Link QR code", "vi": "mã QR GS1 Digital Link"},
+    "unit_kind_stamp": {"en": "brand's anti-counterfeit stamp", "vi": "tem chống giả của nhãn hàng"},
+    "unit_serial": {"en": "serial", "vi": "số sê-ri"},
+    "unit_batch": {"en": "batch", "vi": "số lô"},
+    "unit_expiry": {"en": "expiry", "vi": "hạn sử dụng"},
+    "unit_register": {"en": "Brand's register", "vi": "Sổ đăng ký mã của chủ sở hữu nhãn hiệu"},
+    "unit_issued": {"en": "issued for GTIN {gtin}{product}", "vi": "đã cấp cho mã GTIN {gtin}{product}"},
+    "unit_issued_batch": {"en": "batch {batch}", "vi": "lô {batch}"},
+    "unit_issued_expiry": {"en": "expiry {date}", "vi": "hạn {date}"},
+    "unit_not_issued": {"en": "NEVER ISSUED: not in the register of GTIN {gtin}",
+                        "vi": "CHƯA TỪNG ĐƯỢC CẤP: không có trong sổ đăng ký của mã GTIN {gtin}"},
+    "unit_other_gtin": {"en": "issued for ANOTHER product: GTIN {gtin}{product}",
+                        "vi": "được cấp cho SẢN PHẨM KHÁC: mã GTIN {gtin}{product}"},
+    "unit_no_register": {"en": "the brand has no register of serials for this product",
+                         "vi": "chủ sở hữu nhãn hiệu chưa có sổ đăng ký số sê-ri cho sản phẩm này"},
+    "unit_register_unreadable": {"en": "cannot be read on this machine: its key is not here (copy the catalog's "
+                                       "serial key from the machine it was made on)",
+                                 "vi": "không đọc được trên máy này: thiếu khóa của sổ đăng ký (hãy chép khóa số sê-ri "
+                                       "của danh mục từ máy đã tạo sổ)"},
+    "unit_no_serial": {"en": "the code carries no serial", "vi": "mã không chứa số sê-ri"},
+    "unit_state_sold": {"en": "marked SOLD on {date}", "vi": "đã ghi là ĐÃ BÁN ngày {date}"},
+    "unit_state_seen": {"en": "marked CHECKED on {date}", "vi": "đã ghi là ĐÃ KIỂM TRA ngày {date}"},
+    "unit_differs": {"en": "{what} on the code {read} ≠ register {expected}",
+                     "vi": "{what} trên mã {read} ≠ sổ đăng ký {expected}"},
+    "unit_expired": {"en": "past its expiry date ({date})", "vi": "đã quá hạn sử dụng ({date})"},
+    "unit_memory": {"en": "Already read", "vi": "Đã được đọc trước đây"},
+    "unit_seen_check": {"en": "on another item: check #{check}{place}, {when}{case}",
+                        "vi": "trên món hàng khác: lần kiểm tra #{check}{place}, {when}{case}"},
+    "unit_seen_cli": {"en": "on another item: a command-line check{place}, {when}{case}",
+                      "vi": "trên món hàng khác: một lần kiểm tra bằng dòng lệnh{place}, {when}{case}"},
+    "unit_seen_case": {"en": " (case {case})", "vi": " (vụ việc {case})"},
+    "unit_seen_more": {"en": "; {count} checks of other cases in all", "vi": "; tổng cộng {count} lần kiểm tra thuộc vụ việc khác"},
+    "unit_not_seen": {"en": "not read on any other item before", "vi": "chưa từng được đọc trên món hàng nào khác"},
+    "clones_title": {"en": "The same unit code on several listings (a copied code)",
+                     "vi": "Cùng một mã đơn vị hàng trên nhiều tin đăng (mã bị sao chép)"},
+    "clone_of": {"en": "same code as {case}", "vi": "cùng mã với {case}"},
     # evidence read on the package
     "evidence_title": {"en": "What the package says", "vi": "Thông tin đọc được trên bao bì"},
     "words_read": {"en": "Words read on the photos", "vi": "Chữ đọc được trên ảnh"},
@@ -462,6 +510,48 @@ TEXT: dict[str, dict[str, str]] = {
     "action_set_false_alarm_rate": {"en": "false-alarm target changed", "vi": "đổi mục tiêu báo nhầm"},
     "action_set_auto_tune": {"en": "automatic fitting switched", "vi": "bật/tắt tinh chỉnh tự động"},
     "action_set_store": {"en": "vector store changed", "vi": "đổi nơi lưu vectơ"},
+    "action_import_serials": {"en": "register of serials imported", "vi": "nhập sổ đăng ký số sê-ri"},
+    "action_decommission_serials": {"en": "serials marked sold or checked", "vi": "ghi nhận số sê-ri đã bán hoặc đã kiểm tra"},
+    "action_set_serial_storage": {"en": "serial storage changed", "vi": "đổi cách lưu số sê-ri"},
+    "action_add_stamp_pattern": {"en": "stamp template added", "vi": "thêm mẫu địa chỉ tem"},
+    "action_remove_stamp_pattern": {"en": "stamp template removed", "vi": "xóa mẫu địa chỉ tem"},
+    "action_clear_serials": {"en": "register of serials cleared", "vi": "xóa sổ đăng ký số sê-ri"},
+    # the register of serials, in the Catalog tab
+    "serials_title": {"en": "Register of serial numbers (unit codes)", "vi": "Sổ đăng ký số sê-ri (mã từng đơn vị hàng)"},
+    "serials_help": {"en": "A CSV file, UTF-8: `gtin,serial` with `batch` and `expiry` (YYYY-MM-DD) optional, or a "
+                           "list of serials sold or checked: `gtin,serial` with `state` (sold, seen) and `date` "
+                           "optional. A file with a bad row is refused whole, each bad row named with its line.",
+                     "vi": "Tệp CSV, mã UTF-8: `gtin,serial`, có thể thêm `batch` (số lô) và `expiry` (hạn sử dụng, "
+                           "YYYY-MM-DD); hoặc danh sách số sê-ri đã bán hay đã kiểm tra: `gtin,serial`, có thể thêm "
+                           "`state` (sold, seen) và `date`. Tệp có dòng sai sẽ bị từ chối toàn bộ, mỗi dòng sai được "
+                           "nêu kèm số dòng."},
+    "serials_file": {"en": "Register file (CSV)", "vi": "Tệp sổ đăng ký (CSV)"},
+    "serials_kind": {"en": "The file lists", "vi": "Tệp này liệt kê"},
+    "serials_kind_issued": {"en": "serials issued", "vi": "số sê-ri đã cấp"},
+    "serials_kind_decommission": {"en": "serials sold or checked", "vi": "số sê-ri đã bán hoặc đã kiểm tra"},
+    "serials_import": {"en": "Import serials", "vi": "Nhập số sê-ri"},
+    "serials_imported": {"en": "{file}: {new} serials added, {updated} already in the register; {rows} rows in "
+                               "{seconds} s.",
+                         "vi": "{file}: đã thêm {new} số sê-ri, {updated} số đã có trong sổ; {rows} dòng trong "
+                               "{seconds} giây."},
+    "serials_marked": {"en": "{file}: {marked} serials marked sold or checked.",
+                       "vi": "{file}: đã ghi nhận {marked} số sê-ri đã bán hoặc đã kiểm tra."},
+    "serials_summary": {"en": "The register holds {serials} serials, stored {storage}.",
+                        "vi": "Sổ đăng ký có {serials} số sê-ri, lưu dạng {storage}."},
+    "serials_storage_hashed": {"en": "as keyed hashes (a copy of the catalog does not reveal them)",
+                               "vi": "mã băm có khóa (bản sao danh mục không làm lộ số sê-ri)"},
+    "serials_storage_plain": {"en": "in plain text", "vi": "dạng văn bản thường"},
+    "serials_gtin_line": {"en": "GTIN {gtin}{product}: {serials} serials, {sold} sold, {seen} checked",
+                          "vi": "GTIN {gtin}{product}: {serials} số sê-ri, {sold} đã bán, {seen} đã kiểm tra"},
+    "serials_key_missing": {"en": "Its key is not on this machine ({path}): checks cannot read the register here.",
+                            "vi": "Máy này không có khóa của sổ ({path}): lần kiểm tra không đọc được sổ đăng ký tại đây."},
+    "stamp_template": {"en": "Stamp template: the address the brand's stamp QR codes open, with {serial} where the "
+                             "code goes",
+                       "vi": "Mẫu địa chỉ tem: địa chỉ mà mã QR trên tem của nhãn hàng mở ra, với {serial} ở chỗ mã tem"},
+    "stamp_add": {"en": "Add stamp template", "vi": "Thêm mẫu địa chỉ tem"},
+    "stamp_added": {"en": "Stamp template added: {template}", "vi": "Đã thêm mẫu địa chỉ tem: {template}"},
+    "stamp_known": {"en": "That stamp template is already there.", "vi": "Mẫu địa chỉ tem này đã có."},
+    "stamps_line": {"en": "Stamp templates: {templates}", "vi": "Mẫu địa chỉ tem: {templates}"},
     "demo_examples": {"en": "Demo checks: photo → product claimed (click one, then Check)",
                       "vi": "Ví dụ để thử: ảnh → sản phẩm khai báo (bấm chọn, rồi bấm Kiểm tra)"},
     "raw_title": {"en": "Data (JSON)", "vi": "Dữ liệu (JSON)"},
@@ -575,6 +665,15 @@ def local_time(utc_iso: str | None, language: str = "en", zone: str | None = Non
              offset=f"{offset[:3]}:{offset[3:]}")
 
 
+def day(iso_date: str | None, language: str) -> str:
+    """``2026-12-01`` as the reader writes a date: ``01/12/2026`` in Vietnamese."""
+    if not iso_date:
+        return "—"
+    if language == "vi" and len(iso_date) == 10 and iso_date[4] == "-":
+        return f"{iso_date[8:10]}/{iso_date[5:7]}/{iso_date[:4]}"
+    return iso_date
+
+
 def number(value: float, language: str, digits: int = 2) -> str:
     """A decimal as the reader writes it: a comma in Vietnamese (0,87), a point in English."""
     text = f"{value:.{digits}f}"
@@ -643,6 +742,11 @@ def verdict_sentence(result: dict, language: str) -> str:
     names = details.get("product_names") or {}
     args = {k: (names.get(v) or v) if k in PRODUCT_ARGS and isinstance(v, str) else v
             for k, v in (message.get("args") or {}).items()}
+    if isinstance(args.get("when"), str):  # a moment (UTC) where the reader is
+        args["when"] = local_time(args["when"], language)
+    for key in ("date", "read", "expected"):  # dates (an expiry read, the register's): as the reader writes them
+        if isinstance(args.get(key), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", args[key]):
+            args[key] = day(args[key], language)
     try:
         return explain(message["key"], args, language)
     except (KeyError, ValueError):

@@ -17,7 +17,7 @@ from index.judging.authenticity import GENUINE_FAKE_SHARE
 from index.judging.messages import advice_text
 
 from .i18n import TEXT as TEXT_KEYS
-from .i18n import flag, number, outcome, percent, photo_problem, t, verdict_sentence
+from .i18n import day, flag, local_time, number, outcome, percent, photo_problem, t, verdict_sentence
 
 #: Region similarity drawn fully red / fully green. Measured on the demo queries (in-store photos
 #: against genuine references of the same product): 10th percentile of cells 0.19-0.34, median
@@ -35,6 +35,9 @@ EVIDENCE_CSS = """
 .evidence .w.missing{background:#fff;color:#666;text-decoration:line-through;border:1px dashed #999}
 .evidence .legend{color:#666;font-size:.85em}
 .evidence .rel.bad{color:#8c1d18} .evidence .rel.match{color:#0b4d1e}
+.evidence ul.units code{overflow-wrap:anywhere} .evidence ul.units .earlier-check{font-weight:700}
+.clones{background:#fdecea;border-left:4px solid #b3261e;padding:4px 10px;margin:6px 0}
+.triage tr.clone td.case::before{content:"⧉ ";color:#b3261e}
 .next-photos{background:#eef4ff;border-left:4px solid #3060c0;padding:4px 10px;margin:6px 0}
 .strength{margin:8px 0}
 .strength .scale{display:flex;height:14px;border-radius:7px;overflow:hidden;position:relative;margin:4px 0}
@@ -229,12 +232,40 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
 def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
     """A batch as a triage table, in the order given (riskiest first): thumbnail, verdict, case,
     why (with each photo that could not be checked and its reason, and the flags), claimed
-    product, score, check number. On a phone each case becomes a card."""
+    product, score, check number. Listings that carry the same unit code (a copied code) are one
+    group: named together above the table, and next to each other in it. On a phone each case
+    becomes a card."""
     esc = html.escape
     head = [t("col_photo", language), t("verdict", language), t("col_case_or_photos", language), t("why", language),
             t("claimed_short", language), t("score", language), "#"]
+
+    def name(case):
+        return case.get("case_id") or ", ".join(case.get("photos", [])) or "?"
+
+    # a copied unit code: its listings as one group, placed where the riskiest of them is
+    groups = clone_groups([case for case, _ in cases])
+    group_of = {position: members for _, members in groups for position in members}
+    order, placed = [], set()
+    for position in range(len(cases)):
+        if position not in placed:
+            members = group_of.get(position, [position])
+            order += [m for m in members if m not in placed]
+            placed.update(members)
+    clones = ""
+    if groups:
+        lines = []
+        for code, members in groups:
+            listings = ", ".join(esc(name(cases[m][0])) + (f" (#{int(cases[m][0]['check_id'])})"
+                                                           if cases[m][0].get("check_id") else "") for m in members)
+            lines.append(f"<li><code>{esc(code[:SHOWN_CODE])}</code>: {listings}</li>")
+        clones = f'<div class="clones"><b>{esc(t("clones_title", language))}</b><ul>' + "".join(lines) + "</ul></div>"
     rows = []
-    for case, thumb in cases:
+    for position in order:
+        case, thumb = cases[position]
+        members = group_of.get(position)
+        clone_note, css = "", ' class="clone"' if members else ""
+        if members and position != members[0]:
+            clone_note = f'<br><small class="errors">{esc(t("clone_of", language, case=name(cases[members[0]][0])))}</small>'
         verdict = case["verdict"]
         score = case.get("counterfeit_score")
         errors = "".join(f'<br><span class="errors">✗ {esc(e["path"])}: {esc(photo_problem(e["reason"], language))}</span>'
@@ -247,16 +278,16 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
             flag_text += (f'<br><small class="next-photos">{esc(t("next_photos", language))} '
                           f'{esc("; ".join(tips))}</small>')
         rows.append(
-            f'<tr data-verdict="{verdict}"><td class="thumb">{thumb}</td>'
+            f'<tr data-verdict="{verdict}"{css}><td class="thumb">{thumb}</td>'
             f'<td class="verdict"><b style="color:{BADGE_COLOURS[verdict]}">{esc(outcome(verdict, language))}</b></td>'
             f'<td class="case">{esc(case.get("case_id") or ", ".join(case.get("photos", [])))}</td>'
-            f'<td class="why">{esc(verdict_sentence(case, language))}{errors}{flag_text}</td>'
+            f'<td class="why">{esc(verdict_sentence(case, language))}{errors}{flag_text}{clone_note}</td>'
             f'<td data-label="{esc(head[4])}">{esc(product_label(case, case.get("claimed_product_id")))}</td>'
             f'<td data-label="{esc(head[5])}">{"—" if score is None else number(score, language)}</td>'
             f'<td class="check" data-label="{esc(t("check_no", language))}">'
             f'{"#" + str(case["check_id"]) if case.get("check_id") else ""}</td></tr>')
-    return ('<table class="triage"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return (clones + '<table class="triage"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, str]], language: str,
@@ -385,6 +416,7 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
                         if f"relation_{relation}" in TEXT_KEYS else esc(relation))
             parts.append("<li>" + " · ".join(bits) + "</li>")
         parts.append("</ul>")
+    parts.append(serials_html(result, language))
     fakes = evidence.get("known_fakes")
     if fakes:
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> {esc(fakes_sentence(result, fakes, language))}</p>')
@@ -416,6 +448,120 @@ def fakes_sentence(result: dict, fakes: dict, language: str) -> str:
         key = "fakes_model_however" if pct >= FAKES_WORTH_A_LOOK else "fakes_model_typical"
     return t(key, language, side=t("fakes_side_fake" if leans_fake else "fakes_side_genuine", language), pct=pct,
              **common)
+
+
+#: Longest code text shown: a QR code holds thousands of characters, a unit code far fewer.
+SHOWN_CODE = 160
+#: Stands for the earlier check's number while its sentence is escaped (then the number's own markup).
+CHECK_TOKEN = "\x00check\x00"
+
+
+def serials_html(result: dict, language: str) -> str:
+    """Each unit code read: what it says (serial, GTIN, batch, expiry), what the brand's register
+    says of it, and where the same code was read before (the earlier check's number, to open it
+    in History). Everything in it comes from the code or the register: all of it escaped."""
+    serials = (result.get("evidence") or {}).get("serials") or []
+    if not serials:
+        return ""
+    esc = html.escape
+
+    def product(pid):
+        return f", {product_label(result, pid)}" if pid else ""
+
+    items = []
+    for unit in serials:
+        text = unit.get("text") or ""
+        shown = text if len(text) <= SHOWN_CODE else text[:SHOWN_CODE - 1] + "…"
+        kind = f"unit_kind_{unit.get('kind')}"
+        read = [f'<code>{esc(shown)}</code> ({esc(t(kind, language) if kind in TEXT_KEYS else str(unit.get("kind")))})']
+        if unit.get("serial"):
+            read.append(f'{esc(t("unit_serial", language))} <b>{esc(unit["serial"])}</b>')
+        if unit.get("gtin"):
+            read.append(f'GTIN {esc(unit["gtin"])}')
+        if unit.get("batch"):
+            read.append(f'{esc(t("unit_batch", language))} {esc(unit["batch"])}')
+        if unit.get("expiry"):
+            read.append(f'{esc(t("unit_expiry", language))} {esc(day(unit["expiry"], language))}')
+        lines = [" · ".join(read)]
+        status, issued = unit.get("register"), unit.get("issued") or {}
+        if status == "issued":
+            says = [t("unit_issued", language, gtin=issued.get("gtin", "?"), product=product(issued.get("product_id")))]
+            if issued.get("batch"):
+                says.append(t("unit_issued_batch", language, batch=issued["batch"]))
+            if issued.get("expiry"):
+                says.append(t("unit_issued_expiry", language, date=day(issued["expiry"], language)))
+            css = "match"
+            if issued.get("state") in ("sold", "seen"):
+                says.append(t(f"unit_state_{issued['state']}", language, date=day(issued.get("state_date"), language)))
+                css = "bad"
+            for what, mismatch, read_value, expected in (
+                    ("unit_batch", unit.get("batch_mismatch"), unit.get("batch"), issued.get("batch")),
+                    ("unit_expiry", unit.get("expiry_mismatch"), day(unit.get("expiry"), language),
+                     day(issued.get("expiry"), language))):
+                if mismatch:
+                    says.append(t("unit_differs", language, what=t(what, language), read=read_value, expected=expected))
+                    css = "bad"
+        elif status == "not_issued":
+            says, css = [t("unit_not_issued", language, gtin=unit.get("gtin") or "?")], "bad"
+        elif status == "other_gtin":
+            says, css = [t("unit_other_gtin", language, gtin=issued.get("gtin", "?"),
+                           product=product(issued.get("product_id")))], "bad"
+        else:
+            key = f"unit_{status}"
+            says, css = [t(key, language) if key in TEXT_KEYS else str(status)], "other"
+        lines.append(f'{esc(t("unit_register", language))}: <b class="rel {css}">{esc("; ".join(says))}</b>')
+        if unit.get("expired"):
+            lines.append(f'<b class="rel bad">{esc(t("unit_expired", language, date=day(unit.get("expiry") or issued.get("expiry"), language)))}</b>')
+        seen = unit.get("seen_before")
+        if seen:
+            place = f", {seen['place']}" if seen.get("place") else ""
+            case = t("unit_seen_case", language, case=seen["case_id"]) if seen.get("case_id") else ""
+            when = local_time(seen.get("checked_at"), language)
+            if seen.get("check_id") is not None:  # its number opens it in History
+                check = int(seen["check_id"])
+                sentence = esc(t("unit_seen_check", language, check=CHECK_TOKEN, place=place, when=when, case=case))
+                sentence = sentence.replace(CHECK_TOKEN, f'<span class="earlier-check" data-check-id="{check}">{check}</span>', 1)
+            else:
+                sentence = esc(t("unit_seen_cli", language, place=place, when=when, case=case))
+            if unit.get("seen_count", 0) > 1:
+                sentence += esc(t("unit_seen_more", language, count=unit["seen_count"]))
+            lines.append(f'{esc(t("unit_memory", language))}: <b class="rel bad">{sentence}</b>')
+        elif unit.get("unit"):
+            lines.append(f'{esc(t("unit_memory", language))}: {esc(t("unit_not_seen", language))}')
+        items.append("<li>" + "<br>".join(lines) + "</li>")
+    return f'<p><b>{esc(t("units_title", language))}:</b></p><ul class="units">' + "".join(items) + "</ul>"
+
+
+def serial_register_html(summary: dict, language: str, message: str = "") -> str:
+    """The register of serials as a brand owner reads it (the Catalog tab), after ``message``
+    (the last import's outcome). Escaped throughout: file names and templates come from users."""
+    esc = html.escape
+    storage = t(f"serials_storage_{summary.get('storage', 'hashed')}", language)
+    parts = [f"<p>{esc(message)}</p>" if message else "",
+             f"<p>{esc(t('serials_summary', language, serials=summary.get('serials', 0), storage=storage))}</p>"]
+    if summary.get("key_on_this_machine") is False:
+        parts.append(f'<p class="model-warning">{esc(t("serials_key_missing", language, path=summary.get("key_file")))}</p>')
+    lines = [t("serials_gtin_line", language, gtin=g["gtin"], serials=g["serials"], sold=g["sold"], seen=g["seen"],
+               product=f" ({g['product_id']})" if g.get("product_id") else "") for g in summary.get("gtins", [])]
+    if lines:
+        parts.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>")
+    if summary.get("stamps"):
+        templates = ", ".join(s["template"] for s in summary["stamps"])
+        parts.append(f"<p>{esc(t('stamps_line', language, templates=templates))}</p>")
+    return '<div class="serial-register">' + "".join(parts) + "</div>"
+
+
+def clone_groups(results: list[dict]) -> list[tuple[str, list[int]]]:
+    """The unit codes carried by several of the results (a copied code): (the serial, the
+    positions of its results in the order given), in the order of their first result."""
+    by_unit: dict[str, tuple[str, list[int]]] = {}
+    for position, result in enumerate(results):
+        for serial in (result.get("evidence") or {}).get("serials") or []:
+            unit = serial.get("unit")
+            if unit and position not in by_unit.setdefault(unit, (serial.get("serial") or "", []))[1]:
+                by_unit[unit][1].append(position)
+    groups = [(code, members) for code, members in by_unit.values() if len(members) > 1]
+    return sorted(groups, key=lambda group: group[1][0])
 
 
 def evidence_items(catalog: Catalog, result: dict, language: str, label: str) -> list[tuple[Image.Image, str]]:

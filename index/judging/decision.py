@@ -37,6 +37,7 @@ from .authenticity import AuthenticityEvidence
 from .calibration import Calibration
 from .codes import BAD_CHECK_DIGIT, FOREIGN_COMPANY, OTHER_PRODUCT, CodeFinding
 from .messages import explain
+from .serials import NOT_ISSUED, SerialFinding
 from .text import TextComparison
 
 
@@ -101,6 +102,9 @@ class Evidence:
     neighbours: tuple[str, ...] = ()
     #: The view of each photo (the inspector's, or the one the catalog's view head assigns).
     photo_views: tuple[str, ...] = ()
+    #: Unit codes read on the photos (serial, batch, expiry), against the brand's register of
+    #: serials and the memory of codes read in earlier checks (``index.judging.serials``).
+    serials: tuple[SerialFinding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,8 @@ class Decision:
 
 
 def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy()) -> Decision:
-    flags: list[str] = []
+    # past its expiry: said on every verdict, and never a counterfeit's mark in itself
+    flags: list[str] = ["expired"] if any(finding.expired for finding in evidence.serials) else []
     if evidence.readable_photos == 0:
         return Decision("unknown", None, None, ("no_readable_photo",), "no_readable_photo", {})
     target = evidence.claimed or evidence.identified_by_code or evidence.identified
@@ -220,6 +225,21 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         if finding.relation == FOREIGN_COMPANY:
             return flagged("suspicious", "code_from_other_company", "code_from_other_company",
                            {"code": finding.text, "issuer": finding.issuer or "?"}, floor=0.5)
+
+    # ---- the unit's own code: the brand's register of serials, the memory of codes seen ----------
+    # A serial the brand never issued, on a GTIN it registers serials for, is a made-up code.
+    for finding in evidence.serials:
+        if finding.register == NOT_ISSUED:
+            key, extra = finding.message("serial_not_issued")
+            return flagged("counterfeit", "serial_not_issued", key, extra, floor=0.5)
+    # issued, but for another product, marked sold or seen, read on another item before, or with
+    # another batch or expiry than the brand recorded: every such flag is raised, the most telling speaks
+    against = [(flag, finding) for finding in evidence.serials for flag in finding.contradictions]
+    if against:
+        flag, finding = against[0]
+        flags += [other for other in dict.fromkeys(f for f, _ in against) if other != flag]
+        key, extra = finding.message(flag)
+        return flagged("suspicious", flag, key, extra, floor=0.5)
 
     if evidence.copied_reference is not None:
         image_id, product, label = evidence.copied_reference
@@ -317,7 +337,8 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
                         {**args, "products": list(thin), "photos": calibration.photos_needed(thin)},
                         p_value, level, _advice(evidence, calibration, target))
     if earned and p_value is not None:
-        key = "consistent_with_genuine_code" if any(f.relation == "supports" for f in evidence.codes) \
+        key = "consistent_with_genuine_serial" if any(f.supports for f in evidence.serials) else \
+            "consistent_with_genuine_code" if any(f.relation == "supports" for f in evidence.codes) \
             else "consistent_with_genuine"
         return Decision("genuine", min(score, 0.5) if score is not None else None, target, tuple(flags), key,
                         {**args, "percent": 100 * p_value, "probability": 100 * evidence.target_claim_score},

@@ -64,6 +64,78 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Mã vạch {code} trên món hàng được cấp theo mã doanh nghiệp không phải của nhãn hàng {target} "
               "(tiền tố do {issuer} cấp).",
     },
+    # the unit's own code (index.judging.serials): the brand's register, the memory of codes seen
+    "serial_not_issued": {
+        "en": "The serial number {code} on the item was never issued: the brand's register for GTIN {gtin} does not "
+              "hold it. A made-up serial is a mark of a counterfeit.",
+        "vi": "Số sê-ri {code} trên món hàng chưa từng được cấp: sổ đăng ký mã của chủ sở hữu nhãn hiệu cho mã GTIN {gtin} "
+              "không có số này. Số sê-ri tự đặt ra là dấu hiệu của hàng giả.",
+    },
+    "serial_issued_for_other_gtin": {
+        "en": "The serial number {code} on the item was issued by the brand for another product (GTIN {issued}), "
+              "not for {target}: the code may have been copied from that product.",
+        "vi": "Số sê-ri {code} trên món hàng được chủ sở hữu nhãn hiệu cấp cho một sản phẩm khác (mã GTIN {issued}), không "
+              "phải cho {target}: mã có thể đã bị sao chép từ sản phẩm đó.",
+    },
+    "serial_decommissioned_sold": {
+        "en": "The brand's register marks the serial number {code} as already sold ({date}): a unit sold once should "
+              "not be on sale again. Its code may have been copied.",
+        "vi": "Sổ đăng ký mã của chủ sở hữu nhãn hiệu ghi số sê-ri {code} đã được bán ra ({date}): một đơn vị hàng đã bán "
+              "thì không thể được bày bán lại. Mã có thể đã bị sao chép.",
+    },
+    "serial_decommissioned_seen": {
+        "en": "The brand's register marks the serial number {code} as already checked on another unit ({date}). "
+              "Its code may have been copied.",
+        "vi": "Sổ đăng ký mã của chủ sở hữu nhãn hiệu ghi số sê-ri {code} đã được kiểm tra trên một đơn vị hàng khác "
+              "({date}). Mã có thể đã bị sao chép.",
+    },
+    "serial_seen_before": {
+        "en": "The serial number {code} was already read on another item: check #{check} at {place}, {when}, in "
+              "another case. One unit's code on two items means it was copied: compare the two.",
+        "vi": "Số sê-ri {code} đã được đọc trên một món hàng khác: lần kiểm tra #{check} tại {place}, {when}, thuộc "
+              "vụ việc khác. Mã của một đơn vị hàng xuất hiện trên hai món nghĩa là mã đã bị sao chép: hãy đối "
+              "chiếu hai món hàng.",
+    },
+    "serial_seen_before_no_place": {
+        "en": "The serial number {code} was already read on another item: check #{check}, {when}, in another case. "
+              "One unit's code on two items means it was copied: compare the two.",
+        "vi": "Số sê-ri {code} đã được đọc trên một món hàng khác: lần kiểm tra #{check}, {when}, thuộc vụ việc "
+              "khác. Mã của một đơn vị hàng xuất hiện trên hai món nghĩa là mã đã bị sao chép: hãy đối chiếu hai "
+              "món hàng.",
+    },
+    "serial_seen_before_command_line": {
+        "en": "The serial number {code} was already read on another item, in a check run from the command line at "
+              "{place}, {when}, in another case. One unit's code on two items means it was copied.",
+        "vi": "Số sê-ri {code} đã được đọc trên một món hàng khác, trong một lần kiểm tra chạy bằng dòng lệnh tại "
+              "{place}, {when}, thuộc vụ việc khác. Mã của một đơn vị hàng xuất hiện trên hai món nghĩa là mã đã bị "
+              "sao chép.",
+    },
+    "serial_seen_before_command_line_no_place": {
+        "en": "The serial number {code} was already read on another item, in a check run from the command line, "
+              "{when}, in another case. One unit's code on two items means it was copied.",
+        "vi": "Số sê-ri {code} đã được đọc trên một món hàng khác, trong một lần kiểm tra chạy bằng dòng lệnh, "
+              "{when}, thuộc vụ việc khác. Mã của một đơn vị hàng xuất hiện trên hai món nghĩa là mã đã bị sao chép.",
+    },
+    "batch_mismatch": {
+        "en": "The code of serial number {code} gives batch {read}, but the brand issued that serial in batch "
+              "{expected}. Check the batch number printed on the pack.",
+        "vi": "Mã của số sê-ri {code} ghi số lô {read}, nhưng chủ sở hữu nhãn hiệu cấp số sê-ri này cho lô {expected}. "
+              "Hãy kiểm tra số lô in trên bao bì.",
+    },
+    "expiry_mismatch": {
+        "en": "The code of serial number {code} gives expiry {read}, but the brand recorded {expected} for that "
+              "serial. Check the expiry date printed on the pack.",
+        "vi": "Mã của số sê-ri {code} ghi hạn sử dụng {read}, nhưng chủ sở hữu nhãn hiệu ghi nhận hạn {expected} cho số "
+              "sê-ri này. Hãy kiểm tra hạn sử dụng in trên bao bì.",
+    },
+    "consistent_with_genuine_serial": {
+        "en": "The evidence supports {target}: the photos identify it clearly (probability {probability:.0f}%) and "
+              "the brand issued the serial number on it. A genuine serial can be copied, and a photo comparison "
+              "cannot prove authenticity.",
+        "vi": "Bằng chứng ủng hộ {target}: ảnh cho thấy rõ đây là sản phẩm này (xác suất {probability:.0f}%) và số "
+              "sê-ri trên món hàng do chủ sở hữu nhãn hiệu cấp. Số sê-ri thật vẫn có thể bị sao chép, và so sánh ảnh không "
+              "thể chứng minh hàng thật.",
+    },
     "brand_name_misspelt": {
         "en": "The brand name on the package reads \"{read}\", not \"{expected}\": a misspelt brand is a common "
               "mark of a counterfeit. Check the print by eye.",

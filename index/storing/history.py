@@ -21,6 +21,7 @@ from vision.images import read_bytes, sha256_of
 from .catalog import DB_NAME, CatalogError, write_atomic
 from ..verdict import OUTCOMES
 from .audit import SCHEMA as AUDIT_SCHEMA
+from . import sightings
 
 CHECKS_DIR = "checks"
 #: Kept check photos are reduced to this long side: enough to see the item in a case file.
@@ -107,7 +108,7 @@ class History:
         self.db = sqlite3.connect(str(self.root / DB_NAME), timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
-        self.db.executescript(SCHEMA + AUDIT_SCHEMA)
+        self.db.executescript(SCHEMA + AUDIT_SCHEMA + sightings.SCHEMA)
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
@@ -151,6 +152,7 @@ class History:
             self.db.execute("BEGIN IMMEDIATE")
             old = self.db.execute("SELECT check_id, photos FROM checks WHERE checked_at < ?", (cutoff,)).fetchall()
             self.db.execute("DELETE FROM checks WHERE checked_at < ?", (cutoff,))
+            self.db.execute("DELETE FROM sightings WHERE seen_at < ?", (cutoff,))  # the codes they read
             kept = {p["path"] for (photos,) in self.db.execute("SELECT photos FROM checks") for p in json.loads(photos)}
         for _, photos in old:
             for photo in json.loads(photos):
@@ -160,7 +162,8 @@ class History:
 
     def record(self, result: dict, photos: list[StoredPhoto], inspector: str = "", notes: str = "",
                quality: list | None = None, place: str = "", source: str = "app") -> int:
-        """Keep one check: ``result`` is ``Verdict.to_dict()``, with paths pointing at kept photos."""
+        """Keep one check: ``result`` is ``Verdict.to_dict()``, with paths pointing at kept photos. The
+        unit codes it read join the memory of codes seen (``sightings``) in the same transaction."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             cursor = self.db.execute(
@@ -171,6 +174,7 @@ class History:
                  result.get("product_id"), result["verdict"], result.get("counterfeit_score"), inspector, notes,
                  json.dumps([p.to_dict() for p in photos]), json.dumps(result), json.dumps(quality or []), place,
                  source))
+            sightings.remember(self.db, result, [p.sha256 for p in photos], cursor.lastrowid, place, source)
         return int(cursor.lastrowid)
 
     def set_notes(self, check_id: int, notes: str) -> None:
