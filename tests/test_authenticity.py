@@ -126,10 +126,11 @@ def test_the_words_rule_on_read_words():
     distinguishing words: a contradiction; with one of them read, or read unsure, none."""
     from index.judging.text import ReadWord, TextIndex, build_profile
 
+    packs = [["alpro", "soyghurt"]] * 6  # what OCR read on each product's genuine references
     index = TextIndex([
-        build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro"),
-        build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro"),
-        *[build_profile(f"Milk-{i}", f"Milk {i} Standard", f"Dairy{i}") for i in range(10)],
+        build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
+        build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs),
+        *[build_profile(f"Milk-{i}", f"Milk {i} Standard", f"Dairy{i}", "", packs) for i in range(10)],
     ])
     claim = "Alpro-Blueberry-Soyghurt"
     read = [ReadWord("alpro", 0.99), ReadWord("vanilla", 0.98), ReadWord("soyghurt", 0.95)]
@@ -139,3 +140,13 @@ def test_the_words_rule_on_read_words():
     assert index.compare(read + [ReadWord("blueberry", 0.9)], claim).other_words == (("vanilla", "Alpro-Vanilla-Soyghurt"),)
     assert index.names_other([ReadWord("alpro", 0.99), ReadWord("soyghurt", 0.99)], claim) == ()
     assert index.compare(read, claim).other_products == (("vanilla", "Alpro-Vanilla-Soyghurt"),)
+    # a word the claimed product's own packs were once seen to carry names nothing else
+    seen_once = TextIndex([
+        build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
+        build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs + [["vanilla"]]),
+        *[build_profile(f"Milk-{i}", f"Milk {i} Standard", f"Dairy{i}", "", packs) for i in range(10)]])
+    assert seen_once.names_other(read, claim) == ()
+    # nor does anything on a product with too few references read to know its print
+    thin = TextIndex([build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
+                      build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs[:2])])
+    assert thin.names_other(read, claim) == ()

@@ -92,9 +92,11 @@ class AuthenticityModel:
 @dataclass(frozen=True)
 class AuthenticityEvidence:
     """A case's photos judged by the authenticity models of the product judged."""
-    #: Calibrated log-odds of "fake" (even odds), mean over the photos.
+    #: The models' own log-odds of "fake" (class-balanced), mean over the photos: above 0 the
+    #: models lean fake. (Their out-of-fold calibration sets the probability; its intercept rests on
+    #: a few dozen references, so it does not decide which way the photos lean.)
     log_odds: float
-    #: P(fake) at even odds.
+    #: P(fake) at even odds, from the out-of-fold calibration: the risk score.
     probability: float
     #: Share of genuine photos at least as fake / of known fakes at least as genuine (out of fold).
     p_value: float
@@ -146,11 +148,13 @@ class AuthenticityModels:
         vectors = np.asarray(vectors, np.float64)
         views = list(views or [""] * len(vectors))
         used: list[AuthenticityModel] = []
-        log_odds = []
+        raw, log_odds = [], []
         for vector, view in zip(vectors, views):
             model = self.models.get((scope, view or ""), None) or self.models[(scope, "")]
             used.append(model)
-            log_odds.append(float(model.calibrated(model.photo_scores(vector[None, :])[0])))
+            score = float(model.photo_scores(vector[None, :])[0])
+            raw.append(score)
+            log_odds.append(float(model.calibrated(score)))
         case = float(np.mean(log_odds))
         # The out-of-fold scores of the models used, on the same calibrated scale: the case's place
         # among genuine photos and among known fakes.
@@ -162,7 +166,7 @@ class AuthenticityModels:
         g_order, f_order = np.argsort(genuine, kind="stable"), np.argsort(fake, kind="stable")
         main = self.models[(scope, "")]
         return AuthenticityEvidence(
-            case, float(_sigmoid(case)),
+            float(np.mean(raw)), float(_sigmoid(case)),
             tail_share(genuine[g_order], genuine_w[g_order], case, upper=True),
             tail_share(fake[f_order], fake_w[f_order], case, upper=False),
             scope, tuple(m.view for m in used), main.fakes, main.genuine)
