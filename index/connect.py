@@ -9,6 +9,7 @@ from pathlib import Path
 from vision import Embedder, load_embedder, resolve_name
 from vision.package import PackageReader
 
+from .storing import keypoints as keypoint_store
 from .storing.catalog import Catalog, CatalogError, EmbedderRecord, ModelMismatch, StoreConfig
 
 #: Catalog setting: how references are read (text, codes, engine), recorded like the model.
@@ -68,14 +69,16 @@ def connect(
     store: StoreConfig | None = None,
     read_text: bool = True,
     read_codes: bool = True,
+    keep_keypoints: bool = True,
 ) -> tuple[Catalog, Embedder]:
     """The catalog and a loaded embedder that matches it.
 
     An existing catalog uses the model recorded in it; naming another model is an error, never
     silently mixed vectors. A new catalog (``create=True``) uses ``model`` (default ``auto``) and
     keeps its vectors where ``store`` says (default: FAISS in the catalog folder) and reads the
-    text and barcodes of its references unless told not to (``read_text``, ``read_codes``); an
-    existing one asked for another store is refused with the command that moves it.
+    text and barcodes of its references and keeps their keypoints (for alignment) unless told not
+    to (``read_text``, ``read_codes``, ``keep_keypoints``); an existing one asked for another
+    store is refused with the command that moves it.
     """
     if Catalog.exists(catalog_dir):
         catalog = Catalog.open(catalog_dir, writable=writable)
@@ -105,4 +108,6 @@ def connect(
     embedder = load_embedder(resolve_name(model or "auto"), threads=threads)
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
     reading = PackageReader(text=read_text, codes=read_codes).describe()
-    return Catalog.create(catalog_dir, record, store, settings={READING_SETTING: json.dumps(reading)}), embedder
+    settings = {READING_SETTING: json.dumps(reading), keypoint_store.SETTING: keypoint_store.describe()
+                if keep_keypoints else "off"}
+    return Catalog.create(catalog_dir, record, store, settings=settings), embedder

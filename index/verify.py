@@ -30,6 +30,7 @@ from .connect import reader_for
 from .ids import clean_or_none
 from .importing.manifests import ManifestError, QueryRow
 from .judging import calibration as calibration_module
+from .judging.alignment import QueryKeypoints, align_product, compare_with_reference
 from .judging.codes import CodeBook
 from .judging.decision import Evidence, Policy, decide
 from .judging.evidence import features
@@ -111,13 +112,15 @@ class _Embedded:
 
 class Verifier:
     def __init__(self, catalog: Catalog, embedder: Embedder, policy: Policy | None = None, decode_workers: int = 1,
-                 reader: PackageReader | None = None):
+                 reader: PackageReader | None = None, alignment: bool | None = None):
         """``reader``: what to read on each photo (default: what the catalog's references were read
-        with, so photos and references are compared on the same evidence)."""
+        with, so photos and references are compared on the same evidence). ``alignment``: align the
+        photos with the product's references (default: when the catalog keeps their keypoints)."""
         self.catalog = catalog
         self.embedder = embedder
         self._fixed_policy = policy
         self._fixed_reader = reader
+        self._fixed_alignment = alignment
         self.decode_workers = max(1, decode_workers)
         self._load()
 
@@ -127,6 +130,9 @@ class Verifier:
         #: sha256 -> what was read on that photo: a photo checked again (another claim, a batch
         #: re-run, a reopened case) is not read again
         self._readings: dict[str, PackageReading] = {}
+        self.align = self.catalog.keeps_keypoints if self._fixed_alignment is None else self._fixed_alignment
+        #: sha256 -> keypoints of that photo, for the same reason
+        self._query_points = QueryKeypoints()
         self.calibration = calibration_module.current(self.catalog)
         info = self.catalog.product_info()
         self._label_texts = {p: i.label_text for p, i in info.items() if i.label_text}
@@ -313,6 +319,7 @@ class Verifier:
         authenticity = calibration.fakes.judge(target, calibration.brands.get(target, ""), queries, list(photo_views)) \
             if target else None
         copied = self._copied_reference(readable, ids, refs)
+        aligned = self._alignment(readable, queries, target)
         evidence = Evidence(
             readable_photos=len(readable),
             identified=identified,
@@ -359,11 +366,37 @@ class Verifier:
         region = None
         if regions and target is not None and (target, "genuine") in best_image:
             region = self._regions(readable[0], refs.get(best_image[(target, "genuine")]))
+        record = _evidence_record(readable, words, findings, comparison, evidence,
+                                  [*names.values(), self._label_texts.get(target, "")])
+        if aligned is not None:
+            record["alignment"] = aligned
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
                        flags=decision.flags, matches=tuple(matches), details=details, regions=region,
-                       advice=decision.advice,
-                       evidence=_evidence_record(readable, words, findings, comparison, evidence,
-                                                 [*names.values(), self._label_texts.get(target, "")]), **base)
+                       advice=decision.advice, evidence=record, **base)
+
+    def _alignment(self, readable: list[_Embedded], queries: np.ndarray, product: str | None,
+                   view: str | None = None) -> dict | None:
+        """Flat print (``judging.alignment``): the photos aligned with the product's genuine
+        references nearest to them (and with its known fakes, when it has any); where the
+        best-aligned photo differs from its reference. None when the catalog keeps no keypoints or
+        nothing aligns at all."""
+        if not self.align or product is None:
+            return None
+        points = [self._query_points.get(photo.sha256, photo.image) for photo in readable]
+        genuine = align_product(self.catalog, points, queries, product, "genuine", view)
+        if genuine is None:
+            return None
+        record = genuine.to_dict()
+        if genuine.photo is not None:
+            photo = readable[genuine.photo]
+            record["photo"] = photo.path
+            found = compare_with_reference(self.catalog, photo.image, points[genuine.photo], genuine)
+            if found is not None:
+                record["difference"] = found
+        fakes = align_product(self.catalog, points, queries, product, "counterfeit", view)
+        if fakes is not None:
+            record["counterfeit"] = fakes.to_dict()
+        return record
 
     def _photo_products(self, readable: list[_Embedded], per_photo: np.ndarray) -> tuple[str, ...]:
         """The products that single photos identify clearly enough that, checked alone against

@@ -25,6 +25,10 @@
    bytes per serial (keyed 16-byte digests in a WITHOUT ROWID table) against a plain TEXT table
    with a UNIQUE index; look-up time against that table and a Python set (and the set's memory);
    the time a check adds beyond reading the code (register and memory of codes seen).
+8. flat print aligned (``--only alignment``): a check with and without aligning the photo with the
+   claimed product's genuine references (keypoints kept at import), the parts of that time (finding
+   the photo's keypoints, matching 8 references of 1 and of 3 candidate products, the comparison
+   drawn), and the bytes a reference's keypoints take in the catalog.
 
 Synthetic vectors for the large indexes come from scripts/synthetic_vectors.py (shaped like real
 catalog embeddings). Results are printed and written to build/bench/results.json.
@@ -54,6 +58,9 @@ from synthetic_vectors import catalog_like  # noqa: E402
 
 #: Catalog setting of a catalog that reads the label text and barcodes of its photos.
 READS_EVERYTHING = {"package_reading": json.dumps({"text": True, "codes": True, "engine": "rapidocr-ppocrv4"})}
+#: ... and keeps its references' keypoints (what a new catalog does; each check below says whether
+#: it aligns the photo with them).
+KEEPS_KEYPOINTS = {"keypoints": json.dumps({"kind": "sift-rootsift-u8", "side": 640, "max": 800})}
 
 
 def machine() -> dict:
@@ -82,12 +89,13 @@ def rss_mib() -> float:
 
 # ---- 1. embedding throughput -----------------------------------------------------------------
 
-def make_phone_photos(folder: Path, count: int) -> list[Path]:
-    """12-megapixel JPEGs (4000 x 3000) from the demo's real photos, with sensor-like noise so
-    they compress (and decode) like phone photos rather than smooth upscales."""
+def make_phone_photos(folder: Path, count: int, sources: list[Path] | None = None) -> list[Path]:
+    """12-megapixel JPEGs (4000 x 3000) from the demo's real photos (its references, or the
+    ``sources`` given, in order), with sensor-like noise so they compress (and decode) like phone
+    photos rather than smooth upscales."""
     from PIL import Image
 
-    sources = sorted((ROOT / "demo" / "references").rglob("*.jpg"))
+    sources = sources or sorted((ROOT / "demo" / "references").rglob("*.jpg"))
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -298,7 +306,7 @@ def build_large_catalog(folder: Path, embedder, size: int, every: int = 1) -> Pa
 
     path = folder / "catalog-100k"
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    with Catalog.create(path, record, settings=READS_EVERYTHING) as catalog:
+    with Catalog.create(path, record, settings={**READS_EVERYTHING, **KEEPS_KEYPOINTS}) as catalog:
         import_references(catalog, embedder, read_products(ROOT / "demo" / "products.csv")[::every], progress=False)
         vectors, _ = catalog_like(size, 0, seed=7)
         per_product = 35
@@ -338,14 +346,19 @@ def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: in
     before = rss_mib()
     with Catalog.open(catalog_dir) as catalog:
         loaded = rss_mib()
-        plain = Verifier(catalog, embedder, reader=PackageReader(text=False, codes=False))
-        reading = Verifier(catalog, embedder)  # the catalog's setting: label text and barcodes
+        plain = Verifier(catalog, embedder, reader=PackageReader(text=False, codes=False), alignment=False)
+        # the catalog's setting: label text and barcodes
+        reading = Verifier(catalog, embedder, alignment=False)
         # a catalog whose products carry Vietnamese text: the largest lines read again for their
         # accents (one Tesseract call a photo, vision.accents), on the same photos
-        accented = Verifier(catalog, embedder, reader=PackageReader(text=True, codes=True, accents=True))
+        accented = Verifier(catalog, embedder, reader=PackageReader(text=True, codes=True, accents=True),
+                            alignment=False)
+        # and the photo aligned with the product's genuine references (flat print, part 7)
+        aligning = Verifier(catalog, embedder, alignment=True)
         plain.check([photos[0]])
         reading.check([photos[0]])
         accented.check([photos[0]])
+        aligning.check([photos[0]])
         reads = []
         original = TextReader.read
         TextReader.read = lambda self, image: reads.append(1) or original(self, image)
@@ -354,7 +367,7 @@ def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: in
             reading.check([photos[1 % len(photos)]], regions=True)
         finally:
             TextReader.read = original
-        times, with_regions, with_text, with_accents = [], [], [], []
+        times, with_regions, with_text, with_accents, with_alignment = [], [], [], [], []
         for i in range(rounds):
             photo = photos[i % len(photos)]
             started = time.perf_counter()
@@ -371,6 +384,11 @@ def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: in
             started = time.perf_counter()
             accented.check([photo], regions=True)
             with_accents.append(time.perf_counter() - started)
+            aligning._readings.clear()
+            aligning._query_points.clear()
+            started = time.perf_counter()
+            aligning.check([photo], regions=True)
+            with_alignment.append(time.perf_counter() - started)
         references = len(catalog)
         index = catalog.index_description
     disk = sum(f.stat().st_size for f in catalog_dir.rglob("*") if f.is_file())
@@ -384,6 +402,7 @@ def bench_end_to_end(catalog_dir: Path, embedder, photos: list[Path], rounds: in
         "p50_with_text_and_codes_ms": round(1000 * statistics.median(with_text), 1),
         "p90_with_text_and_codes_ms": round(1000 * sorted(with_text)[int(0.9 * (len(with_text) - 1))], 1),
         "p50_with_vietnamese_accents_ms": round(1000 * statistics.median(with_accents), 1),
+        "p50_with_text_codes_and_alignment_ms": round(1000 * statistics.median(with_alignment), 1),
         "text_reads_per_photo": len(reads),
         "memory_mib_for_open_catalog": round(loaded - before, 1),
         "memory_bytes_per_reference": round((loaded - before) * 2**20 / references),
@@ -627,6 +646,107 @@ def bench_serials(folder: Path, size: int, lookups: int = 2000, sightings: int =
     }
 
 
+# ---- 8. flat print aligned ----------------------------------------------------------------------
+
+def bench_alignment(folder: Path, embedder, rounds: int = 3, count: int = 12) -> dict:
+    """A check of a 12 MP photo claimed as its product, with and without aligning it with the
+    product's genuine references, on the demo catalog (keypoints kept at import); the parts of
+    the added time; the bytes of a reference's keypoints."""
+    import cv2
+    from threadpoolctl import threadpool_limits
+
+    from index import Catalog, EmbedderRecord, Verifier, import_references, read_products
+    from index.judging.alignment import REFERENCES, align_product, compare_with_reference
+    from index.storing import keypoints as keypoint_store
+    from vision import load_photo
+    from vision.alignment import extract
+    from vision.package import PackageReader
+
+    # new photos of catalog products (the demo's held-out shop photos, as 12 MP JPEGs)
+    sources = [p for p in sorted((ROOT / "demo" / "queries").glob("*.jpg")) if "_edited-" not in p.name
+               and "_claimed-as-" not in p.name][:count]
+    photos = make_phone_photos(folder / "align-photos", len(sources), sources)
+    products = [p.rsplit("_", 1)[0] for p in (s.stem for s in sources)]
+    record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
+    path = folder / "align-catalog"
+    started = time.perf_counter()
+    with Catalog.create(path, record, settings=KEEPS_KEYPOINTS) as catalog:
+        import_references(catalog, embedder, read_products(ROOT / "demo" / "products.csv"), progress=False)
+    import_s = time.perf_counter() - started
+    without_s = _import_seconds(folder / "align-catalog-without", record, embedder)
+    threads = cv2.getNumThreads()
+    with Catalog.open(path) as catalog:
+        stats = catalog.stats()
+        off = PackageReader(text=False, codes=False)
+        plain = Verifier(catalog, embedder, reader=off, alignment=False)
+        aligning = Verifier(catalog, embedder, reader=off, alignment=True)
+        plain.check([photos[0]], claimed_product_id=products[0])
+        aligning.check([photos[0]], claimed_product_id=products[0])
+        without, with_alignment, inliers = [], [], []
+        parts = {name: ([], []) for name in ("extract", "match_1", "match_3", "compare")}  # (wall, one core's CPU)
+
+        def timed(name, run):
+            """``run()``, its wall time and the CPU time of this thread with OpenCV and BLAS on one
+            thread: what one quiet core spends, whatever else shares the machine."""
+            with threadpool_limits(1):
+                cv2.setNumThreads(1)
+                wall, cpu = time.perf_counter(), time.thread_time()
+                try:
+                    return run()
+                finally:
+                    parts[name][1].append(time.thread_time() - cpu)
+                    parts[name][0].append(time.perf_counter() - wall)
+                    cv2.setNumThreads(threads)
+
+        others = sorted({p.product_id for p in catalog.products()})
+        for _ in range(rounds):
+            for photo, product in zip(photos, products):
+                started = time.perf_counter()
+                plain.check([photo], claimed_product_id=product, regions=True)
+                without.append(time.perf_counter() - started)
+                aligning._query_points.clear()  # a new photo each time: its keypoints are found, not remembered
+                started = time.perf_counter()
+                verdict = aligning.check([photo], claimed_product_id=product, regions=True)
+                with_alignment.append(time.perf_counter() - started)
+                inliers.append((verdict.evidence or {}).get("alignment", {}).get("inliers", 0))
+                # the parts: the held photo (640 px) as a check has it
+                image = load_photo(photo, min_side=embedder.min_decode_side).image
+                image.thumbnail((640, 640))
+                vector = embedder.embed([image])
+                points = timed("extract", lambda: extract(image))
+                aligned = timed("match_1", lambda: align_product(catalog, [points], vector, product))
+                candidates = [product] + [p for p in others if p != product][:2]
+                timed("match_3", lambda: [align_product(catalog, [points], vector, c) for c in candidates])
+                if aligned is not None:
+                    timed("compare", lambda: compare_with_reference(catalog, image, points, aligned))
+    ms = lambda values: round(1000 * statistics.median(values), 1) if values else None  # noqa: E731
+    wall = {name: ms(values[0]) for name, values in parts.items()}
+    cpu = {name: ms(values[1]) for name, values in parts.items()}
+    return {
+        "photos": len(photos), "megapixels": 12.0, "references_per_product": REFERENCES,
+        "check_without_alignment_p50_ms": ms(without), "check_with_alignment_p50_ms": ms(with_alignment),
+        "added_p50_ms": round(ms(with_alignment) - ms(without), 1),
+        **{f"{name}_p50_ms": value for name, value in wall.items()},
+        **{f"{name}_one_core_cpu_p50_ms": value for name, value in cpu.items()},
+        "extract_and_match_1_one_core_cpu_ms": round(cpu["extract"] + cpu["match_1"], 1),
+        "extract_and_match_3_one_core_cpu_ms": round(cpu["extract"] + cpu["match_3"], 1),
+        "inliers_p50": float(statistics.median(inliers)),
+        "keypoint_bytes_per_reference": stats["keypoint_bytes_per_reference"],
+        "keypoint_bytes_bound": keypoint_store.MAX_BYTES,
+        "import_s_with_keypoints": round(import_s, 1), "import_s_without": round(without_s, 1),
+    }
+
+
+def _import_seconds(path: Path, record, embedder) -> float:
+    """The same demo import without keypoints (what keeping them costs at import)."""
+    from index import Catalog, import_references, read_products
+
+    started = time.perf_counter()
+    with Catalog.create(path, record, settings={"keypoints": "off"}) as catalog:
+        import_references(catalog, embedder, read_products(ROOT / "demo" / "products.csv"), progress=False)
+    return time.perf_counter() - started
+
+
 def table(title: str, rows: list[dict]) -> str:
     if not rows:
         return ""
@@ -645,7 +765,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     parser.add_argument("--serials", type=int, default=None, help="serials in the register (default 10M)")
     parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import", "accents",
-                                           "serials"],
+                                           "serials", "alignment"],
                         nargs="+", default=None,
                         help="run only these parts")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
@@ -663,8 +783,9 @@ def main() -> int:
     print(json.dumps(results["machine"]), flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import", "accents", "serials"])
-        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search", "serials"} else []
+        parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import", "accents", "serials",
+                                  "alignment"])
+        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search", "serials", "alignment"} else []
         if "embedding" in parts:
             results["embedding"] = bench_embedding(embedder, photos)
             print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
@@ -694,6 +815,11 @@ def main() -> int:
             count = args.serials or (20_000 if args.quick else 10_000_000)
             results["serials"] = bench_serials(work / "serials", count, sightings=min(100_000, count))
             print(table(f"7. the register of serials, {count:,} serials", [results["serials"]]), flush=True)
+        if "alignment" in parts:
+            results["alignment"] = bench_alignment(work, embedder, rounds=1 if args.quick else 3,
+                                                   count=4 if args.quick else 12)
+            print(table("8. flat print aligned: a check with and without, its parts, keypoint bytes per reference",
+                        [results["alignment"]]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     write_results(results, args.out)

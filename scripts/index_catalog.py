@@ -17,8 +17,10 @@ PRODUCTS.csv has a header row with the columns path, product_id and optionally l
 Running the same import again adds only what is missing.
 
 A new catalog reads the label text (OCR) and the barcodes of every reference, and every check
-compares them: evidence that tells a product from its look-alike. --no-text / --no-codes turn
-either off for a new catalog (the catalog records the choice, like the model).
+compares them: evidence that tells a product from its look-alike. It also keeps each reference's
+keypoints (local features, about 106 KB a reference at most), so a check can align the photo with
+the genuine print and show where it differs. --no-text / --no-codes / --no-keypoints turn either
+off for a new catalog (the catalog records the choice, like the model).
 """
 
 import argparse
@@ -52,6 +54,8 @@ def main() -> int:
     parser.add_argument("--ray-actors", type=int, default=None, help="embedder actors on Ray (default: half the CPUs)")
     parser.add_argument("--no-text", action="store_true", help="a new catalog does not read label text (OCR)")
     parser.add_argument("--no-codes", action="store_true", help="a new catalog does not read barcodes")
+    parser.add_argument("--no-keypoints", action="store_true",
+                        help="a new catalog keeps no keypoints (no print alignment; saves ~106 KB a reference)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args()
@@ -85,7 +89,8 @@ def main() -> int:
     try:
         threads = args.threads if args.ray is None else (args.threads or 1)
         catalog, embedder = connect(args.catalog, args.model, create=True, writable=True, threads=threads, store=store,
-                                    read_text=not args.no_text, read_codes=not args.no_codes)
+                                    read_text=not args.no_text, read_codes=not args.no_codes,
+                                    keep_keypoints=not args.no_keypoints)
         from index.storing import audit
 
         source = {"manifest": str(args.manifest)} if args.manifest else {"folder": str(args.folder), "label": args.label}

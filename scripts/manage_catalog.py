@@ -19,11 +19,17 @@
     python scripts/manage_catalog.py CATALOG_DIR add-stamp-pattern 'https://xacthuc.brand.vn/c/{serial}' [--brand B]
     python scripts/manage_catalog.py CATALOG_DIR remove-stamp-pattern TEMPLATE
     python scripts/manage_catalog.py CATALOG_DIR clear-serials
+    python scripts/manage_catalog.py CATALOG_DIR keypoints
 
 The search index is exact (flat) up to 20,000 references and a graph (HNSW) from there, chosen
 by the catalog as it grows; `rebuild-index --mode flat|hnsw` pins a type, `--mode auto` unpins.
 `set-store` moves the vectors between FAISS (a file in the catalog folder) and Milvus (a local
 Milvus Lite .db file, or http://HOST:19530 for a Milvus server or cluster); see docs/scaling.md.
+
+`keypoints` keeps the local features of every reference that lacks them (catalogs made before
+keypoints were kept, or with --no-keypoints), computed from the photos the catalog keeps, and
+from then on keeps them at every import: a check then aligns the photo with the genuine print
+and shows where it differs. Interrupted, run it again: it goes on where it stopped.
 
 Calibration (the product head, the claim model and what genuine photos of each product score)
 is recomputed after every change, and a change large enough starts fitting the model to the
@@ -82,6 +88,8 @@ def main() -> int:
     unstamp = commands.add_parser("remove-stamp-pattern", help="stop reading a stamp template")
     unstamp.add_argument("template")
     commands.add_parser("clear-serials", help="remove every serial from the register")
+    commands.add_parser("keypoints", help="keep the keypoints (local features) of references lacking them, "
+                                          "and of every reference imported from now on")
     commands.add_parser("keep-originals", help="copy into the catalog the photos of references it does not hold yet "
                                                "(catalogs made before originals were kept)")
     args = parser.parse_args()
@@ -89,7 +97,7 @@ def main() -> int:
     from index.storing import audit
 
     writable = args.command.startswith(("remove", "set-", "rebuild", "keep-", "import-", "decommission-", "add-",
-                                         "clear-"))
+                                         "clear-", "keypoints"))
     user = audit.command_line_user()
     with Catalog.open(args.catalog, writable=writable) as catalog:
         if args.command == "stats":
@@ -171,6 +179,16 @@ def main() -> int:
                           else "no such stamp template")
                 else:
                     print(f"removed {register.clear(catalog)} serials from the register")
+        elif args.command == "keypoints":
+            from index.storing import keypoints
+
+            with catalog.audited(user, "keypoints"):
+                filled, failed = keypoints.fill_missing(catalog, progress=True)
+            stats = catalog.stats()
+            print(f"keypoints kept for {filled} more references; {stats['references_with_keypoints']} of "
+                  f"{stats['references']} have them ({stats['keypoint_bytes_per_reference']} bytes each on average)")
+            for image_id, reason in failed:
+                print(f"  #{image_id}: {reason}")
         elif args.command == "references":
             print(json.dumps([asdict(r) for r in catalog.references(product_id=args.product)], indent=2, ensure_ascii=False))
         else:

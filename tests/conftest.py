@@ -73,17 +73,20 @@ def service(catalog_copy, offline_embedder, tmp_path):
     svc.history.close()
 
 
-def build_catalog(path: Path, embedder, rows, store=None, read: bool = True) -> Path:
+def build_catalog(path: Path, embedder, rows, store=None, read: bool = True, keypoints: bool = True) -> Path:
     """A new catalog at ``path`` (vectors where ``store`` says) filled by the plain import; it
-    reads the label text and barcodes of its references, as a new catalog does by default."""
+    reads the label text and barcodes of its references and keeps their keypoints, as a new
+    catalog does by default."""
     import json
 
     from index import Catalog, EmbedderRecord, import_references
     from index.connect import READING_SETTING
+    from index.storing import keypoints as keypoint_store
     from vision.package import PackageReader
 
     record = EmbedderRecord(embedder.name, embedder.dim, embedder.preprocessing, embedder.fingerprint())
-    settings = {READING_SETTING: json.dumps(PackageReader(text=read, codes=read).describe())}
+    settings = {READING_SETTING: json.dumps(PackageReader(text=read, codes=read).describe()),
+                keypoint_store.SETTING: keypoint_store.describe() if keypoints else "off"}
     with Catalog.create(path, record, store, settings=settings) as catalog:
         import_references(catalog, embedder, rows, progress=False)
     return path

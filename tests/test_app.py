@@ -72,8 +72,10 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     assert "Checked photo: God-Morgon-Orange-Juice_002.jpg" in side_by_side
     assert "Best genuine reference of God Morgon Orange Juice" in side_by_side
     assert "Nearest seized fake (God Morgon Orange Juice)" in side_by_side  # the demo files fakes against it
-    # the photo, its region map, the genuine reference and the fake
-    assert side_by_side.count("data:image/jpeg;base64,") == 4 and 'class="regions"' in side_by_side
+    # the photo, its region map, the genuine reference, the fake, and the print compared (the
+    # reference with the differing cells marked, and the photo laid over it on demand)
+    assert side_by_side.count("data:image/jpeg;base64,") == 6 and 'class="regions"' in side_by_side
+    assert 'class="print-diff"' in side_by_side and "Where the print differs from the genuine reference" in side_by_side
     assert 'data-model="offline' in badge and "not CLIP" in badge  # the card says which model, and warns
     assert result["regions"]["rows"] == 9
     # kept in the history, with the notes, in the catalog's own database

@@ -136,6 +136,7 @@ def test_manage_lists_products_and_removes(tmp_path, demo_catalog_dir):
     stats = json.loads(run("scripts/manage_catalog.py", tmp_path / "catalog", "stats").stdout)
     assert stats["references"] == 120 and stats["products"] == 8
     assert stats["reading"] == "label text and barcodes" and stats["references_read"] == 120
+    assert stats["keypoints"] == "kept" and stats["references_with_keypoints"] == 120  # removed with their references
     run("scripts/manage_catalog.py", tmp_path / "catalog", "set-false-alarm-rate", "0.02")
     calibration = json.loads(run("scripts/manage_catalog.py", tmp_path / "catalog", "calibration").stdout)
     assert calibration["policy"]["false_alarm_rate"] == 0.02

@@ -322,6 +322,10 @@ def test_ray_import_gives_the_same_references_and_vectors_as_the_plain_import(de
         assert np.array_equal(ids_p, ids_r) and np.array_equal(vec_p, vec_r)  # bit-identical vectors
         assert on_ray.store.ntotal == 134 and on_ray.store_kind == "milvus"
         assert on_ray.setting("calibration") is not None
+        # keypoints found in the decode tasks, from the photo they decoded: the plain import's
+        kept_p, _ = plain.keypoints(ids_p)
+        kept_r, _ = on_ray.keypoints(ids_r)
+        assert len(kept_r) == 134 and all(kept_r[i].to_bytes() == kept_p[i].to_bytes() for i in kept_p)
     from index.storing import audit
 
     assert audit.entries(catalog)[0].details.get("ray") == "local"
@@ -425,3 +429,21 @@ def test_ray_decode_reads_text_and_codes_like_the_plain_import():
     reader = PackageReader(True, True, threads=1)
     plain = reader.read(load_image(photo, min_side=max(224, reader.min_side))).to_json()
     assert batch["reading"][0] == plain and json.loads(plain)["text"]
+
+
+def test_ray_decode_finds_keypoints_like_the_plain_import():
+    """The Ray decode task finds a new photo's keypoints (flat print alignment) on the photo it
+    decoded, as the plain import does, when the catalog keeps them; none when it does not."""
+    import pandas as pd
+
+    from index.importing.ray_import import _decode
+    from vision import load_image
+    from vision.alignment import Keypoints, extract
+
+    photo = demo_photo("Garant-Ecological-Standard-Milk_002.jpg")
+    frame = pd.DataFrame({"i": [0], "path": [str(photo)]})
+    batch = _decode(frame, np.zeros(0, np.uint64), 224, {"text": False, "codes": False}, keypoints=True)
+    assert batch["status"].tolist() == ["ok"]
+    assert batch["keypoints"][0] == extract(load_image(photo, min_side=224)).to_bytes()
+    assert len(Keypoints.from_bytes(batch["keypoints"][0])) > 100
+    assert _decode(frame, np.zeros(0, np.uint64), 224, {"text": False, "codes": False})["keypoints"][0] == b""

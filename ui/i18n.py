@@ -99,6 +99,22 @@ TEXT: dict[str, dict[str, str]] = {
     "sbs_no_genuine": {"en": "No genuine reference of {product} to compare with.",
                        "vi": "Không có ảnh mẫu hàng thật của {product} để so sánh."},
     "sbs_regions": {"en": "Show the region map on the photo", "vi": "Hiện bản đồ vùng khớp trên ảnh"},
+    "print_diff": {"en": "Where the print differs from the genuine reference",
+                   "vi": "Chỗ in khác với mẫu hàng thật"},
+    "print_diff_caption": {"en": "Red: the print differs · green: it matches · grey: not compared (outside the photo, "
+                                 "or where it does not line up). "
+                                 "{points} points of the photo line up with genuine reference #{image_id}; "
+                                 "{share} of the print compared differs.",
+                           "vi": "Đỏ: chỗ in khác · xanh: khớp · xám: không so sánh (ngoài phần ảnh chụp, "
+                                 "hoặc chỗ ảnh không khớp được với mẫu). "
+                                 "{points} điểm trên ảnh khớp với mẫu hàng thật #{image_id}; "
+                                 "{share} phần in được so sánh có khác biệt."},
+    "print_diff_kinds": {"en": "Differences seen: {kinds}.", "vi": "Khác biệt thấy được: {kinds}."},
+    "print_kind_print": {"en": "print or lettering", "vi": "nét in, chữ"},
+    "print_kind_colour": {"en": "colour", "vi": "màu sắc"},
+    "print_kind_missing": {"en": "an element missing", "vi": "thiếu chi tiết"},
+    "print_kind_moved": {"en": "an element moved", "vi": "chi tiết bị dời chỗ"},
+    "print_aligned": {"en": "Show the photo laid over the reference", "vi": "Hiện ảnh chụp đặt khớp lên mẫu"},
     "score_help": {"en": "0 = typical of genuine photos, 1 = unlike them", "vi": "0 = giống ảnh chính hãng, 1 = khác hẳn"},
     "score_from_claim": {"en": "1 − the claim model's probability that the photos show the product: 0 = the evidence "
                                  "supports it, 1 = it does not; cases are ranked by it",

@@ -51,6 +51,7 @@ EVIDENCE_CSS = """
 .sbs figure{margin:0} .sbs img{width:100%;height:auto;border-radius:4px;border:1px solid #ddd}
 .sbs figcaption{font-size:.85em;overflow-wrap:anywhere}
 .sbs .fake img{border:2px solid #b3261e}
+.sbs .print-diff img{border:2px solid #3060c0}
 .triage{width:100%;border-collapse:collapse;font-size:.95em}
 .triage th{text-align:left;border-bottom:2px solid #ccc;padding:4px 6px}
 .triage td{border-bottom:1px solid #e3e3e3;padding:6px;vertical-align:top;overflow-wrap:anywhere}
@@ -324,6 +325,7 @@ def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, st
         right += reference_figure(fake, "fake", t("sbs_fake", language, product=product_name(result, fake["product_id"])))
     rows = []
     regions = result.get("regions")
+    aligned_at = _aligned_photo_index(result, photos[:max_photos])
     for index, (path, name) in enumerate(photos[:max_photos]):
         try:
             from vision import load_image
@@ -339,13 +341,78 @@ def side_by_side_html(catalog: Catalog, result: dict, photos: list[tuple[str, st
                 figure += (f'<details class="regions"><summary>{esc(t("sbs_regions", language))}</summary>'
                            f'<img src="{data_uri(overlay, side)}" alt="" title="{esc(t("heatmap", language))}">'
                            f'<br><small>{esc(t("heatmap", language))}</small></details>')
-        rows.append(f'<div class="sbs">{figure}</figure>{right}</div>')
+        printed = print_difference_html(catalog, result, path, language, side) if index == aligned_at else ""
+        rows.append(f'<div class="sbs">{figure}</figure>{right}{printed}</div>')
     if not rows:
         return ""
     missing = "" if genuine is not None or not target else \
         f'<p>{esc(t("sbs_no_genuine", language, product=product_name(result, target)))}</p>'
     return (f'<div class="side-by-side"><{heading}>{esc(t("side_by_side", language))}</{heading}>{missing}'
             + "".join(rows) + "</div>")
+
+
+def _aligned_photo_index(result: dict, photos: list[tuple[str, str]]) -> int:
+    """Which of the kept photos was aligned with the genuine print (the first when unknown)."""
+    aligned = (result.get("evidence") or {}).get("alignment") or {}
+    target = aligned.get("photo")
+    for index, (path, name) in enumerate(photos):
+        if target and (path == target or name == Path(target).name):
+            return index
+    return 0
+
+
+def print_difference_html(catalog: Catalog, result: dict, photo_path: str | None, language: str, side: int = 360) -> str:
+    """The flat print compared (``evidence.alignment``): the best-aligned genuine reference with
+    the cells where the photo's print differs outlined in red (green where it matches, grey where
+    the photo does not reach), and the photo laid over the reference on demand. Empty when
+    nothing aligned."""
+    from vision.alignment import Alignment, draw_overlay, warp_onto_reference
+
+    aligned = (result.get("evidence") or {}).get("alignment") or {}
+    grid = aligned.get("difference")
+    if not grid or aligned.get("reference_id") is None:
+        return ""
+    image = reference_picture(catalog, aligned["reference_id"], 2 * side)
+    if image is None:
+        return ""
+    esc = html.escape
+    kinds = [kind for row in grid["kinds"] for kind in row]
+    found = [k for k in ("print", "colour", "missing", "moved") if k in kinds]
+    differing = grid.get("differing_share", 0.0)
+    caption = t("print_diff_caption", language, points=aligned.get("inliers", 0),
+                share=percent(differing, language) if differing else "0%", image_id=aligned["reference_id"])
+    if found:
+        caption += " " + t("print_diff_kinds", language, kinds=", ".join(t(f"print_kind_{k}", language) for k in found))
+    laid = ""
+    if photo_path and grid.get("alignment"):
+        try:
+            from vision import load_image
+
+            warped = warp_onto_reference(load_image(photo_path, max_side=1024), Alignment.from_dict(grid["alignment"]))
+            laid = (f'<details class="aligned"><summary>{esc(t("print_aligned", language))}</summary>'
+                    f'<img src="{data_uri(draw_overlay(warped, grid, 2 * side, matching=False), side)}" alt=""></details>')
+        except Exception:  # noqa: BLE001 - a photo that cannot be drawn leaves the reference view alone
+            laid = ""
+    return (f'<figure class="print-diff" data-differing="{grid.get("differing_share", 0.0)}">'
+            f'<img src="{data_uri(draw_overlay(image, grid, 2 * side), side)}" alt="">'
+            f'<figcaption><b>{esc(t("print_diff", language))}</b><br>{esc(caption)}</figcaption>{laid}</figure>')
+
+
+def reference_picture(catalog: Catalog, image_id: int, max_side: int = 720) -> Image.Image | None:
+    """A reference's photo as the catalog keeps it (its thumbnail when the photo is gone)."""
+    from vision import UnreadableImage, load_image
+
+    ref = catalog.reference(int(image_id))
+    if ref is None:  # removed since the check
+        return None
+    try:
+        return load_image(catalog.original_path(ref), max_side=max_side)
+    except (UnreadableImage, OSError):
+        thumb = catalog.thumbnail_path(ref.sha256)
+        if not thumb.is_file():
+            return None
+        with Image.open(thumb) as picture:
+            return picture.convert("RGB")
 
 
 def next_photos_html(result: dict, language: str) -> str:

@@ -140,6 +140,9 @@ class Service:
                 pass
         if result.get("regions") and result["regions"].get("photo") in moved:
             result["regions"]["photo"] = moved[result["regions"]["photo"]]
+        aligned = (result.get("evidence") or {}).get("alignment")
+        if aligned and aligned.get("photo") in moved:  # the print comparison names the kept photo too
+            aligned["photo"] = moved[aligned["photo"]]
         check_id = self.history.record(result, kept, inspector=inspector.strip(), notes=notes.strip(), quality=quality,
                                        place=place.strip(), source=source)
         return self.history.get(check_id)

@@ -17,6 +17,7 @@ import torch
 from tqdm import tqdm
 
 from vision import Embedder, UnreadableImage, thumbnail_jpeg
+from vision.alignment import extract
 from vision.images import decode, read_bytes, sha256_of
 from vision.package import PackageReader
 from vision.runtime import pipeline_threads, prefetched
@@ -76,6 +77,7 @@ class _Prepared:
     tensor: torch.Tensor | None = None
     thumbnail: bytes = b""
     reading: str = ""
+    keypoints: bytes = b""
     error: str | None = None
     duplicate: bool = False
 
@@ -88,11 +90,14 @@ def import_references(
     progress: bool = True,
     decode_workers: int | None = None,
     reader: PackageReader | None = None,
+    keypoints: bool | None = None,
 ) -> ImportSummary:
     """``decode_workers``: threads decoding (and reading the text and codes of) photos next to
     inference; torch keeps the other cores (at least one). Default: half the cores, at least 2 (on
     2 cores, 2 decoders + 1 inference thread measured 20 photos/s on 12 MP JPEGs against 17 with
-    1 + 1, docs/benchmarks.md). ``reader``: default, what the catalog's settings ask for."""
+    1 + 1, docs/benchmarks.md). ``reader``: default, what the catalog's settings ask for; so does
+    ``keypoints`` (keep each reference's local features, ``vision.alignment``, found on the photo
+    already decoded)."""
     if decode_workers is None:
         from vision.runtime import available_cores
 
@@ -102,6 +107,8 @@ def import_references(
         from ..connect import reader_for
 
         reader = reader_for(catalog, threads=1)  # one engine per decode thread, one core each
+    if keypoints is None:
+        keypoints = catalog.keeps_keypoints
     started = time.monotonic()
     summary = ImportSummary()
     known = catalog.known_hashes()
@@ -117,7 +124,8 @@ def import_references(
             image = decode(data, str(row.path), min_side=max(embedder.min_decode_side, reader.min_side))
             catalog.keep_original(sha, data)
             reading = reader.read(image).to_json() if reader.enabled else ""
-            return _Prepared(row, sha, embedder.preprocess(image), thumbnail_jpeg(image), reading)
+            points = extract(image).to_bytes() if keypoints else b""
+            return _Prepared(row, sha, embedder.preprocess(image), thumbnail_jpeg(image), reading, points)
         except UnreadableImage as exc:
             return _Prepared(row, error=exc.reason)
         except Exception as exc:  # one odd file must never abort an import of thousands
@@ -197,7 +205,7 @@ def _commit(catalog: Catalog, embedder: Embedder, prepared: list[_Prepared], sum
         NewReference(
             product_id=item.row.product_id, sha256=item.sha256, label=item.row.label, name=item.row.name,
             brand=item.row.brand, view=item.row.view, source_path=str(item.row.path), thumbnail=item.thumbnail,
-            reading=item.reading,
+            reading=item.reading, keypoints=item.keypoints,
         )
         for item in items
     ]

@@ -144,7 +144,7 @@ def import_references_ray(
         dataset = (
             ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // DECODE_BATCH, 200)))
             .map_batches(_decode, fn_kwargs={"known": known, "min_side": embedder.min_decode_side,
-                                             "reading": reading},
+                                             "reading": reading, "keypoints": catalog.keeps_keypoints},
                          batch_size=DECODE_BATCH, batch_format="pandas", num_cpus=DECODE_CPUS)
             .map_batches(_Embed, fn_constructor_args=(model, threads_per_actor), batch_size=batch_size,
                          batch_format="pandas", num_cpus=threads_per_actor, max_restarts=0,
@@ -187,7 +187,7 @@ def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summa
             summary.unreadable.append((str(row.path), record.error))
         elif record.status == "duplicate" and not catalog.has_hash(record.sha256):
             # a new photo whose hash shares its first 8 bytes with a known one: done here
-            item = _embed_here(embedder, row, reader)
+            item = _embed_here(embedder, row, reader, catalog.keeps_keypoints)
             if item is None:
                 summary.unreadable.append((str(row.path), "could not be read a second time"))
             elif record.sha256 not in fresh:
@@ -197,16 +197,16 @@ def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summa
             summary.already_present += 1
         else:
             fresh[record.sha256] = (row, bytes(record.thumbnail), np.asarray(record.vector, dtype=np.float32),
-                                    record.reading)
+                                    record.reading, bytes(record.keypoints))
             catalog.keep_original(record.sha256, Path(row.path).read_bytes())  # the workers may be other machines
     if not fresh:
         return
     new = [
         NewReference(product_id=row.product_id, sha256=sha, label=row.label, name=row.name, brand=row.brand,
-                     view=row.view, source_path=str(row.path), thumbnail=thumb, reading=reading)
-        for sha, (row, thumb, _, reading) in fresh.items()
+                     view=row.view, source_path=str(row.path), thumbnail=thumb, reading=reading, keypoints=points)
+        for sha, (row, thumb, _, reading, points) in fresh.items()
     ]
-    vectors = np.stack([vector for _, _, vector, _ in fresh.values()])
+    vectors = np.stack([vector for _, _, vector, _, _ in fresh.values()])
     for image_id in catalog.add(new, vectors):
         if image_id is None:
             summary.already_present += 1
@@ -214,8 +214,9 @@ def _commit(catalog: Catalog, embedder, rows: Sequence[ProductRow], batch, summa
             summary.added += 1
 
 
-def _embed_here(embedder, row: ProductRow, reader):
+def _embed_here(embedder, row: ProductRow, reader, keypoints: bool):
     from vision import UnreadableImage, thumbnail_jpeg
+    from vision.alignment import extract
     from vision.images import decode, read_bytes
 
     try:
@@ -224,19 +225,22 @@ def _embed_here(embedder, row: ProductRow, reader):
     except (UnreadableImage, OSError):
         return None
     vector = embedder.embed_tensors([embedder.preprocess(image)])[0]
-    return row, thumbnail_jpeg(image), vector, reader.read(image).to_json() if reader.enabled else ""
+    return (row, thumbnail_jpeg(image), vector, reader.read(image).to_json() if reader.enabled else "",
+            extract(image).to_bytes() if keypoints else b"")
 
 
 _READERS: dict = {}
 
 
-def _decode(batch, known, min_side: int, reading: dict):
-    """Read, hash, decode and read the text and codes of photos (a Ray task per batch): the same
-    calls as the plain import, so a reference gets the same vector and reading either way."""
+def _decode(batch, known, min_side: int, reading: dict, keypoints: bool = False):
+    """Read, hash, decode, read the text and codes of photos and find their keypoints (a Ray task
+    per batch): the same calls as the plain import, so a reference gets the same vector, reading
+    and keypoints either way."""
     import pandas as pd
     import ray
 
     from vision import UnreadableImage, thumbnail_jpeg
+    from vision.alignment import extract
     from vision.images import decode, read_bytes, sha256_of
     from vision.package import PackageReader
 
@@ -247,7 +251,7 @@ def _decode(batch, known, min_side: int, reading: dict):
     out = []
     for i, path in zip(batch["i"], batch["path"]):
         record = {"i": int(i), "status": "ok", "error": "", "sha256": "", "pixels": b"", "width": 0, "height": 0,
-                  "thumbnail": b"", "reading": ""}
+                  "thumbnail": b"", "reading": "", "keypoints": b""}
         try:
             data = read_bytes(path)
             record["sha256"] = sha = sha256_of(data)
@@ -259,6 +263,8 @@ def _decode(batch, known, min_side: int, reading: dict):
                 image = decode(data, path, min_side=max(min_side, reader.min_side))
                 if reader.enabled:
                     record["reading"] = reader.read(image).to_json()
+                if keypoints:
+                    record["keypoints"] = extract(image).to_bytes()
                 record.update(pixels=image.tobytes(), width=image.width, height=image.height,
                               thumbnail=thumbnail_jpeg(image))
         except UnreadableImage as exc:

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..ids import clean
+from . import keypoints as keypoint_store
 from .milvus_store import MilvusStore, RefFilter, check_reachable, collection_name, resolve_uri
 from .store import DEFAULT_DESCRIPTION, FLAT, HNSW, HNSW_FROM, FaissStore, choose_description, fsync_dir
 
@@ -81,6 +82,7 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 SCHEMA += AUDIT_SCHEMA
+SCHEMA += keypoint_store.SCHEMA
 
 
 class CatalogError(RuntimeError):
@@ -118,6 +120,8 @@ class NewReference:
     thumbnail: bytes = field(default=b"", repr=False)
     #: What was read on the photo (``vision.PackageReading.to_json()``), or "" when not read.
     reading: str = field(default="", repr=False)
+    #: The photo's local features (``vision.alignment.Keypoints.to_bytes()``), or b"" when not kept.
+    keypoints: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -446,6 +450,8 @@ class Catalog:
             "reading": _describe_reading(self.setting("package_reading")),
             "references_read": self.db.execute("SELECT COUNT(*) FROM readings").fetchone()[0]
             if self._has_table("readings") else 0,
+            "keypoints": "kept" if self.keeps_keypoints else "not kept",
+            **keypoint_store.summary(self.db),
             "generation": self.generation,
             "created_at": self._meta("created_at"),
         }
@@ -470,6 +476,8 @@ class Catalog:
                 raise ValueError(f"label must be one of {LABELS}, not {ref.label!r}")
             if not ref.product_id.strip():
                 raise ValueError("product_id must not be empty")
+            if ref.keypoints:
+                keypoint_store.check_record(ref.keypoints)
         # Thumbnails first: they are named by content, so writing one twice is harmless, and a
         # committed row never points at a missing thumbnail.
         for ref in new:
@@ -495,6 +503,8 @@ class Catalog:
                     if ref.reading:
                         self.db.execute("INSERT OR REPLACE INTO readings (image_id, reading) VALUES (?, ?)",
                                         (cursor.lastrowid, ref.reading))
+                    if ref.keypoints:
+                        keypoint_store.insert(self.db, cursor.lastrowid, ref.keypoints)
                 else:
                     ids.append(None)
             changed = self._declare(products)
@@ -547,6 +557,7 @@ class Catalog:
                 hashes += [r[0] for r in self.db.execute(f"SELECT sha256 FROM refs WHERE image_id IN ({marks})", chunk)]
                 self.db.execute(f"DELETE FROM refs WHERE image_id IN ({marks})", chunk)
                 self.db.execute(f"DELETE FROM readings WHERE image_id IN ({marks})", chunk)
+                keypoint_store.remove(self.db, chunk)
             # a product with no reference left keeps no declaration either
             self.db.execute("DELETE FROM product_info WHERE product_id NOT IN (SELECT DISTINCT product_id FROM refs)")
             if hashes:
@@ -577,6 +588,16 @@ class Catalog:
             found.update(self.db.execute(f"SELECT image_id, reading FROM readings WHERE image_id IN ({marks})",
                                          chunk).fetchall())
         return found
+
+    @property
+    def keeps_keypoints(self) -> bool:
+        """Whether references get their local features kept at import (``keypoints`` setting)."""
+        return keypoint_store.kept(self.setting(keypoint_store.SETTING))
+
+    def keypoints(self, image_ids: Iterable[int]):
+        """(image id -> ``vision.alignment.Keypoints``, image id -> why its record is unusable) for
+        the references that have keypoints kept."""
+        return keypoint_store.read(self.db, image_ids)
 
     def product_names(self, product_ids: Sequence[str]) -> dict[str, str]:
         """product id -> the name its references give it (products without a name are left out)."""
