@@ -141,7 +141,8 @@ def test_pooled_calibration_alone_does_not_accuse_a_photo_identified_as_the_clai
     calibration = Calibration(
         1, claim_scores={"Mate": genuine, "Own": genuine}, claim_weights={"Mate": (1.0,) * 40, "Own": (1.0,) * 40},
         brands={"Mate": "Brand", "Thin": "Brand", "Own": "Other"},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Mate": 20, "Thin": 20, "Own": 20})  # photographed often, calibrated on few held out
     accept = calibration.accept_threshold(0.05)
     assert 0.6 < accept < 0.7
 
@@ -279,7 +280,8 @@ def test_a_claim_is_flagged_as_another_product_only_when_every_view_names_it():
     calibration = Calibration(
         1, claim_scores={"Lemon": genuine, "Satsumas": genuine},
         claim_weights={"Lemon": (1.0,) * 40, "Satsumas": (1.0,) * 40},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Lemon": 12, "Satsumas": 12})
 
     def judged(views, claim_score=0.6):
         return decide(Evidence(1, "Satsumas", "Lemon", True, 0.8, target_claim_score=claim_score,

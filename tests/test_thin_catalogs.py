@@ -4,6 +4,8 @@ why and what photos would let it decide, and the import says so to the brand own
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -80,6 +82,10 @@ def test_a_product_with_one_photo_session_never_earns_the_badge_whatever_its_sco
                                neighbours=neighbours), calibration)
 
     assert judged("Rich").verdict == "genuine"
+    # a few sessions: the badge needs a margin five times as strict (0.99 clears it here)
+    few = dataclasses.replace(calibration, session_counts={"Rich": 4})
+    assert few.margin("Rich") == 5.0 and calibration.margin("Rich") == 1.0
+    assert few.accept_threshold(0.01) > calibration.accept_threshold(0.05)
     thin = judged("Thin")
     assert thin.verdict == "unknown" and "too_few_references" in thin.flags and thin.message_args["products"] == ["Thin"]
     # the product is well covered, but the one it is most like is not: the catalog cannot tell them apart

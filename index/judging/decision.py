@@ -179,6 +179,10 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         alpha, alpha_authentic = policy.false_alarm_rate / 4, policy.false_alarm_rate / 2
     else:
         alpha = alpha_authentic = policy.false_alarm_rate / 2
+    # A product with few photo sessions: what was measured out of fold rests on few independent
+    # photos, so its looks must say more, both to earn the badge and to accuse (``margin``).
+    margin = calibration.margin(target)
+    alpha /= margin
     claimed = evidence.claimed
     # ---- clearly another catalog product ----------------------------------------------------
     # First: a known-fakes model only knows "this product or its fakes", so a photo of another
@@ -290,8 +294,9 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         return Decision("suspicious", max(score or 0.0, 0.5), target, tuple(flags), key,
                         {**args, "percent": 100 * (1 - p_value)}, p_value, level)
 
-    accept = calibration.accept_threshold(policy.accept_rate, claimed=True) if (claimed or evidence.identified_by_code) \
-        else calibration.accept_threshold(policy.open_accept_rate, claimed=False)
+    accept = calibration.accept_threshold(policy.accept_rate / margin, claimed=True) \
+        if (claimed or evidence.identified_by_code) \
+        else calibration.accept_threshold(policy.open_accept_rate / margin, claimed=False)
     earned = evidence.target_claim_score is not None and evidence.target_claim_score >= accept
     # Without a claim, every view of a tuned catalog's vectors (each tuned draw, the ImageNet view)
     # must take the photos for the product: a product missing from the catalog is taken for
