@@ -48,6 +48,18 @@ evaluate cat_all queries_claims.csv claims
 evaluate cat_appearance queries_claims.csv claims_appearance
 evaluate cat_heldout queries_unknown.csv unknown
 evaluate cat_fakes queries_fakes.csv fakes
+# development fakes (reprinted labels, scripts/make_reprints.py): the train photos' reprints filed as
+# the products' counterfeits, the val photos' reprints (from makers seen and unseen) checked
+if [ -f build/reprints/products_reprints.csv ]; then
+  copy cat_all cat_reprints
+  [ -f build/cat_reprints/.faked ] || { step "import the reprinted fakes"; $PY scripts/index_catalog.py build/cat_reprints \
+    --manifest build/reprints/products_reprints.csv --no-progress && touch build/cat_reprints/.faked; }
+  for queries in queries_reprints queries_rephotographed; do
+    [ -f "build/reports/$queries/figures.json" ] || { step "evaluate cat_reprints on $queries"; \
+      $PY scripts/evaluate.py build/cat_reprints --manifest "build/reprints/$queries.csv" --out "build/reports/$queries" \
+        --no-progress --readings-cache build/readings-cache.json; }
+  done
+fi
 [ "${1:-}" = "--untuned-only" ] && exit 0
 
 for name in cat_all cat_heldout cat_fakes; do copy "$name" "${name}_tuned"; tune "${name}_tuned"; done

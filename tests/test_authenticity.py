@@ -150,3 +150,61 @@ def test_the_words_rule_on_read_words():
     thin = TextIndex([build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
                       build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs[:2])])
     assert thin.names_other(read, claim) == ()
+
+
+@pytest.fixture(scope="module")
+def reprinted_catalog(tmp_path_factory, offline_embedder, demo_rows):
+    """The demo catalog where Arla milk's seized fakes are reprints of its shelf photos, made by one
+    counterfeiter ("press": a halftone press, colour shifted, photographed again)."""
+    import csv
+    import sys
+
+    import numpy as np
+
+    from conftest import ROOT
+    from index.importing.manifests import ProductRow
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from reprints import CatalogWords, MAKERS, Product, reprint
+
+    with open(DEMO / "products.csv", encoding="utf-8") as handle:
+        products = {r["product_id"]: Product(r["product_id"], r["name"], r["brand"], r["label_text"])
+                    for r in csv.DictReader(handle)}
+    words = CatalogWords(products.values())
+    folder = tmp_path_factory.mktemp("reprints")
+    rows = list(demo_rows)
+    for i, row in enumerate(r for r in demo_rows if r.product_id == "Arla-Standard-Milk" and r.view == "shelf"):
+        with Image.open(row.path) as photo:
+            fake, _ = reprint(photo.convert("RGB"), products[row.product_id], words, np.random.default_rng(i),
+                              maker="press")
+        path = folder / f"fake-{i}.jpg"
+        fake.save(path, quality=90)
+        rows.append(ProductRow(row.line, path, row.product_id, "counterfeit", row.name, row.brand, "seized"))
+    catalog = build_catalog(folder / "catalog", offline_embedder, rows, read=False)
+    return catalog, words, products, MAKERS, reprint
+
+
+def test_a_reprint_by_another_counterfeiter_is_flagged(reprinted_catalog, offline_embedder, tmp_path):
+    """A held-out photo of the genuine milk, reprinted by a counterfeiter the catalog has no fake
+    from ("copyshop"), is flagged by the authenticity model and ranks above the genuine photo."""
+    import numpy as np
+
+    from index import Catalog, Verifier
+
+    catalog_dir, words, products, makers, reprint = reprinted_catalog
+    verifier = Verifier(Catalog.open(catalog_dir), offline_embedder)
+    product = "Arla-Standard-Milk"
+    assert verifier.calibration.fakes.for_product(product) is not None
+    flagged = 0
+    for i, name in enumerate(("Arla-Standard-Milk_001.jpg", "Arla-Standard-Milk_002.jpg")):
+        with Image.open(demo_photo(name)) as photo:
+            fake, ops = reprint(photo.convert("RGB"), products[product], words, np.random.default_rng(100 + i),
+                                maker="copyshop")
+        path = tmp_path / f"reprint-{i}.jpg"
+        fake.save(path, quality=90)
+        reprinted = verifier.check([path], claimed_product_id=product, regions=False)
+        genuine = verifier.check([demo_photo(name)], claimed_product_id=product, regions=False)
+        assert reprinted.verdict != "genuine", (ops, reprinted.explanation)
+        assert reprinted.counterfeit_score > genuine.counterfeit_score
+        flagged += reprinted.verdict in ("suspicious", "counterfeit")
+    assert flagged >= 1

@@ -201,6 +201,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Trên bao bì đọc được chữ “{word}”, là chữ của {other}, và không đọc được chữ nào đặc trưng cho "
               "{target}: chữ in mâu thuẫn với khai báo. Hãy đối chiếu nhãn với ảnh mẫu chính hãng.",
     },
+    "low_score_few_sessions": {
+        "en": "Inconclusive: the photos score lower than {percent:.0f}% of the genuine photos {target} is calibrated on, "
+              "but the catalog holds photos of it from only {sessions} sessions, too few to accuse an item from its "
+              "looks alone. Photograph it again as advised below and compare it with the genuine reference.",
+        "vi": "Chưa kết luận được: điểm của ảnh thấp hơn {percent:.0f}% ảnh chính hãng dùng để hiệu chỉnh {target}, "
+              "nhưng danh mục chỉ có ảnh của sản phẩm này từ {sessions} lần chụp, quá ít để kết luận chỉ dựa vào hình "
+              "dáng bên ngoài. Hãy chụp lại theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
+    },
     "text_mentions_other_product": {
         "en": "Inconclusive: the photos look like {target} and carry its words, but also “{word}”, a word of "
               "{other}. Check that the package is the product claimed, and photograph its front label close and "
