@@ -379,19 +379,27 @@ def build_app(service: Service) -> gr.Blocks:
                 fakes, str(html_path), str(json_path),
                 json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
 
-    def verify(files, claimed, inspector, notes, language, case_id, place, request: gr.Request):
+    def verify(files, claimed, inspector, notes, language, case_id, place, views="", request: gr.Request = None):
         """The Verify button and the ``/verify`` API: the verdict as structured JSON first (the
-        fields of ``verify.py``, with ``check_id``), then what the page shows."""
+        fields of ``verify.py``, with ``check_id``), then what the page shows. ``views``: the view
+        of each photo, comma-separated, as the inspector corrects them (empty: the catalog assigns)."""
         paths = _paths(files)
         if not paths:
             raise _error(t("need_photo", language), language)
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
+        given = [v.strip() for v in (views or "").split(",")] if (views or "").strip() else None
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
-                                   place=place or "", source=source, client=anonymous_client(request))
+                                   place=place or "", source=source, client=anonymous_client(request), views=given)
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
-        return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
+        used = ", ".join(record.result.get("details", {}).get("views", []))
+        return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id,
+                gr.update(value=used, visible=bool(used) or views_shown()))
+
+    def views_shown() -> bool:
+        """The views box is shown when the catalog knows the views of its items (several, learnt)."""
+        return service.verifier.calibration.view_head is not None
 
     def scan_photos(files, claimed_now, language):
         """Guided capture: read the barcodes of the photos just added; a code that names one catalog
@@ -454,7 +462,7 @@ def build_app(service: Service) -> gr.Blocks:
         case number, place and inspector stay: one inspection, several items)."""
         cleared = gr.update(value=None, interactive=False)
         return (None, None, "", "", "", "", [], gr.update(value=[], visible=False), cleared, cleared, "",
-                gr.update(visible=False))
+                gr.update(visible=False), "")
 
     def fakes_gallery_shown(items):
         """The known-fakes gallery, when there is more to see than the side by side shows (its
@@ -723,6 +731,10 @@ def build_app(service: Service) -> gr.Blocks:
                     product=product_id or "—", present=summary.already_present)
         if summary.unreadable:
             message += "\n" + "\n".join(f"- {Path(p).name}: {reason}" for p, reason in summary.unreadable)
+        if summary.thin_products:
+            from index.judging.messages import thin_catalog_sentence
+
+            message += "\n\n" + thin_catalog_sentence(summary, language)
         return message
 
     def import_serials(path, kind, language, request: gr.Request, progress=gr.Progress()):
@@ -752,6 +764,7 @@ def build_app(service: Service) -> gr.Blocks:
         pct = 100 * (1 - service.verifier.policy.false_alarm_rate)
         for product, references, sessions, level, more in service.calibration_rows():
             meaning = t("calibration_own", language, pct=pct) if level == "product" else \
+                t("calibration_thin", language, more=more) if level == "thin" else \
                 t("calibration_add", language, more=more)
             rows.append([product, references, sessions, t("level_" + level, language) if "level_" + level in TEXT
                          else level, meaning])
@@ -771,7 +784,12 @@ def build_app(service: Service) -> gr.Blocks:
 
     def status_text(language):
         status = service.status()
-        return t("status_body", language, **{**status, "index": index_words(status["index"], language)})
+        text = t("status_body", language, **{**status, "index": index_words(status["index"], language)})
+        thin = status["thin"]
+        if thin:
+            shown = ", ".join(thin[:12]) + (" …" if len(thin) > 12 else "")
+            text += "\n\n" + t("status_thin", language, count=len(thin), products=shown)
+        return text
 
     def claim_choices():
         return gr.update(choices=service.product_choices())
@@ -791,6 +809,9 @@ def build_app(service: Service) -> gr.Blocks:
     def relabel(language):
         updates = []
         for component, key, attr, fmt in localized:
+            if attr == "label+info":  # a box with a hint under its label: both in the language
+                updates.append(gr.update(label=t(key, language), info=t(key + "_info", language)))
+                continue
             updates.append(gr.update(**{attr: fmt.format(t(key, language))}))
         for component, choices in localized_choices:
             updates.append(gr.update(choices=choices(language)))
@@ -827,6 +848,10 @@ def build_app(service: Service) -> gr.Blocks:
                             place = tr(gr.Textbox("", label=t("place"), elem_id="place", min_width=140), "place")
                         inspector = tr(gr.Textbox(label=t("inspector"), elem_id="inspector"), "inspector")
                         notes = tr(gr.Textbox(label=t("notes"), lines=3, elem_id="notes"), "notes")
+                        # the view of each photo (label, insole, cap ...): assigned by the catalog, corrected here
+                        views = tr(gr.Textbox("", label=t("photo_views"), info=t("photo_views_info"),
+                                              elem_id="photo-views", visible=views_shown()), "photo_views",
+                               "label+info")
                         with gr.Row():
                             verify_button = tr(gr.Button(t("verify"), variant="primary", elem_id="verify-button",
                                                          scale=1, min_width=120), "verify", "value")
@@ -871,13 +896,13 @@ def build_app(service: Service) -> gr.Blocks:
                 photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], api_visibility="private",
                               concurrency_id="scan", concurrency_limit=1)
                 checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
-                                                              place],
-                                              outputs=[verify_result, *verify_outputs, current_check],
+                                                              place, views],
+                                              outputs=[verify_result, *verify_outputs, current_check, views],
                                               api_name="verify", concurrency_id="check", concurrency_limit=1)
                 checked.then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
                 checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
                 new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
-                                                       new_item_hint], **BROWSE)
+                                                       new_item_hint, views], **BROWSE)
 
             with tr(gr.Tab(t("tab_history"), id="history", elem_id="history-tab"), "tab_history") as history_tab:
                 with gr.Row():

@@ -63,6 +63,9 @@ class Case:
     photos: tuple[str, ...]
     claimed_product_id: str | None = None
     case_id: str | None = None
+    #: The view of each photo as the inspector gives it ("" or absent: the catalog's view head
+    #: assigns one).
+    views: tuple[str, ...] = ()
 
 
 #: Reading the barcodes of a guided capture stops taking more photos after this many seconds
@@ -183,8 +186,9 @@ class Verifier:
         self._load()
 
     def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
-              regions: bool = True) -> Verdict:
-        case = Case(tuple(str(p) for p in photos), clean_or_none(claimed_product_id), clean_or_none(case_id))
+              regions: bool = True, views: Sequence[str] | None = None) -> Verdict:
+        case = Case(tuple(str(p) for p in photos), clean_or_none(claimed_product_id), clean_or_none(case_id),
+                    tuple((v or "").strip().casefold() for v in (views or ())))
         return next(iter(self.check_many([case], progress=False, regions=regions)))
 
     def check_many(self, cases: Iterable[Case], batch_photos: int = 32, progress: bool = True,
@@ -331,8 +335,9 @@ class Verifier:
         serials = self.serials.judge(codes_read, target, case.case_id, case.photos,
                                      [p.sha256 for p in readable]) if codes_read else ()
         comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
-        fake_model = calibration.fakes.for_product(target, calibration.brands.get(target, "")) if target else None
-        fake_score = fake_model.score(queries) if fake_model is not None else None
+        photo_views = self._photo_views(case, photos, queries)
+        authenticity = calibration.fakes.judge(target, calibration.brands.get(target, ""), queries, list(photo_views)) \
+            if target else None
         copied = self._copied_reference(readable, ids, refs)
         aligned = self._alignment(readable, queries, target)
         evidence = Evidence(
@@ -350,17 +355,17 @@ class Verifier:
             identified_by_code=code_named if not claimed else None,
             text=comparison,
             words_read=len(words),
-            fake_score=fake_score,
-            fake_p_value=fake_model.p_value(fake_score) if fake_model is not None else None,
-            fake_scope=fake_model.scope if fake_model is not None else None,
+            authenticity=authenticity,
             photo_products=photo_products,
             view_products=calibration.views.products(queries) if calibration.views is not None else (),
+            neighbours=tuple(p for p in ranking if p != target)[:2],
+            photo_views=photo_views,
             serials=serials,
         )
         decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}
         matches = _matches(scores, best_image, refs, order, head_scores, probabilities,
-                           must_include=_must_show(decision.flags, target, copied, fake_model is not None))
+                           must_include=_must_show(decision.flags, target, copied, authenticity is not None))
         details: dict = {"identified_product_id": identified, "message": _message(decision)}
         names = self.catalog.product_names([decision.product_id, claimed, identified, *photo_products])
         if names:
@@ -376,10 +381,12 @@ class Verifier:
                                          calibration.accept_threshold(self.policy.open_accept_rate, claimed=False), 4)
         if copied is not None:
             details["copied_reference_id"] = copied[0]
+        if any(photo_views):
+            details["views"] = list(photo_views)  # as each photo was judged, for the inspector to correct
         region = None
         if regions and target is not None and (target, "genuine") in best_image:
             region = self._regions(readable[0], refs.get(best_image[(target, "genuine")]))
-        record = _evidence_record(readable, words, findings, comparison, evidence, fake_model,
+        record = _evidence_record(readable, words, findings, comparison, evidence,
                                   [*names.values(), self._label_texts.get(target, "")])
         if aligned is not None:
             record["alignment"] = aligned
@@ -430,6 +437,14 @@ class Verifier:
             if float(model.probability(matrix)[0]) >= threshold and head.products[top] not in found:
                 found.append(head.products[top])
         return tuple(found)
+
+    def _photo_views(self, case: Case, photos: list[_Embedded], queries: np.ndarray) -> tuple[str, ...]:
+        """The view of each readable photo: the inspector's where given, else the one the catalog's
+        view head assigns ("" when the catalog does not know its views)."""
+        given = [case.views[i] if i < len(case.views) else "" for i, p in enumerate(photos) if p.vector is not None]
+        assigned = self.calibration.view_head.assign(queries) if self.calibration.view_head is not None \
+            else [""] * len(given)
+        return tuple(mine or theirs for mine, theirs in zip(given, assigned))
 
     def _text_support(self, words, column: dict[str, int]) -> np.ndarray:
         """The label-text support of each head product (its column) from the words read."""
@@ -537,7 +552,7 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
     return scores, best_image
 
 
-def _evidence_record(readable, words, findings, comparison, evidence: Evidence, fake_model,
+def _evidence_record(readable, words, findings, comparison, evidence: Evidence,
                      declared_texts: Sequence[str] = ()) -> dict:
     """What was read on the photos and how it bears on the product judged, for a person to check
     (``declared_texts``: the product's name and label text, whose accents the words expected keep)."""
@@ -558,10 +573,8 @@ def _evidence_record(readable, words, findings, comparison, evidence: Evidence, 
         record["text"].update(comparison.to_dict())
     if evidence.serials:
         record["serials"] = [finding.to_dict() for finding in evidence.serials]
-    if fake_model is not None:
-        record["known_fakes"] = {"model": fake_model.scope, "fakes": fake_model.fakes, "genuine": fake_model.genuine,
-                                 "log_odds": round(evidence.fake_score, 3),
-                                 "p_value": round(evidence.fake_p_value, 4)}
+    if evidence.authenticity is not None:
+        record["known_fakes"] = evidence.authenticity.to_dict()
     return record
 
 

@@ -31,6 +31,9 @@ def main() -> int:
                              "on the command line, your own paths are trusted by default)")
     parser.add_argument("--allow-outside-paths", action="store_true", help=argparse.SUPPRESS)  # the old default
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--readings-cache", default=None,
+                        help="a JSON file of what was read on each photo (text, codes), by content: reused and "
+                             "extended, so that evaluating several catalogs on the same photos reads them once")
     args = parser.parse_args()
 
     rows = read_queries(args.manifest, allow_outside=not args.confine_paths)
@@ -39,9 +42,11 @@ def main() -> int:
     with catalog:
         products = {p.product_id for p in catalog.products() if p.genuine}
         verifier = Verifier(catalog, embedder)
+        cache = _load_readings(args.readings_cache, verifier)
         started = time.perf_counter()
         verdicts = list(verifier.check_many([case for case, _ in grouped], progress=not args.no_progress))
         seconds = time.perf_counter() - started
+        _save_readings(args.readings_cache, verifier, cache)
         pairs = [(verdict, Truth(members[0].true_product_id, members[0].label))
                  for verdict, (_, members) in zip(verdicts, grouped)]
         figures = evaluate(pairs, products)
@@ -52,6 +57,30 @@ def main() -> int:
     print(json.dumps(figures, indent=2))
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _load_readings(path, verifier) -> dict:
+    """Readings kept from earlier runs, for this reader's settings, put where the verifier looks."""
+    import index.verify
+    from vision.package import PackageReading
+
+    if not path:
+        return {}
+    index.verify.READINGS_KEPT = 1_000_000  # every photo of the run stays read
+    key = json.dumps(verifier.reader.describe(), sort_keys=True)
+    stored = json.loads(Path(path).read_text()) if Path(path).is_file() else {}
+    for sha, reading in stored.get(key, {}).items():
+        verifier._readings[sha] = PackageReading.from_json(reading)
+    return stored
+
+
+def _save_readings(path, verifier, stored: dict) -> None:
+    if not path:
+        return
+    key = json.dumps(verifier.reader.describe(), sort_keys=True)
+    stored.setdefault(key, {}).update({sha: r.to_json() for sha, r in verifier._readings.items()})
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(stored))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ images; queries: val photos, never used for anything but measuring).
 Writes into OUT (with a link OUT/data to the dataset, so manifest paths stay inside OUT):
   products_all.csv        every product: train photos + the catalog image
   products_iconic.csv     every product: the catalog image only
+  products_train{2,5,10}.csv  thin catalogs: k train photos a product, drawn at random (seeded), no
+                          catalog image (what a brand owner with a few photos a product has; issue 28)
   products_heldout.csv    as products_all, without the held-out products (for unknown-product tests)
   queries_claims.csv      each val photo three times: no claim, claimed as itself (label genuine),
                           claimed as a look-alike of the same kind (label counterfeit)
@@ -30,7 +32,9 @@ from index.importing.manifests import write_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261129
-HELD_OUT_EVERY = 7  # every 7th product with val photos is left out of the held-out catalog
+HELD_OUT_EVERY = 7
+#: Thin catalogs (issue 28): this many train photos a product.
+THIN_SIZES = (2, 5, 10)  # every 7th product with val photos is left out of the held-out catalog
 #: (product, its closest look-alike): for each packaged product, the other packaged product whose
 #: train photos' mean offline-model vector is nearest (cosine), taking the 5 closest pairs with no
 #: product twice (scripts/experiments/lookalikes.py; train photos only).
@@ -76,6 +80,14 @@ def main() -> None:
         brand, text = labels[name]
         products_all.append([f"data/{path}", name, "genuine", name.replace("-", " "), brand, "shelf", text])
     products_heldout = [row for row in products_all if _cid(classes, row[1]) not in held_out]
+    thin_rng = random.Random(SEED + 1)
+    by_product: dict[str, list[list[str]]] = {}
+    for row in products_all:
+        if row[5] == "shelf":
+            by_product.setdefault(row[1], []).append(row)
+    products_thin = {k: [row for name in sorted(by_product)
+                         for row in thin_rng.sample(by_product[name], min(k, len(by_product[name])))]
+                     for k in THIN_SIZES}
 
     rng = random.Random(SEED)
     siblings = {}
@@ -115,6 +127,8 @@ def main() -> None:
     write_manifest(out / "products_all.csv", header_p, products_all)
     write_manifest(out / "products_iconic.csv", header_p, products_iconic)
     write_manifest(out / "products_heldout.csv", header_p, products_heldout)
+    for k, rows in products_thin.items():
+        write_manifest(out / f"products_train{k}.csv", header_p, rows)
     write_manifest(out / "queries_claims.csv", header_q, claims)
     write_manifest(out / "queries_unknown.csv", header_q, unknown)
     write_manifest(out / "products_fakes.csv", header_p, products_fakes)

@@ -141,7 +141,8 @@ def test_pooled_calibration_alone_does_not_accuse_a_photo_identified_as_the_clai
     calibration = Calibration(
         1, claim_scores={"Mate": genuine, "Own": genuine}, claim_weights={"Mate": (1.0,) * 40, "Own": (1.0,) * 40},
         brands={"Mate": "Brand", "Thin": "Brand", "Own": "Other"},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Mate": 20, "Thin": 20, "Own": 20})  # photographed often, calibrated on few held out
     accept = calibration.accept_threshold(0.05)
     assert 0.6 < accept < 0.7
 
@@ -164,9 +165,12 @@ def test_pooled_calibration_alone_does_not_accuse_a_photo_identified_as_the_clai
 
 
 def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
-    """Photos that clear the green badge's level but that the product's known-fakes model finds
+    """Photos that clear the green badge's level but that the product's authenticity model finds
     more like its seized fakes than like its genuine references (too weakly to accuse) are
-    inconclusive, named as such; leaning genuine, the same photos earn the badge."""
+    inconclusive, named as such; leaning genuine but not clear of the fakes (more than 5% of the
+    known fakes look as genuine), inconclusive too; clear of the fakes, the same photos earn the
+    badge, and the card says how far they sit from the fakes, never that they lean toward them."""
+    from index.judging.authenticity import AuthenticityEvidence
     from index.judging.calibration import Calibration
     from index.judging.decision import Evidence, decide
     from index.judging.messages import explain
@@ -174,29 +178,42 @@ def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
     genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
     calibration = Calibration(
         1, claim_scores={"Juice": genuine}, claim_weights={"Juice": (1.0,) * 40}, brands={"Juice": "Brand"},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Juice": 12})
 
-    def judged(fake_score, fake_p_value):
+    def judged(log_odds, p_value, fake_share):
+        authenticity = AuthenticityEvidence(log_odds, float(1 / (1 + np.exp(-log_odds))), p_value, fake_share,
+                                            "Juice", ("",), 8, 14)
         return decide(Evidence(1, "Juice", "Juice", True, 0.8, target_counterfeit_similarity=0.79,
-                               target_claim_score=0.9, identified_claim_score=0.9, fake_score=fake_score,
-                               fake_p_value=fake_p_value, fake_scope="Juice"), calibration)
+                               target_claim_score=0.9, identified_claim_score=0.9, authenticity=authenticity),
+                      calibration)
 
-    leaning = judged(0.8, 0.08)  # more fake than genuine, but 8% of genuine photos look as fake
+    leaning = judged(0.8, 0.08, 0.4)  # more fake than genuine, but 8% of genuine photos look as fake
     assert leaning.verdict == "unknown" and leaning.message == "resembles_known_fakes"
     assert {"resembles_known_fakes", "insufficient_evidence"} <= set(leaning.flags) and leaning.advice
     assert "seized fakes" in explain(leaning.message, leaning.message_args)
     assert "mẫu hàng giả" in explain(leaning.message, leaning.message_args, "vi")
-    assert judged(-0.5, 0.6).verdict == "genuine"
-    # leaning genuine, though beyond most genuine photos' range: the p-value alone does not withhold it
-    assert judged(-0.2, 0.01).verdict == "genuine"
-    # ... and the card says both, without a percentage that claims more than was measured
+    unclear = judged(-0.5, 0.6, 0.2)  # leaning genuine, but a fifth of the known fakes look as genuine
+    assert unclear.verdict == "unknown" and unclear.message == "not_clear_of_known_fakes"
+    assert "20%" in explain(unclear.message, unclear.message_args)
+    clear = judged(-2.5, 0.7, 0.03)
+    assert clear.verdict == "genuine"
+    # the risk score is the authenticity model's: the chance of a fake, within the verdict's half
+    assert clear.counterfeit_score == pytest.approx(1 / (1 + np.exp(2.5)))
+    assert leaning.counterfeit_score == pytest.approx(1 / (1 + np.exp(-0.8)))
+    # ... and the green card says how far the photos sit from the fakes, never that they lean toward them
     from ui.render import evidence_html
 
-    fakes = {"model": "Juice", "fakes": 8, "genuine": 14, "log_odds": -0.05, "p_value": 0.0035}
-    line = evidence_html({"verdict": "genuine", "evidence": {"known_fakes": fakes}}, "en")
-    assert "more like the genuine references" in line and "99%" in line and "100%" not in line
+    fakes = {"model": "Juice", "fakes": 8, "genuine": 14, "log_odds": -2.5, "p_value": 0.0035, "fake_share": 0.03}
+    for language in ("en", "vi"):
+        line = evidence_html({"verdict": "genuine", "evidence": {"known_fakes": fakes}}, language)
+        assert "97%" in line and "100%" not in line
+        assert not any(words in line for words in ("more like the fakes", "look more like the fakes",
+                                                   "giống hàng giả hơn", "nghiêng về"))
+    assert "more genuine than 97% of the known fakes" in evidence_html(
+        {"verdict": "genuine", "evidence": {"known_fakes": fakes}}, "en")
     assert "mẫu hàng giả hơn" in evidence_html({"verdict": "unknown", "evidence": {"known_fakes": {**fakes, "log_odds": 0.8}}}, "vi")
-    assert judged(3.0, 0.001).verdict == "counterfeit"  # strong enough to accuse: as before
+    assert judged(3.0, 0.001, 0.9).verdict == "counterfeit"  # strong enough to accuse
     # on the card's scale it sits on the fakes' side of "not enough to tell", though it cleared the badge's level
     from ui.render import evidence_strength
 
@@ -235,7 +252,8 @@ def test_without_a_claim_every_view_must_name_the_product_for_the_green_badge():
     calibration = Calibration(
         1, claim_scores={"Lemon": genuine}, claim_weights={"Lemon": (1.0,) * 40},
         lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
-        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100)
+        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100,
+        session_counts={"Lemon": 12})
 
     def judged(views, claimed=None):
         return decide(Evidence(1, "Lemon", claimed, claimed is not None, 0.8, target_claim_score=0.97,
@@ -262,7 +280,8 @@ def test_a_claim_is_flagged_as_another_product_only_when_every_view_names_it():
     calibration = Calibration(
         1, claim_scores={"Lemon": genuine, "Satsumas": genuine},
         claim_weights={"Lemon": (1.0,) * 40, "Satsumas": (1.0,) * 40},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100)
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Lemon": 12, "Satsumas": 12})
 
     def judged(views, claim_score=0.6):
         return decide(Evidence(1, "Satsumas", "Lemon", True, 0.8, target_claim_score=claim_score,

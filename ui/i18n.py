@@ -156,6 +156,13 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_code_check_digit_fails": {"en": "barcode check digit fails", "vi": "mã vạch sai số kiểm tra"},
     "flag_code_from_other_company": {"en": "barcode from another company", "vi": "mã vạch của doanh nghiệp khác"},
     "flag_brand_name_misspelt": {"en": "brand name misspelt", "vi": "tên nhãn hàng sai chính tả"},
+    "flag_text_names_other_product": {"en": "the print names another product", "vi": "chữ in là của sản phẩm khác"},
+    "flag_text_mentions_other_product": {"en": "the print also carries another product's word",
+                                         "vi": "chữ in có cả chữ của sản phẩm khác"},
+    "flag_not_clear_of_known_fakes": {"en": "not clearly unlike the known fakes",
+                                      "vi": "chưa khác rõ so với hàng giả đã biết"},
+    "flag_too_few_references": {"en": "too few catalog photos of the product",
+                                "vi": "danh mục có quá ít ảnh của sản phẩm"},
     "flag_serial_not_issued": {"en": "serial never issued", "vi": "số sê-ri chưa từng được cấp"},
     "flag_serial_issued_for_other_gtin": {"en": "serial issued for another product",
                                           "vi": "số sê-ri được cấp cho sản phẩm khác"},
@@ -243,6 +250,18 @@ TEXT: dict[str, dict[str, str]] = {
                                   "hãng ({scope}): nhìn chung ảnh này giống {side} hơn; tuy vậy, ảnh vẫn giống hàng giả "
                                   "hơn {pct:.0f}% số ảnh hàng chính hãng. Nên đối chiếu kỹ món hàng với các mẫu hàng "
                                   "giả đã biết."},
+    "fakes_model_clear": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
+                                "({scope}): these photos look more genuine than {clear:.0f}% of the known fakes do.",
+                          "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
+                                "hãng ({scope}): ảnh này trông giống hàng thật hơn {clear:.0f}% số mẫu hàng giả đã biết."},
+    "fakes_model_unclear": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
+                                  "({scope}): on balance it finds these photos more like the genuine references, but "
+                                  "{fake_pct:.0f}% of the known fakes look at least as genuine, so they are not clearly "
+                                  "unlike the fakes.",
+                            "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
+                                  "hãng ({scope}): nhìn chung ảnh này giống ảnh mẫu chính hãng hơn, nhưng {fake_pct:.0f}% "
+                                  "mẫu hàng giả đã biết trông giống hàng thật không kém, nên chưa khác rõ so với hàng giả."},
+    "fakes_scope_brand": {"en": "every product of {brand}", "vi": "mọi sản phẩm của {brand}"},
     "fakes_model_typical": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos "
                                   "({scope}): these photos are more like the {side}, as most genuine photos are.",
                             "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
@@ -509,6 +528,22 @@ TEXT: dict[str, dict[str, str]] = {
     "level_none": {"en": "not calibrated", "vi": "chưa hiệu chỉnh"},
     "calibration_own": {"en": "flags a photo when it scores below what {pct:.0f}% of its genuine photos reach",
                         "vi": "cảnh báo khi ảnh đạt điểm thấp hơn mức mà {pct:.0f}% ảnh chính hãng của sản phẩm đạt được"},
+    "calibration_thin": {"en": "cannot earn the green badge yet: too few photo sessions to tell it from its "
+                                "neighbours; add at least {more} photos taken on other days or in other places",
+                         "vi": "chưa thể được nhãn xanh: quá ít lần chụp để phân biệt với sản phẩm gần giống; hãy thêm "
+                               "ít nhất {more} ảnh chụp vào ngày khác hoặc ở nơi khác"},
+    "photo_views": {"en": "View of each photo (optional)", "vi": "Góc chụp của từng ảnh (không bắt buộc)"},
+    "photo_views_info": {"en": "In photo order, separated by commas (for example: box label, insole). Left empty, "
+                               "the catalog recognises them; after a check it shows what it saw, to correct.",
+                         "vi": "Theo thứ tự ảnh, cách nhau bằng dấu phẩy (ví dụ: nhãn hộp, lót giày). Để trống thì "
+                               "hệ thống tự nhận ra; sau khi kiểm tra sẽ hiện góc chụp đã nhận để sửa nếu sai."},
+    "level_thin": {"en": "too few photo sessions", "vi": "quá ít lần chụp"},
+    "status_thin": {"en": "**Cannot be confirmed yet** ({count} products: too few photos taken on different days or "
+                          "in different places to tell them from their neighbours; their checks stay inconclusive): "
+                          "{products}.",
+                    "vi": "**Chưa thể xác nhận** ({count} sản phẩm: quá ít ảnh chụp vào những ngày hoặc ở những nơi "
+                          "khác nhau để phân biệt với sản phẩm gần giống; kết quả kiểm tra các sản phẩm này sẽ là "
+                          "chưa kết luận được): {products}."},
     "calibration_add": {"en": "add about {more} genuine photos taken on other days or in other shops to calibrate it "
                                "on its own",
                         "vi": "thêm khoảng {more} ảnh chính hãng chụp vào ngày khác hoặc ở cửa hàng khác để hiệu chỉnh "

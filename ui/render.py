@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image
 
 from index import Catalog
-from index.judging.messages import ADVICE
+from index.judging.authenticity import GENUINE_FAKE_SHARE
+from index.judging.messages import advice_text
 
 from .i18n import TEXT as TEXT_KEYS
 from .i18n import day, flag, local_time, number, outcome, percent, photo_problem, t, verdict_sentence
@@ -128,6 +129,8 @@ def evidence_strength(result: dict) -> tuple[str, float]:
     if zone == "unclear":
         if "resembles_known_fakes" in result.get("flags", ()):
             return zone, 0.38  # it leans toward the fakes: the fake side of "not enough to tell"
+        if "not_clear_of_known_fakes" in result.get("flags", ()):
+            return zone, 0.45  # leaning genuine, not clear of the fakes: short of the middle
         share = min(1.0, claim / accept) if claim is not None and accept else 0.5
         return zone, 0.38 + 0.24 * share
     share = min(1.0, max(0.0, (claim - accept) / (1 - accept))) if claim is not None and accept is not None \
@@ -271,7 +274,7 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
         flags = [flag(f, language) for f in case.get("flags", [])]
         flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
         # the sentence ends "as advised below": the advice is in the row, as on the card
-        tips = [ADVICE[a].get(language, ADVICE[a]["en"]) for a in case.get("advice", []) if a in ADVICE]
+        tips = [text for text in (advice_text(a, language) for a in case.get("advice", [])) if text]
         if tips:
             flag_text += (f'<br><small class="next-photos">{esc(t("next_photos", language))} '
                           f'{esc("; ".join(tips))}</small>')
@@ -414,11 +417,11 @@ def reference_picture(catalog: Catalog, image_id: int, max_side: int = 720) -> I
 
 def next_photos_html(result: dict, language: str) -> str:
     """What to photograph next, when the photos could not settle it."""
-    advice_keys = [a for a in result.get("advice", []) if a in ADVICE]
-    if not advice_keys:
+    tips = [text for text in (advice_text(a, language) for a in result.get("advice", [])) if text]
+    if not tips:
         return ""
     esc = html.escape
-    items = "".join(f"<li>{esc(ADVICE[a].get(language, ADVICE[a]['en']))}</li>" for a in advice_keys)
+    items = "".join(f"<li>{esc(tip)}</li>" for tip in tips)
     return f'<div class="next-photos"><b>{esc(t("next_photos", language))}</b><ul>{items}</ul></div>'
 
 
@@ -483,19 +486,35 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     parts.append(serials_html(result, language))
     fakes = evidence.get("known_fakes")
     if fakes:
-        leans_fake = fakes.get("log_odds", 0.0) > 0
-        # 99.7% would print as 100%: "more than every genuine photo" is more than was measured
-        pct = min(99.0, 100 * (1 - fakes["p_value"]))
-        # leaning genuine: the share of genuine photos it out-fakes is worth saying only when it is
-        # unusual; "more like the fakes than 40% of genuine photos" beside a green badge misleads
-        key = "fakes_model" if leans_fake else ("fakes_model_however" if pct >= FAKES_WORTH_A_LOOK else
-                                                "fakes_model_typical")
-        parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> '
-                     + esc(t(key, language, fakes=fakes["fakes"], genuine=fakes["genuine"], scope=fakes["model"],
-                             side=t("fakes_side_fake" if leans_fake else "fakes_side_genuine", language), pct=pct))
-                     + "</p>")
+        parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> {esc(fakes_sentence(result, fakes, language))}</p>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def fakes_sentence(result: dict, fakes: dict, language: str) -> str:
+    """What the authenticity model says, on the verdict's side: a green card says how far the
+    photos sit from the known fakes, never that they lean toward them (the badge requires them to
+    look more genuine than all but a few of the fakes)."""
+    scope = fakes["model"]
+    scope = t("fakes_scope_brand", language, brand=scope.split(":", 1)[1]) if scope.startswith("brand:") \
+        else product_name(result, scope)
+    common = dict(fakes=fakes["fakes"], genuine=fakes["genuine"], scope=scope)
+    fake_share = fakes.get("fake_share")
+    if result.get("verdict") == "genuine" and fake_share is not None:
+        return t("fakes_model_clear", language, clear=min(99.0, 100 * (1 - fake_share)), **common)
+    leans_fake = fakes.get("log_odds", 0.0) > 0
+    # 99.7% would print as 100%: "more than every genuine photo" is more than was measured
+    pct = min(99.0, 100 * (1 - fakes["p_value"]))
+    if leans_fake:
+        key = "fakes_model"
+    elif fake_share is not None and fake_share > GENUINE_FAKE_SHARE:
+        return t("fakes_model_unclear", language, fake_pct=100 * fake_share, **common)
+    else:
+        # leaning genuine: the share of genuine photos it out-fakes is worth saying only when it is
+        # unusual; "more like the fakes than 40% of genuine photos" beside a green badge misleads
+        key = "fakes_model_however" if pct >= FAKES_WORTH_A_LOOK else "fakes_model_typical"
+    return t(key, language, side=t("fakes_side_fake" if leans_fake else "fakes_side_genuine", language), pct=pct,
+             **common)
 
 
 #: Longest code text shown: a QR code holds thousands of characters, a unit code far fewer.

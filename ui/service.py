@@ -106,9 +106,11 @@ class Service:
     # ---- checking ------------------------------------------------------------------------
 
     def check(self, photos: list[str], claimed: str | None = None, notes: str = "", inspector: str = "",
-              case_id: str | None = None, place: str = "", source: str = "app", client: str = "") -> CheckRecord:
+              case_id: str | None = None, place: str = "", source: str = "app", client: str = "",
+              views: list[str] | None = None) -> CheckRecord:
         """Check photos and keep the check. ``client``: the address of a client that is not logged
-        in (its photos count against the anonymous quotas of ``ui.limits``); empty for a user."""
+        in (its photos count against the anonymous quotas of ``ui.limits``); empty for a user.
+        ``views``: the view of each photo as the inspector corrected it (empty: the view head's)."""
         if not photos:
             raise ValueError("no photos")
         if len(photos) > self.limits.photos_per_check:
@@ -121,7 +123,8 @@ class Service:
         with self._lock:
             self._pick_up_changes()
             verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
-                                          case_id=(case_id or "").strip() or None, regions=True)
+                                          case_id=(case_id or "").strip() or None, regions=True,
+                                          views=[(v or "")[:self.limits.id_chars] for v in (views or [])][:len(photos)])
         return self._keep(verdict.to_dict(), photos, notes, inspector, place, source, client)
 
     def _keep(self, result: dict, photos: list[str], notes: str, inspector: str, place: str = "",
@@ -312,9 +315,17 @@ class Service:
         rows = []
         for product, info in sorted(calibration.summary(rate).items()):
             references = info.get("references") or 0
-            rows.append([product, references, info.get("sessions") or 0, info.get("level") or "none",
-                         max(0, MIN_VALUES - references)])
+            level = info.get("level") or "none"
+            if not info.get("can_confirm", True):
+                level = "thin"  # too few photo sessions: no green badge yet (issue 28)
+            rows.append([product, references, info.get("sessions") or 0, level,
+                         calibration.photos_needed([product]) if level == "thin" else max(0, MIN_VALUES - references)])
         return rows
+
+    def thin_products(self) -> list[str]:
+        """Products whose checks cannot earn the green badge yet: too few photo sessions."""
+        calibration = self.verifier.calibration
+        return list(calibration.thin_products(sorted(calibration.session_counts)))
 
     def audit_rows(self) -> list[list]:
         return [[e.entry_id, e.at, e.user, e.action, json.dumps(e.details, ensure_ascii=False)]
@@ -331,6 +342,7 @@ class Service:
             "index": stats["index"], "store": _store_line(stats),
             "far": self.verifier.policy.false_alarm_rate,
             "calibrated": sum(1 for info in summary.values() if info.get("level") == "product"),
+            "thin": self.thin_products(),
             "checks": len(self.history), "version": VERSION,
         }
 

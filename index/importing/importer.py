@@ -40,6 +40,12 @@ class ImportSummary:
     #: On Ray: from the first batch an embedder actor started to the last it finished (the
     #: pipeline's steady work, without starting Ray and loading the models).
     embedding_seconds: float = 0.0
+    #: After the import: products with too few photo sessions for the green badge -> their sessions.
+    thin_products: dict[str, int] = field(default_factory=dict)
+    #: How many photo sessions a product needs before its checks can earn the green badge, and
+    #: how many the sentence asks for.
+    min_sessions: int = 0
+    ask_sessions: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +53,7 @@ class ImportSummary:
             "already_present": self.already_present,
             "unreadable": [{"path": path, "reason": reason} for path, reason in self.unreadable],
             "seconds": round(self.seconds, 2),
+            "thin_products": self.thin_products,
         }
 
     def format(self) -> str:
@@ -56,6 +63,10 @@ class ImportSummary:
             f"in {self.seconds:.1f} s ({rate:.1f} new photos/s)"
         ]
         lines += [f"  unreadable: {path}: {reason}" for path, reason in self.unreadable]
+        if self.thin_products:
+            from ..judging.messages import thin_catalog_sentence
+
+            lines += [thin_catalog_sentence(self, "en"), thin_catalog_sentence(self, "vi")]
         return "\n".join(lines)
 
 
@@ -157,14 +168,22 @@ def declarations(rows: Sequence[ProductRow]) -> list[ProductInfo]:
     return [ProductInfo(p, texts.get(p, ""), tuple(dict.fromkeys(gtins.get(p, ())))) for p in sorted({*texts, *gtins})]
 
 
+def note_thin_products(summary: ImportSummary, refitted) -> None:
+    """Tell the brand owner which products cannot earn the green badge yet (issue 28)."""
+    thin = refitted.thin_products(sorted(refitted.session_counts))
+    summary.thin_products = {p: refitted.session_counts.get(p, 0) for p in thin}
+    summary.min_sessions, summary.ask_sessions = calibration.MIN_SESSIONS, calibration.ASK_SESSIONS
+
+
 def finish_import(catalog: Catalog, summary: ImportSummary, started: float) -> ImportSummary:
     """After the last batch: write the search index, refit head and calibration (when anything
     was added), and time the import."""
     if summary.added:
         catalog.checkpoint()
         refit_started = time.monotonic()
-        calibration.refresh(catalog)
+        refitted = calibration.refresh(catalog)
         summary.calibration_seconds = time.monotonic() - refit_started
+        note_thin_products(summary, refitted)
     summary.seconds = time.monotonic() - started
     return summary
 

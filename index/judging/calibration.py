@@ -22,7 +22,8 @@ From these the claim model (``index.judging.claim_model``) is fitted, and then:
   often taken for (a look-alike claim); ``unknown_scores``: the same for the product an unknown
   product is taken for. A ``genuine`` verdict needs a probability that only the policy's
   ``accept_rate`` of them reach (``accept_threshold``).
-- ``fakes``: a genuine-versus-counterfeit model per product (or brand) with known fakes.
+- ``fakes``: authenticity models (``index.judging.authenticity``): genuine versus counterfeit per
+  product (or brand, or view) with known fakes, calibrated out of fold on both sides.
 
 Calibration is derived data: stored in the catalog with the generation it was computed for and
 recomputed when references change.
@@ -40,23 +41,41 @@ from ..storing.catalog import Catalog
 from . import head as head_module
 from .claim_model import ClaimModel
 from .evidence import features
-from .fakes import FakeModels
-from .fakes import fit as fit_fakes
+from .authenticity import AuthenticityModels
+from .authenticity import fit as fit_authenticity
 from .text import TextIndex, build_profile, read_words
+from .views import ViewHead
+from .views import fit as fit_view_head
 
 MIN_VALUES = 10
 SETTING = "calibration"
-FORMAT = 4  # bump when the stored calibration changes meaning
+FORMAT = 5  # bump when the stored calibration changes meaning
 HEAD_ARTIFACT = "product_head"
 VIEW_HEADS_ARTIFACT = "view_heads.npz"
 CLAIM_MODEL_ARTIFACT = "claim_model.npz"
-FAKES_ARTIFACT = "fake_models.npz"
+FAKES_ARTIFACT = "authenticity_models.npz"
+VIEW_HEAD_ARTIFACT = "view_head.npz"
 MAX_PER_PRODUCT = 400  # cap the references per product used for fitting (large catalogs)
 #: References of a product at least this similar (single linkage) are one photo session.
 SESSION_SIMILARITY = 0.87
 FOLDS = 5
 #: Each reference is also scored against the products the head confuses it with most.
 LOOKALIKES = 3
+#: A product needs genuine references from at least this many photo sessions before the green
+#: badge can name it: with one session, no genuine photo of it was ever scored by a model that had
+#: not seen that session, so nothing measured says how its new photos, or look-alikes, score
+#: (issue 28; docs/verification.md, "Thin catalogs").
+MIN_SESSIONS = 2
+#: What the sentence asks for when a product is thin: photos from this many sessions in all.
+ASK_SESSIONS = 3
+#: Below this many photo sessions of a product, what the out-of-fold scores say of it rests on
+#: few independent photos: a green badge, or an accusation from its looks alone, then needs a
+#: margin ``THIN_MARGIN`` times as strict (the share of look-alike claims or genuine photos that
+#: may reach it divided by it). Measured on thin catalogs cut from Grocery Store (issue 28; 2, 5 and
+#: 10 train photos a product, 2-10 sessions): at the nominal 5% level 12.4%, 5.9% and 4.7% of
+#: look-alike claims got the green badge; at 1%, 1.2%, 0.6% and 0.6%.
+FULL_SESSIONS = 10
+THIN_MARGIN = 5.0
 
 
 @dataclass(frozen=True)
@@ -78,10 +97,37 @@ class Calibration:
     fit_report: dict = field(default_factory=dict)
     head: head_module.ProductHead | None = None
     model: ClaimModel | None = None
-    fakes: FakeModels = field(default_factory=FakeModels)
+    fakes: AuthenticityModels = field(default_factory=AuthenticityModels)
     text: TextIndex | None = None
     #: A head per view of a tuned catalog's vectors (``head_module.ViewHeads``); None otherwise.
     views: head_module.ViewHeads | None = None
+    #: product -> photo sessions among its genuine references (``SESSION_SIMILARITY``)
+    session_counts: dict[str, int] = field(default_factory=dict)
+    #: Which view of the item a photo shows, learnt from the references' views; None when the
+    #: catalog has fewer than two views (``index.judging.views``).
+    view_head: ViewHead | None = None
+
+    def thin_products(self, products) -> tuple[str, ...]:
+        """Those of ``products`` the catalog holds too few photo sessions of to tell them from
+        their neighbours (``MIN_SESSIONS``), in the order given."""
+        out = []
+        for product in products:
+            if product and product not in out and self.session_counts.get(product, 0) < MIN_SESSIONS:
+                out.append(product)
+        return tuple(out)
+
+    def margin(self, product: str | None) -> float:
+        """How much stricter a green badge or an accusation from looks must be for ``product``:
+        ``THIN_MARGIN`` below ``FULL_SESSIONS`` photo sessions of it, else 1."""
+        return THIN_MARGIN if product and self.session_counts.get(product, 0) < FULL_SESSIONS else 1.0
+
+    def photos_needed(self, products) -> int:
+        """How many more photos (each from another session) the thinnest of ``products`` needs."""
+        return max([ASK_SESSIONS - self.session_counts.get(p, 0) for p in products] + [1])
+
+    def separating_views(self, product: str) -> list[str]:
+        """The views of ``product`` (or its brand) whose known fakes a model tells apart, best first."""
+        return [m.view for m in self.fakes.views_of(product, self.brands.get(product, ""))]
 
     def claim_p_value(self, product: str, score: float) -> tuple[float, str]:
         """(p-value, calibration level: product, brand or catalog) of a claim probability."""
@@ -157,7 +203,7 @@ class Calibration:
     def summary(self, false_alarm_rate: float) -> dict[str, dict]:
         """Per product: how many references calibrate it, at which level, and its threshold."""
         out = {}
-        for product in sorted(set(self.similarities) | set(self.claim_scores)):
+        for product in sorted(set(self.similarities) | set(self.claim_scores) | set(self.session_counts)):
             _, _, level = self._values(product)
             threshold = self.claim_threshold(product, false_alarm_rate)
             out[product] = {
@@ -165,6 +211,8 @@ class Calibration:
                 "sessions": round(float(sum(self.claim_weights.get(product, ()))), 1) or None,
                 "level": level,
                 "claim_threshold": None if threshold is None else round(threshold, 4),
+                "photo_sessions": self.session_counts.get(product, 0),
+                "can_confirm": product not in self.thin_products([product]),
             }
         return out
 
@@ -181,10 +229,12 @@ class Calibration:
             "unknown_scores": [round(v, 5) for v in self.unknown_scores],
             "unknown_weights": [round(v, 4) for v in self.unknown_weights],
             "fit_report": self.fit_report,
+            "session_counts": self.session_counts,
+            "has_claim_model": self.model is not None,
         })
 
     @classmethod
-    def from_json(cls, text: str, head, model, fakes, text_index, views=None) -> "Calibration":
+    def from_json(cls, text: str, head, model, fakes, text_index, views=None, view_head=None) -> "Calibration":
         data = json.loads(text)
         return cls(
             int(data["generation"]),
@@ -196,6 +246,8 @@ class Calibration:
             tuple(data.get("unknown_scores", ())), tuple(data.get("unknown_weights", ())),
             data.get("fit_report", {}),
             head, model, fakes, text_index, views,
+            {p: int(n) for p, n in data.get("session_counts", {}).items()},
+            view_head,
         )
 
 
@@ -257,6 +309,7 @@ def compute(catalog: Catalog) -> Calibration:
     column = {p: i for i, p in enumerate(classes)}
     y = np.array([column[p] for p in products])
     sessions = _sessions(vectors, y)
+    session_counts = {classes[label]: int(len(np.unique(sessions[y == label]))) for label in np.unique(y)}
     words_by_id = reference_words(catalog)
     words = [words_by_id.get(i, []) for i in ids]
     read_counts = np.array([len(w) for w in words], np.float64)
@@ -272,9 +325,11 @@ def compute(catalog: Catalog) -> Calibration:
     width = _view_width(catalog)
     views = head_module.fit_views(vectors, products, catalog.generation, width) if width and head is not None else None
     fakes = _fit_fakes(catalog, rows, brands)
+    view_head = _fit_view_head(catalog)
     if head is None:  # one product: nothing to tell apart, similarity alone calibrates
         return Calibration(catalog.generation, similarities=_loo_similarities(vectors, y, sessions, usable, classes),
-                           brands=brands, fakes=fakes, text=index_all)
+                           brands=brands, fakes=fakes, text=index_all, session_counts=session_counts,
+                           view_head=view_head)
 
     # a large catalog is calibrated with fewer folds (each fold refits a head: ~15 s at 20k references)
     splits = head_module.LARGE_FOLDS if head_module.is_large(len(ids), len(classes), vectors.shape[1]) else FOLDS
@@ -289,6 +344,13 @@ def compute(catalog: Catalog) -> Calibration:
     # a product left out of a catalog of one other product leaves no head to take it for anything
     unknown_ok = rows_ok & np.isfinite(u_log_probs).any(axis=1)
     session_weight = 1.0 / np.bincount(sessions)[sessions]
+    if not rows_ok.any():
+        # No product has two photo sessions: no genuine photo can be scored by a model that has
+        # not seen its session, so there is nothing to fit a claim model on (a catalog of one
+        # packshot a product). Identification still works; no green badge can be earned.
+        return Calibration(catalog.generation, similarities=_loo_similarities(vectors, y, sessions, usable, classes),
+                           brands=brands, head=head, fakes=fakes, text=index_all, views=views,
+                           session_counts=session_counts, view_head=view_head)
     train_x = np.concatenate([positives[rows_ok]] + [n[rows_ok] for n in lookalikes] + [unknown[unknown_ok]])
     train_y = np.concatenate([np.ones(rows_ok.sum())] + [np.zeros(rows_ok.sum())] * len(lookalikes)
                              + [np.zeros(unknown_ok.sum())])
@@ -311,7 +373,7 @@ def compute(catalog: Catalog) -> Calibration:
         brands,
         tuple(float(v) for v in v_lookalike[lookalike_order]), tuple(float(v) for v in w[lookalike_order]),
         tuple(float(v) for v in v_unknown[unknown_order]), tuple(float(v) for v in w_unknown[unknown_order]),
-        {}, head, model, fakes, index_all, views,
+        {}, head, model, fakes, index_all, views, session_counts, view_head,
     )
     object.__setattr__(result, "fit_report", _fit_report(result, v_true, w, model))
     return result
@@ -354,12 +416,13 @@ def _sessions(vectors: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _session_folds(sessions: np.ndarray, y: np.ndarray, usable: np.ndarray, splits: int = FOLDS) -> np.ndarray:
     """Fold per reference, whole sessions together; references a tuned backbone trained on are
-    never held out (-1)."""
+    never held out (-1), nor those of a product with a single session (held out, it would leave
+    the product with no photo at all: not a new photo of a known product but an unknown one)."""
     rng = np.random.default_rng(0)
     folds = np.full(len(y), -1)
     for label in np.unique(y):
         members = np.flatnonzero((y == label) & usable)
-        if not len(members):
+        if not len(members) or len(np.unique(sessions[y == label])) < MIN_SESSIONS:
             continue
         unique, local = np.unique(sessions[members], return_inverse=True)
         order = rng.permutation(len(unique))
@@ -451,11 +514,11 @@ def _loo_similarities(vectors, y, sessions, usable, classes) -> dict[str, tuple[
     return out
 
 
-def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> FakeModels:
-    """Genuine-versus-counterfeit models for the products (and brands) with known fakes."""
+def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> AuthenticityModels:
+    """Genuine-versus-counterfeit models for the products (and brands, and views) with known fakes."""
     fake_products = {r[1] for r in rows if r[3] == "counterfeit"}
     if not fake_products:
-        return FakeModels()
+        return AuthenticityModels()
     fake_brands = {brands.get(p, "").casefold() for p in fake_products} - {""}
     chosen = [r for r in rows if r[1] in fake_products or brands.get(r[1], "").casefold() in fake_brands]
     ids = [r[0] for r in chosen]
@@ -470,7 +533,26 @@ def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> FakeModels:
         local = head_module.similarity_groups(vectors[members], SESSION_SIMILARITY)
         groups[members] = local + offset
         offset += int(local.max()) + 1
-    return fit_fakes(vectors, products, labels, brands, groups)
+    view_of = dict(catalog.db.execute("SELECT image_id, view FROM refs").fetchall())
+    views = [(view_of.get(i) or "").strip().casefold() for i in ids]
+    return fit_authenticity(vectors, products, labels, brands, groups, views)
+
+
+def _fit_view_head(catalog: Catalog) -> ViewHead | None:
+    """The catalog's views learnt from its references (genuine and counterfeit alike: a fake's
+    insole is an insole), at most ``MAX_PER_PRODUCT`` a product and view."""
+    rows = catalog.db.execute("SELECT image_id, product_id, view FROM refs WHERE view != '' "
+                              "ORDER BY product_id, view, image_id").fetchall()
+    if len({(v or "").strip().casefold() for _, _, v in rows}) < 2:
+        return None
+    kept: dict[tuple[str, str], int] = {}
+    chosen = []
+    for image_id, product, view in rows:
+        key = (product, view)
+        if kept.get(key, 0) < MAX_PER_PRODUCT:
+            kept[key] = kept.get(key, 0) + 1
+            chosen.append((image_id, view))
+    return fit_view_head(_vectors(catalog, [i for i, _ in chosen]), [v for _, v in chosen], catalog.generation)
 
 
 #: Artifact: JSON list of the image ids the catalog's tuned backbone was trained on.
@@ -497,9 +579,10 @@ def current(catalog: Catalog) -> Calibration:
             views = head_module.ViewHeads.from_bytes(views_blob) if views_blob else None
             fresh = (head is None or head.generation == generation) and (model is None or model.generation == generation) \
                 and (views is None or views.generation == generation)
-            if fresh and (model is not None or head is None):
-                return Calibration.from_json(stored, head, model, FakeModels.from_bytes(catalog.artifact(FAKES_ARTIFACT)),
-                                             text_index(catalog), views)
+            if fresh and (model is not None or head is None or not data.get("has_claim_model", True)):
+                return Calibration.from_json(stored, head, model, AuthenticityModels.from_bytes(catalog.artifact(FAKES_ARTIFACT)),
+                                             text_index(catalog), views,
+                                             ViewHead.from_bytes(catalog.artifact(VIEW_HEAD_ARTIFACT)))
     calibration = compute(catalog)
     if catalog.writable:
         save(catalog, calibration)
@@ -520,7 +603,8 @@ def save(catalog: Catalog, calibration: Calibration) -> None:
         artifacts={HEAD_ARTIFACT: calibration.head.to_bytes() if calibration.head else None,
                    CLAIM_MODEL_ARTIFACT: calibration.model.to_bytes() if calibration.model else None,
                    FAKES_ARTIFACT: calibration.fakes.to_bytes() if calibration.fakes else None,
-                   VIEW_HEADS_ARTIFACT: calibration.views.to_bytes() if calibration.views else None},
+                   VIEW_HEADS_ARTIFACT: calibration.views.to_bytes() if calibration.views else None,
+                   VIEW_HEAD_ARTIFACT: calibration.view_head.to_bytes() if calibration.view_head else None},
     )
 
 

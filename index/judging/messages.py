@@ -178,6 +178,44 @@ MESSAGES: dict[str, dict[str, str]] = {
               "vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp lại món hàng "
               "theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
     },
+    "not_clear_of_known_fakes": {
+        "en": "Inconclusive: the photos look like {target}, but not clearly unlike its seized fakes: "
+              "{fake_percent:.0f}% of the known fakes look at least as genuine as these photos. Compare the item "
+              "with the genuine reference and the fake shown, and photograph the details advised below.",
+        "vi": "Chưa kết luận được: ảnh giống {target}, nhưng chưa khác rõ so với các mẫu hàng giả đã thu giữ: "
+              "{fake_percent:.0f}% mẫu hàng giả đã biết trông giống hàng thật không kém các ảnh này. Hãy đối chiếu "
+              "món hàng với ảnh mẫu chính hãng và mẫu hàng giả được hiển thị, rồi chụp các chi tiết được hướng dẫn "
+              "bên dưới.",
+    },
+    "too_few_references": {
+        "en": "Inconclusive: the catalog holds too few photos of {products} to tell it from its neighbours, so no "
+              "green badge can be earned yet. The brand owner should add at least {photos} more photos of each, "
+              "taken on different days or in different places.",
+        "vi": "Chưa kết luận được: danh mục có quá ít ảnh của {products} để phân biệt với các sản phẩm gần giống, "
+              "nên chưa thể đưa ra nhãn xanh. Chủ nhãn hàng cần bổ sung ít nhất {photos} ảnh nữa cho mỗi sản phẩm, "
+              "chụp vào những ngày hoặc ở những nơi khác nhau.",
+    },
+    "text_names_other_product": {
+        "en": "The package reads “{word}”, a word of {other}, and none of the words that set {target} apart: the "
+              "print contradicts the claim. Compare the label with the genuine reference.",
+        "vi": "Trên bao bì đọc được chữ “{word}”, là chữ của {other}, và không đọc được chữ nào đặc trưng cho "
+              "{target}: chữ in mâu thuẫn với khai báo. Hãy đối chiếu nhãn với ảnh mẫu chính hãng.",
+    },
+    "low_score_few_sessions": {
+        "en": "Inconclusive: the photos score lower than {percent:.0f}% of the genuine photos {target} is calibrated on, "
+              "but the catalog holds photos of it from only {sessions} sessions, too few to accuse an item from its "
+              "looks alone. Photograph it again as advised below and compare it with the genuine reference.",
+        "vi": "Chưa kết luận được: điểm của ảnh thấp hơn {percent:.0f}% ảnh chính hãng dùng để hiệu chỉnh {target}, "
+              "nhưng danh mục chỉ có ảnh của sản phẩm này từ {sessions} lần chụp, quá ít để kết luận chỉ dựa vào hình "
+              "dáng bên ngoài. Hãy chụp lại theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
+    },
+    "text_mentions_other_product": {
+        "en": "Inconclusive: the photos look like {target} and carry its words, but also “{word}”, a word of "
+              "{other}. Check that the package is the product claimed, and photograph its front label close and "
+              "straight.",
+        "vi": "Chưa kết luận được: ảnh giống {target} và có chữ của sản phẩm này, nhưng cũng có chữ “{word}” của "
+              "{other}. Hãy kiểm tra bao bì có đúng là sản phẩm khai báo không, và chụp gần, thẳng nhãn mặt trước.",
+    },
     "resembles_known_fakes": {
         "en": "Inconclusive: the photos look more like the seized fakes of {target} than like its genuine "
               "references, though not clearly enough to call them counterfeit. Compare the item with the fake "
@@ -269,7 +307,44 @@ ADVICE: dict[str, dict[str, str]] = {
                          "vi": "số lô sản xuất và hạn sử dụng"},
     "photo_logo": {"en": "a close-up of the logo and any seal or hologram",
                    "vi": "cận cảnh logo và tem, nhãn chống giả (nếu có)"},
+    # ``photo_view:NAME``: a view of the item whose known fakes the catalog tells apart (NAME as
+    # the brand owner's manifest calls it)
+    "photo_view": {"en": "the “{view}” view, as the catalog's references show it: its fakes differ there",
+                   "vi": "góc chụp “{view}” như ảnh mẫu trong danh mục: hàng giả thường khác ở chỗ này"},
 }
+
+
+THIN_CATALOG: dict[str, str] = {
+    "en": "{count} products have photos from fewer than {min_sessions} sessions ({examples}): their checks stay "
+          "inconclusive until each has at least {ask} photos taken on different days or in different places.",
+    "vi": "{count} sản phẩm có ảnh từ dưới {min_sessions} lần chụp ({examples}): kiểm tra các sản phẩm này sẽ chưa "
+          "kết luận được cho đến khi mỗi sản phẩm có ít nhất {ask} ảnh chụp vào những ngày hoặc ở những nơi khác nhau.",
+}
+THIN_CATALOG_ONE: dict[str, str] = {
+    "en": "{examples} has photos from fewer than {min_sessions} sessions: its checks stay inconclusive until it has at "
+          "least {ask} photos taken on different days or in different places.",
+    "vi": "{examples} có ảnh từ dưới {min_sessions} lần chụp: kiểm tra sản phẩm này sẽ chưa kết luận được cho đến khi "
+          "có ít nhất {ask} ảnh chụp vào những ngày hoặc ở những nơi khác nhau.",
+}
+
+
+def thin_catalog_sentence(summary, language: str = "en", shown: int = 5) -> str:
+    """After an import: the products whose checks cannot earn the green badge yet, and what they need
+    (``summary``: an ``ImportSummary`` with ``thin_products``)."""
+    thin = list(summary.thin_products)
+    examples = ", ".join(thin[:shown]) + (" …" if len(thin) > shown else "")
+    texts = THIN_CATALOG_ONE if len(thin) == 1 else THIN_CATALOG
+    return texts.get(language, texts["en"]).format(count=len(thin), examples=examples,
+                                                   min_sessions=summary.min_sessions, ask=summary.ask_sessions)
+
+
+def advice_text(key: str, language: str = "en") -> str | None:
+    """The words of an advice key (``photo_view:NAME`` carries its view), None for an unknown key."""
+    name, _, view = key.partition(":")
+    texts = ADVICE.get(name)
+    if texts is None:
+        return None
+    return texts.get(language, texts["en"]).format(view=view)
 
 
 class Probability(float):
@@ -288,4 +363,6 @@ def explain(key: str, args: dict | None = None, language: str = "en") -> str:
     args = dict(args or {})
     if isinstance(args.get("probability"), (int, float)):
         args["probability"] = Probability(args["probability"])
+    if isinstance(args.get("products"), (list, tuple)):
+        args["products"] = ", ".join(str(p) for p in args["products"])
     return texts.get(language, texts["en"]).format(**args)

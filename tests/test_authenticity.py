@@ -1,0 +1,210 @@
+"""Authenticity beside identity (issue 24): where the catalog knows fakes of a product, a model of
+its genuine photos against its seized fakes judges each checked photo (in the photo's own view,
+when the fakes are filed view by view); words that name another product contradict a claim."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from conftest import DEMO, build_catalog, demo_photo
+
+PRODUCT = "God-Morgon-Orange-Juice"
+
+
+def _label_crop(photo, out):
+    """The top half of a pack photo, enlarged: the 'label' view of the item."""
+    with Image.open(photo) as image:
+        image = image.convert("RGB")
+        width, height = image.size
+        image.crop((0, 0, width, height // 2)).resize((width * 2, height)).save(out, quality=92)
+    return out
+
+
+@pytest.fixture(scope="module")
+def views_catalog(tmp_path_factory, offline_embedder, demo_rows):
+    """The demo catalog, where God Morgon's genuine photos and its seized fakes are also filed as
+    close-ups of their label (view ``label``); the rest keep their views (shelf, catalog, seized)."""
+    from index.importing.manifests import ProductRow
+
+    folder = tmp_path_factory.mktemp("views")
+    rows = list(demo_rows)
+    for row in demo_rows:
+        if row.product_id == PRODUCT and row.view in ("shelf", "seized"):
+            crop = _label_crop(row.path, folder / f"label-{row.label}-{row.path.name}")
+            rows.append(ProductRow(row.line, crop, row.product_id, row.label, row.name, row.brand, "label"))
+    return build_catalog(folder / "catalog", offline_embedder, rows, read=False)
+
+
+def test_each_photo_is_judged_in_its_own_view_and_the_inspector_can_correct_it(views_catalog, offline_embedder,
+                                                                               tmp_path):
+    from index import Catalog, Verifier
+
+    verifier = Verifier(Catalog.open(views_catalog), offline_embedder)
+    models = verifier.calibration.fakes
+    assert (PRODUCT, "label") in models.models and (PRODUCT, "") in models.models
+    assert not any(view == "shelf" for _, view in models.models)  # no fakes filed as shelf photos
+    assert verifier.calibration.separating_views(PRODUCT) == ["label"]
+
+    query = demo_photo("God-Morgon-Orange-Juice_001.jpg")
+    crop = _label_crop(query, tmp_path / "label.jpg")
+    close_up = verifier.check([crop], claimed_product_id=PRODUCT, regions=False)
+    assert close_up.evidence["known_fakes"]["views"] == ["label"]  # the view head saw a label close-up
+    whole = verifier.check([query], claimed_product_id=PRODUCT, regions=False)
+    assert "views" not in whole.evidence["known_fakes"]  # the whole pack: the product's all-view model
+    # the inspector says the whole-pack photo is the label view: it is judged as one
+    corrected = verifier.check([query], claimed_product_id=PRODUCT, regions=False, views=["label"])
+    assert corrected.evidence["known_fakes"]["views"] == ["label"]
+    assert corrected.evidence["known_fakes"]["log_odds"] != whole.evidence["known_fakes"]["log_odds"]
+    # both photos of one case, each in its view
+    both = verifier.check([query, crop], claimed_product_id=PRODUCT, regions=False)
+    assert both.evidence["known_fakes"]["views"] == ["", "label"]
+    # what to photograph next starts with the view that tells the fakes apart
+    undecided = [v for v in (close_up, whole, corrected, both) if v.verdict == "unknown"]
+    for verdict in undecided:
+        assert verdict.advice[0] == "photo_view:label" or "label" in verdict.details.get("views", [])
+
+
+def test_the_risk_score_is_the_chance_of_a_fake_where_fakes_are_known(demo_catalog_dir, offline_embedder):
+    """God Morgon has 8 seized fakes: its cases are ordered by the authenticity model's probability
+    of a fake, the look-alike fake above the genuine pack."""
+    from index import Catalog, Verifier
+
+    verifier = Verifier(Catalog.open(demo_catalog_dir), offline_embedder)
+    fake = verifier.check([DEMO / "queries" / "God-Morgon-Orange-Red-Grapefruit-Juice_001_claimed-as-God-Morgon-Orange-Juice.jpg"],
+                          claimed_product_id=PRODUCT, regions=False)
+    genuine = verifier.check([demo_photo("God-Morgon-Orange-Juice_001.jpg")], claimed_product_id=PRODUCT,
+                             regions=False)
+    for verdict in (fake, genuine):
+        fakes = verdict.evidence["known_fakes"]
+        assert 0 < fakes["probability"] < 1 and 0 <= fakes["fake_share"] <= 1
+        if verdict.verdict not in ("suspicious", "counterfeit", "genuine"):
+            assert verdict.counterfeit_score == pytest.approx(fakes["probability"], abs=1e-3)
+    assert fake.counterfeit_score > genuine.counterfeit_score
+    assert fake.evidence["known_fakes"]["fake_share"] > genuine.evidence["known_fakes"]["fake_share"]
+    if genuine.verdict == "genuine":  # the badge is only given clear of the fakes
+        assert genuine.evidence["known_fakes"]["fake_share"] <= 0.05
+
+
+@pytest.fixture(scope="module")
+def verifier(demo_catalog_dir, offline_embedder):
+    from index import Catalog, Verifier
+
+    return Verifier(Catalog.open(demo_catalog_dir), offline_embedder)
+
+
+@pytest.mark.parametrize("name", ["Alpro-Vanilla-Soyghurt_001.jpg", "Alpro-Vanilla-Soyghurt_002.jpg"])
+def test_alpro_vanilla_claimed_as_blueberry_is_not_green(verifier, name):
+    """"Vanilla" is read on the pack (0.98 on the first photo, 0.84 on the second): a word of
+    another Alpro product. With none of Blueberry's own words read it contradicts the claim; beside
+    one of them ("Yofu", which the genuine Blueberry pack declares), it still withholds the badge."""
+    verdict = verifier.check([demo_photo(name)], claimed_product_id="Alpro-Blueberry-Soyghurt", regions=False)
+    assert verdict.verdict != "genuine", verdict.explanation
+    text = verdict.evidence["text"]
+    assert "vanilla" in text["words"] and "blueberry" not in text["words"]
+    named = text.get("names_other_product", []) + text.get("mentions_other_product", [])
+    assert ["vanilla", "Alpro-Vanilla-Soyghurt"] in named
+    if "yofu" not in text["words"]:
+        assert verdict.verdict == "suspicious" and "text_names_other_product" in verdict.flags
+        assert "VANILLA" in verdict.explanation
+
+
+@pytest.mark.parametrize("name", ["Alpro-Vanilla-Soyghurt_001.jpg", "Alpro-Vanilla-Soyghurt_002.jpg",
+                                  "Alpro-Blueberry-Soyghurt_001.jpg"])
+def test_a_word_the_brand_shares_names_no_other_product(verifier, name):
+    """Alpro's own words ("alpro", "soyghurt") are read on every Alpro pack: on a true claim they
+    contradict nothing."""
+    product = name.rsplit("_", 1)[0]
+    verdict = verifier.check([demo_photo(name)], claimed_product_id=product, regions=False)
+    assert not {"text_names_other_product", "text_mentions_other_product"} & set(verdict.flags)
+    assert "names_other_product" not in verdict.evidence["text"] and "mentions_other_product" not in verdict.evidence["text"]
+    assert verdict.evidence["text"]["words"]  # words were read, none naming another product
+
+
+def test_the_words_rule_on_read_words():
+    """A confidently read flavour word of another product, with none of the claimed product's own
+    distinguishing words: a contradiction; with one of them read, or read unsure, none."""
+    from index.judging.text import ReadWord, TextIndex, build_profile
+
+    packs = [["alpro", "soyghurt"]] * 6  # what OCR read on each product's genuine references
+    index = TextIndex([
+        build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
+        build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs),
+        *[build_profile(f"Milk-{i}", f"Milk {i} Standard", f"Dairy{i}", "", packs) for i in range(10)],
+    ])
+    claim = "Alpro-Blueberry-Soyghurt"
+    read = [ReadWord("alpro", 0.99), ReadWord("vanilla", 0.98), ReadWord("soyghurt", 0.95)]
+    assert index.names_other(read, claim) == (("vanilla", "Alpro-Vanilla-Soyghurt"),)
+    assert index.names_other(read + [ReadWord("blueberry", 0.9)], claim) == ()
+    assert index.names_other([ReadWord("alpro", 0.99), ReadWord("vanilla", 0.6)], claim) == ()  # read unsure
+    assert index.compare(read + [ReadWord("blueberry", 0.9)], claim).other_words == (("vanilla", "Alpro-Vanilla-Soyghurt"),)
+    assert index.names_other([ReadWord("alpro", 0.99), ReadWord("soyghurt", 0.99)], claim) == ()
+    assert index.compare(read, claim).other_products == (("vanilla", "Alpro-Vanilla-Soyghurt"),)
+    # a word the claimed product's own packs were once seen to carry names nothing else
+    seen_once = TextIndex([
+        build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
+        build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs + [["vanilla"]]),
+        *[build_profile(f"Milk-{i}", f"Milk {i} Standard", f"Dairy{i}", "", packs) for i in range(10)]])
+    assert seen_once.names_other(read, claim) == ()
+    # nor does anything on a product with too few references read to know its print
+    thin = TextIndex([build_profile("Alpro-Vanilla-Soyghurt", "Alpro Vanilla Soyghurt", "Alpro", "", packs),
+                      build_profile("Alpro-Blueberry-Soyghurt", "Alpro Blueberry Soyghurt", "Alpro", "", packs[:2])])
+    assert thin.names_other(read, claim) == ()
+
+
+@pytest.fixture(scope="module")
+def reprinted_catalog(tmp_path_factory, offline_embedder, demo_rows):
+    """The demo catalog where Arla milk's seized fakes are reprints of its shelf photos, made by one
+    counterfeiter ("press": a halftone press, colour shifted, photographed again)."""
+    import csv
+    import sys
+
+    import numpy as np
+
+    from conftest import ROOT
+    from index.importing.manifests import ProductRow
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from reprints import CatalogWords, MAKERS, Product, reprint
+
+    with open(DEMO / "products.csv", encoding="utf-8") as handle:
+        products = {r["product_id"]: Product(r["product_id"], r["name"], r["brand"], r["label_text"])
+                    for r in csv.DictReader(handle)}
+    words = CatalogWords(products.values())
+    folder = tmp_path_factory.mktemp("reprints")
+    rows = list(demo_rows)
+    for i, row in enumerate(r for r in demo_rows if r.product_id == "Arla-Standard-Milk" and r.view == "shelf"):
+        with Image.open(row.path) as photo:
+            fake, _ = reprint(photo.convert("RGB"), products[row.product_id], words, np.random.default_rng(i),
+                              maker="press")
+        path = folder / f"fake-{i}.jpg"
+        fake.save(path, quality=90)
+        rows.append(ProductRow(row.line, path, row.product_id, "counterfeit", row.name, row.brand, "seized"))
+    catalog = build_catalog(folder / "catalog", offline_embedder, rows, read=False)
+    return catalog, words, products, MAKERS, reprint
+
+
+def test_a_reprint_by_another_counterfeiter_is_flagged(reprinted_catalog, offline_embedder, tmp_path):
+    """A held-out photo of the genuine milk, reprinted by a counterfeiter the catalog has no fake
+    from ("copyshop"), is flagged by the authenticity model and ranks above the genuine photo."""
+    import numpy as np
+
+    from index import Catalog, Verifier
+
+    catalog_dir, words, products, makers, reprint = reprinted_catalog
+    verifier = Verifier(Catalog.open(catalog_dir), offline_embedder)
+    product = "Arla-Standard-Milk"
+    assert verifier.calibration.fakes.for_product(product) is not None
+    flagged = 0
+    for i, name in enumerate(("Arla-Standard-Milk_001.jpg", "Arla-Standard-Milk_002.jpg")):
+        with Image.open(demo_photo(name)) as photo:
+            fake, ops = reprint(photo.convert("RGB"), products[product], words, np.random.default_rng(100 + i),
+                                maker="copyshop")
+        path = tmp_path / f"reprint-{i}.jpg"
+        fake.save(path, quality=90)
+        reprinted = verifier.check([path], claimed_product_id=product, regions=False)
+        genuine = verifier.check([demo_photo(name)], claimed_product_id=product, regions=False)
+        assert reprinted.verdict != "genuine", (ops, reprinted.explanation)
+        assert reprinted.counterfeit_score > genuine.counterfeit_score
+        flagged += reprinted.verdict in ("suspicious", "counterfeit")
+    assert flagged >= 1
