@@ -393,9 +393,15 @@ def build_app(service: Service) -> gr.Blocks:
                                    place=place or "", source=source, client=anonymous_client(request), views=given)
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
-        used = ", ".join(record.result.get("details", {}).get("views", []))
-        return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id,
-                gr.update(value=used, visible=bool(used) or views_shown()))
+        return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id)
+
+    def views_used(check_id):
+        """After a check, the views box shows the view each photo was compared as (the inspector
+        may correct them and check again). A step of its own, so the API's outputs stay the
+        verdict and what the page shows."""
+        record = service.history.get(check_id) if check_id else None
+        used = ", ".join(record.result.get("details", {}).get("views", [])) if record else ""
+        return gr.update(value=used, visible=bool(used) or views_shown())
 
     def views_shown() -> bool:
         """The views box is shown when the catalog knows the views of its items (several, learnt)."""
@@ -897,8 +903,9 @@ def build_app(service: Service) -> gr.Blocks:
                               concurrency_id="scan", concurrency_limit=1)
                 checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
                                                               place, views],
-                                              outputs=[verify_result, *verify_outputs, current_check, views],
+                                              outputs=[verify_result, *verify_outputs, current_check],
                                               api_name="verify", concurrency_id="check", concurrency_limit=1)
+                checked.success(views_used, current_check, views, **BROWSE)
                 checked.then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
                 checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
                 new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
