@@ -359,6 +359,7 @@ class Verifier:
             photo_products=photo_products,
             view_products=calibration.views.products(queries) if calibration.views is not None else (),
             neighbours=tuple(p for p in ranking if p != target)[:2],
+            look_alikes=tuple(ranking),
             photo_views=photo_views,
             serials=serials,
         )

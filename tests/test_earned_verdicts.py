@@ -297,3 +297,30 @@ def test_a_claim_is_flagged_as_another_product_only_when_every_view_names_it():
     assert (claim_score, split.p_value < 0.025) == (0.2, True)  # the low score alone does not accuse either
     assert "Satsumas" in explain(split.message, split.message_args)
     assert "không phải mọi góc nhìn" in explain(split.message, split.message_args, "vi")
+
+
+def test_a_word_of_another_product_accuses_only_when_the_looks_allow_that_product():
+    """"Vanilla" read on a pack claimed as Alpro Blueberry, none of Blueberry's own words read, and
+    the photos look like Alpro Vanilla too: the words contradict the claim (suspicious). "Färsk",
+    declared for Oatly Oat Milk, read on an Arla milk the looks never take for Oatly: no
+    accusation (on Grocery Store val that word flagged true claims of Arla milk), but no green
+    badge either."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.text import TextComparison
+
+    genuine = tuple(float(v) for v in np.linspace(0.6, 0.999, 40))
+    calibration = Calibration(
+        1, claim_scores={"Claimed": genuine}, claim_weights={"Claimed": (1.0,) * 40}, brands={"Claimed": "Brand"},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Claimed": 20, "Other": 20, "Neighbour": 20})
+
+    def judged(word, other, look_alikes):
+        text = TextComparison("Claimed", (), (), (), 0.0, ((word, other),), ())
+        return decide(Evidence(1, "Claimed", "Claimed", True, 0.8, target_claim_score=0.95, identified_claim_score=0.95,
+                               text=text, words_read=3, look_alikes=look_alikes), calibration)
+
+    assert judged("vanilla", "Other", ("Claimed", "Other", "Neighbour")).verdict == "suspicious"
+    unrelated = judged("farsk", "Other", ("Claimed", "Neighbour"))
+    assert unrelated.verdict == "unknown" and unrelated.message == "text_mentions_other_product"
+    assert "text_names_other_product" not in unrelated.flags

@@ -210,11 +210,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "dáng bên ngoài. Hãy chụp lại theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
     },
     "text_mentions_other_product": {
-        "en": "Inconclusive: the photos look like {target} and carry its words, but also “{word}”, a word of "
+        "en": "Inconclusive: the photos look like {target}, but the package also carries “{word}”, a word of "
               "{other}. Check that the package is the product claimed, and photograph its front label close and "
               "straight.",
-        "vi": "Chưa kết luận được: ảnh giống {target} và có chữ của sản phẩm này, nhưng cũng có chữ “{word}” của "
-              "{other}. Hãy kiểm tra bao bì có đúng là sản phẩm khai báo không, và chụp gần, thẳng nhãn mặt trước.",
+        "vi": "Chưa kết luận được: ảnh giống {target}, nhưng trên bao bì còn có chữ “{word}” của {other}. Hãy "
+              "kiểm tra bao bì có đúng là sản phẩm khai báo không, và chụp gần, thẳng nhãn mặt trước.",
     },
     "resembles_known_fakes": {
         "en": "Inconclusive: the photos look more like the seized fakes of {target} than like its genuine "
