@@ -213,6 +213,11 @@ def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
     assert "more genuine than 97% of the known fakes" in evidence_html(
         {"verdict": "genuine", "evidence": {"known_fakes": fakes}}, "en")
     assert "mẫu hàng giả hơn" in evidence_html({"verdict": "unknown", "evidence": {"known_fakes": {**fakes, "log_odds": 0.8}}}, "vi")
+    # without known fakes of the product, a green card says it speaks to identity, not to who made it
+    identity_only = {"verdict": "genuine", "product_id": "Juice", "evidence": {"codes": []}}
+    assert "not who made it" in evidence_html(identity_only, "en")
+    assert "chưa cho biết ai sản xuất" in evidence_html(identity_only, "vi")
+    assert "not who made it" not in evidence_html({**identity_only, "evidence": {"known_fakes": fakes}}, "en")
     assert judged(3.0, 0.001, 0.9).verdict == "counterfeit"  # strong enough to accuse
     # on the card's scale it sits on the fakes' side of "not enough to tell", though it cleared the badge's level
     from ui.render import evidence_strength

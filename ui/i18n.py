@@ -234,6 +234,10 @@ TEXT: dict[str, dict[str, str]] = {
     "relation_unlisted": {"en": "not listed in the catalog", "vi": "chưa có trong danh mục"},
     "relation_no_gtin": {"en": "carries no product number", "vi": "không chứa mã sản phẩm"},
     "fakes_title": {"en": "Known counterfeits", "vi": "Hàng giả đã biết"},
+    "fakes_none": {"en": "The catalog holds no seized counterfeits of this product or its brand, so this check "
+                         "says which product the photos show and what its package says, not who made it.",
+                   "vi": "Danh mục chưa có mẫu hàng giả đã thu giữ nào của sản phẩm hoặc nhãn hàng này, nên lần "
+                         "kiểm tra này chỉ cho biết ảnh là sản phẩm nào và bao bì ghi gì, chưa cho biết ai sản xuất."},
     # the known-fakes model's reading: leaning fake; leaning genuine yet further toward the fakes
     # than most genuine photos (worth a closer look); leaning genuine as genuine photos do
     "fakes_model": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos ({scope}): "

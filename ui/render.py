@@ -487,6 +487,9 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     fakes = evidence.get("known_fakes")
     if fakes:
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> {esc(fakes_sentence(result, fakes, language))}</p>')
+    elif result.get("product_id") and result.get("verdict") in ("genuine", "unknown"):
+        # identity is not authenticity: without known fakes of the product, say what was not judged
+        parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> {esc(t("fakes_none", language))}</p>')
     parts.append("</div>")
     return "".join(parts)
 
