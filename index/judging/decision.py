@@ -271,6 +271,8 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         # were caught by chance: the word named a product they were not); the 9 left all look like
         # the product the word names.
         word, other = named_other[0]
+        if evidence.identified and evidence.identified != claimed:
+            flags.append("looks_like_other_product")  # what the photos are identified as, said too
         return flagged("suspicious", "text_names_other_product", "text_names_other_product",
                        {"word": word.upper(), "other": other}, floor=0.5)
 
