@@ -403,6 +403,17 @@ TEXT: dict[str, dict[str, str]] = {
     "undo_what": {"en": "Last removal: {count} references of {products}.",
                   "vi": "Lần xóa gần nhất: {count} ảnh mẫu của {products}."},
     "undone": {"en": "Put back {added} references of {products}.", "vi": "Đã khôi phục {added} ảnh mẫu của {products}."},
+    "undone_one": {"en": "Put back 1 reference of {products}.", "vi": "Đã khôi phục 1 ảnh mẫu của {products}."},
+    "removed_one": {"en": "Removed 1 reference. The last removal can be undone.",
+                    "vi": "Đã xóa 1 ảnh mẫu. Có thể hoàn tác lần xóa gần nhất."},
+    "undo_what_one": {"en": "Last removal: 1 reference of {products}.",
+                      "vi": "Lần xóa gần nhất: 1 ảnh mẫu của {products}."},
+    "confirm_remove_refs_one": {"en": "Remove 1 reference ({ids}) of {products}? The last removal can be undone.",
+                                "vi": "Xóa 1 ảnh mẫu ({ids}) của {products}? Có thể hoàn tác lần xóa gần nhất."},
+    "confirm_remove_product_one": {"en": "Remove the product {product} and its only reference? "
+                                         "The last removal can be undone.",
+                                   "vi": "Xóa sản phẩm {product} cùng ảnh mẫu duy nhất của nó? "
+                                         "Có thể hoàn tác lần xóa gần nhất."},
     "picked": {"en": "Selected for removal: {ids}", "vi": "Đã chọn để xóa: {ids}"},
     "edit_title": {"en": "Edit product details", "vi": "Sửa thông tin sản phẩm"},
     "label_text": {"en": "What the genuine package says (label text)", "vi": "Chữ in trên bao bì hàng thật"},
@@ -650,7 +661,16 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+#: Sentences with a count: key -> the argument that counts. When it is 1, the key's ``_one``
+#: sentence is used ("Removed 1 reference", not "Removed 1 references"; Vietnamese has no plural,
+#: but says "1 ảnh mẫu" in a sentence of its own where the wording differs).
+COUNTED = {"removed": "removed", "undone": "added", "undo_what": "count", "confirm_remove_refs": "count",
+           "confirm_remove_product": "count"}
+
+
 def t(key: str, language: str = "en", **args) -> str:
+    if key in COUNTED and args.get(COUNTED[key]) == 1:
+        key += "_one"
     texts = TEXT[key]
     text = texts.get(language, texts["en"])
     return text.format(**args) if args else text
