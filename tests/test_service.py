@@ -286,3 +286,16 @@ def test_a_photo_that_cannot_be_read_is_explained_in_vietnamese():
     assert photo_problem("not an image file (HTML text)", "vi") == "không phải tệp ảnh (HTML text)"
     assert photo_problem("file not found", "en") == "file not found"
     assert photo_problem("something new", "vi") == "something new"  # no wording yet: the reason as given
+
+
+def test_the_calibration_level_is_no_warning_on_a_batch_row():
+    """Before (issue 26): every batch row, green ones included, listed "hiệu chỉnh theo toàn danh
+    mục" under "Cảnh báo" (warnings). A check kept before still carries the flag: not shown."""
+    from ui.render import triage_html
+
+    kept = {"verdict": "genuine", "counterfeit_score": 0.2, "flags": ["calibrated_at_catalog_level"],
+            "claimed_product_id": "Oatly-Oat-Milk", "case_id": "L1", "photos": ["a.jpg"], "explanation": ""}
+    flagged = dict(kept, verdict="suspicious", flags=["calibrated_at_catalog_level", "looks_like_other_product"])
+    page = triage_html([(kept, ""), (flagged, "")], "vi")
+    assert "Cảnh báo" in page and page.count("Cảnh báo") == 1  # the suspicious row's own finding only
+    assert "toàn danh mục" not in page and "toàn bộ danh mục" not in page

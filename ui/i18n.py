@@ -140,8 +140,12 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_less_similar_than_genuine_photos": {"en": "less similar than genuine photos",
                                               "vi": "kém giống hơn ảnh chính hãng"},
     "flag_uncalibrated": {"en": "too few references to calibrate", "vi": "quá ít ảnh mẫu để hiệu chỉnh"},
-    "flag_calibrated_at_brand_level": {"en": "calibrated at brand level", "vi": "hiệu chỉnh theo thương hiệu"},
-    "flag_calibrated_at_catalog_level": {"en": "calibrated at catalog level", "vi": "hiệu chỉnh theo toàn danh mục"},
+    "flag_calibrated_at_brand_level": {
+        "en": "compared with the genuine photos of its brand's products (too few of its own)",
+        "vi": "được so với ảnh hàng thật của các sản phẩm cùng thương hiệu (ảnh của chính sản phẩm còn quá ít)"},
+    "flag_calibrated_at_catalog_level": {
+        "en": "compared with the genuine photos of the whole catalog (too few of its own)",
+        "vi": "được so với ảnh hàng thật của toàn bộ danh mục (ảnh của chính sản phẩm còn quá ít)"},
     "flag_no_readable_photo": {"en": "no readable photo", "vi": "không có ảnh đọc được"},
     "flag_claimed_product_not_in_catalog": {"en": "claimed product not in catalog",
                                             "vi": "sản phẩm khai báo không có trong danh mục"},
@@ -548,6 +552,11 @@ TEXT: dict[str, dict[str, str]] = {
                                "the catalog recognises them; after a check it shows what it saw, to correct.",
                          "vi": "Theo thứ tự ảnh, cách nhau bằng dấu phẩy (ví dụ: nhãn hộp, lót giày). Để trống thì "
                                "hệ thống tự nhận ra; sau khi kiểm tra sẽ hiện góc chụp đã nhận để sửa nếu sai."},
+    "tuning_calibration_change": {
+        "en": "The last fitting of the model to this catalog ({when}): products compared with their own genuine "
+              "photos, {before} before it and {after} after it.",
+        "vi": "Lần tinh chỉnh mô hình theo danh mục gần nhất ({when}): số sản phẩm được so với ảnh hàng thật của "
+              "chính nó là {before} trước khi tinh chỉnh và {after} sau khi tinh chỉnh."},
     "level_thin": {"en": "too few photo sessions", "vi": "quá ít lần chụp"},
     "status_thin": {"en": "**Cannot be confirmed yet** ({count} products: too few photos taken on different days or "
                           "in different places to tell them from their neighbours; their checks stay inconclusive): "
