@@ -206,3 +206,32 @@ def test_counted_sentences_agree_with_their_number():
     assert t("confirm_remove_refs", "en", count=1, ids="7", products="X").startswith("Remove 1 reference (7)")
     assert t("removed", "vi", removed=1).startswith("Đã xóa 1 ảnh mẫu.")
     assert t("undone", "vi", added=2, products="X") == "Đã khôi phục 2 ảnh mẫu của X."
+
+
+def test_undo_after_the_model_changed_re_embeds_the_kept_photo(catalog_copy, offline_embedder, monkeypatch):
+    """A tuning between the removal and its undo re-embedded every reference (a new vectors
+    version): the kept vector belongs to the old model, so the undo embeds the kept photo with the
+    catalog's model as it is now; number, file name and time are still the reference's own."""
+    from index.storing import editing
+
+    with Catalog.open(catalog_copy) as catalog:
+        ref = catalog.references(product_id="Alpro-Vanilla-Soyghurt")[0]
+        _, [vector] = catalog.vectors([ref.image_id])
+    editing.remove_references(catalog_copy, [ref.image_id], "owner")
+    with Catalog.open(catalog_copy, writable=True) as catalog:  # as a tuning commits: every vector replaced
+        ids, vectors = catalog.vectors()
+        record = EmbedderRecord(offline_embedder.name, offline_embedder.dim, offline_embedder.preprocessing,
+                                offline_embedder.fingerprint())
+        catalog.replace_vectors(ids, vectors, record)
+        catalog.rebuild_index()
+    embedded = []  # the real embedding, counted: the kept vector must not be reused
+    real = editing._embed_photo
+    monkeypatch.setattr(editing, "_embed_photo", lambda *args: embedded.append(args[-1]) or real(*args))
+    assert editing.undo_last_removal(catalog_copy, offline_embedder, "owner").added == 1
+    assert len(embedded) == 1
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.reference(ref.image_id) == ref
+        _, [again] = catalog.vectors([ref.image_id])
+        assert float(again @ vector) > 0.999  # the same photo, embedded again by the same weights
+        _, found = catalog.search(again[None], 1)
+        assert int(found[0, 0]) == ref.image_id
