@@ -68,6 +68,16 @@ class Verdict:
     #: What was read on the photos (text, barcodes) against the product judged, and the known
     #: fakes model, for a person to check.
     evidence: dict = field(default_factory=dict)
+    #: The catalog product the photos look most like (first in identification order), whatever
+    #: was claimed: beside ``product_id``, the product the verdict judges (the claim, when one was
+    #: given), it says "claimed God Morgon, looks like Bravo" without reading ``details``.
+    looks_like_product_id: str | None = None
+
+    @property
+    def judged_product_id(self) -> str | None:
+        """The product the verdict is about: the claimed one when given, else the one the
+        barcode names, else the one the photos look most like (``product_id``, by its meaning)."""
+        return self.product_id
 
     def __post_init__(self):
         if self.verdict not in OUTCOMES:
@@ -81,11 +91,13 @@ class Verdict:
             "path": self.photos[0] if self.photos else None,
             "verdict": self.verdict,
             "counterfeit_score": None if self.counterfeit_score is None else round(float(self.counterfeit_score), 4),
-            "product_id": self.product_id,
+            "product_id": self.product_id,  # its meaning kept for compatibility: judged_product_id
             "claimed_product_id": self.claimed_product_id,
             "flags": list(self.flags),
             "matches": [m.to_dict() for m in self.matches],
             "errors": [e.to_dict() for e in self.errors],
+            "judged_product_id": self.judged_product_id,
+            "looks_like_product_id": self.looks_like_product_id,
             "explanation": self.explanation,
             "photos": list(self.photos),
             "model": self.model,

@@ -393,7 +393,7 @@ class Verifier:
             record["alignment"] = aligned
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
                        flags=decision.flags, matches=tuple(matches), details=details, regions=region,
-                       advice=decision.advice, evidence=record, **base)
+                       advice=decision.advice, evidence=record, looks_like_product_id=identified, **base)
 
     def _alignment(self, readable: list[_Embedded], queries: np.ndarray, product: str | None,
                    view: str | None = None) -> dict | None:

@@ -137,3 +137,101 @@ def test_catalog_created_for_a_model_records_it(tmp_path, offline_embedder):
     with Catalog.create(tmp_path / "c", EmbedderRecord(e.name, e.dim, e.preprocessing, e.fingerprint())) as catalog:
         assert catalog.embedder.name == "offline" and len(catalog.embedder.fingerprint) == 1280
         assert "centre crop 288" in catalog.stats()["preprocessing"]
+
+
+def _whole_rows(catalog, image_ids):
+    """Everything stored of some references: row, vector bytes, reading, keypoints record."""
+    marks = ",".join("?" * len(image_ids))
+    rows = catalog.db.execute(f"SELECT * FROM refs WHERE image_id IN ({marks}) ORDER BY image_id", image_ids).fetchall()
+    readings = catalog.db.execute(f"SELECT * FROM readings WHERE image_id IN ({marks}) ORDER BY image_id",
+                                  image_ids).fetchall()
+    keypoints = catalog.db.execute(f"SELECT * FROM keypoints WHERE image_id IN ({marks}) ORDER BY image_id",
+                                   image_ids).fetchall()
+    return rows, readings, keypoints
+
+
+@pytest.mark.parametrize("mode", ["flat", "hnsw"])
+def test_undo_puts_back_the_same_references(catalog_copy, offline_embedder, mode):
+    """Before (issue 26): an undo re-imported the kept photo, which came back as a new number with
+    the file name ``137.jpg`` and the undo's time. Now the same reference comes back: number, file
+    name, time, metadata, vector, reading and keypoints, photo and thumbnail, found by the search
+    (also on a graph index, which cannot take a removed id back and is rebuilt), once only."""
+    import shutil
+
+    from index.storing import editing
+    from index.storing.audit import entries
+
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        if mode == "hnsw":
+            catalog.rebuild_index(mode="hnsw")
+        refs = catalog.references(product_id="Oatly-Oat-Milk")[:2]
+        ids = [r.image_id for r in refs]
+        before = _whole_rows(catalog, ids)
+        assert before[1] and before[2]  # read and keypoints kept: there is something to lose
+    assert editing.remove_references(catalog_copy, ids, "owner") == 2
+    kept = shutil.copytree(catalog_copy / editing.UNDO_DIR, catalog_copy.parent / "kept-removal")
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.references_by_id(ids) == {}
+    summary = editing.undo_last_removal(catalog_copy, offline_embedder, "owner")
+    assert (summary.added, summary.already_present) == (2, 0)
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        assert _whole_rows(catalog, ids) == before
+        back = catalog.references_by_id(ids)
+        assert [back[r.image_id] for r in refs] == refs  # file name (source_path), time added, metadata
+        for ref in refs:
+            assert catalog.original_path(ref).is_file() and catalog.thumbnail_path(ref.sha256).is_file()
+        _, vectors = catalog.vectors(ids)
+        _, found = catalog.search(vectors, 1)
+        assert found[:, 0].tolist() == ids
+        assert entries(catalog_copy)[0].action == "undo_removal"
+        assert entries(catalog_copy)[0].details["image_ids"] == ids
+        count = len(catalog)
+    # an undo killed after its commit, before it dropped the kept copy, finds them back: not added twice
+    shutil.copytree(kept, catalog_copy / editing.UNDO_DIR)
+    again = editing.undo_last_removal(catalog_copy, offline_embedder, "owner")
+    assert (again.added, again.already_present) == (0, 2)
+    with Catalog.open(catalog_copy) as catalog:
+        assert len(catalog) == count and _whole_rows(catalog, ids) == before
+    assert editing.last_removal(catalog_copy) is None
+
+
+def test_counted_sentences_agree_with_their_number():
+    """Before: "Removed 1 references"."""
+    from ui.i18n import t
+
+    assert t("removed", "en", removed=1) == "Removed 1 reference. The last removal can be undone."
+    assert t("removed", "en", removed=3).startswith("Removed 3 references.")
+    assert t("undone", "en", added=1, products="Oatly-Oat-Milk") == "Put back 1 reference of Oatly-Oat-Milk."
+    assert t("undo_what", "en", count=1, products="X") == "Last removal: 1 reference of X."
+    assert t("confirm_remove_refs", "en", count=1, ids="7", products="X").startswith("Remove 1 reference (7)")
+    assert t("removed", "vi", removed=1).startswith("Đã xóa 1 ảnh mẫu.")
+    assert t("undone", "vi", added=2, products="X") == "Đã khôi phục 2 ảnh mẫu của X."
+
+
+def test_undo_after_the_model_changed_re_embeds_the_kept_photo(catalog_copy, offline_embedder, monkeypatch):
+    """A tuning between the removal and its undo re-embedded every reference (a new vectors
+    version): the kept vector belongs to the old model, so the undo embeds the kept photo with the
+    catalog's model as it is now; number, file name and time are still the reference's own."""
+    from index.storing import editing
+
+    with Catalog.open(catalog_copy) as catalog:
+        ref = catalog.references(product_id="Alpro-Vanilla-Soyghurt")[0]
+        _, [vector] = catalog.vectors([ref.image_id])
+    editing.remove_references(catalog_copy, [ref.image_id], "owner")
+    with Catalog.open(catalog_copy, writable=True) as catalog:  # as a tuning commits: every vector replaced
+        ids, vectors = catalog.vectors()
+        record = EmbedderRecord(offline_embedder.name, offline_embedder.dim, offline_embedder.preprocessing,
+                                offline_embedder.fingerprint())
+        catalog.replace_vectors(ids, vectors, record)
+        catalog.rebuild_index()
+    embedded = []  # the real embedding, counted: the kept vector must not be reused
+    real = editing._embed_photo
+    monkeypatch.setattr(editing, "_embed_photo", lambda *args: embedded.append(args[-1]) or real(*args))
+    assert editing.undo_last_removal(catalog_copy, offline_embedder, "owner").added == 1
+    assert len(embedded) == 1
+    with Catalog.open(catalog_copy) as catalog:
+        assert catalog.reference(ref.image_id) == ref
+        _, [again] = catalog.vectors([ref.image_id])
+        assert float(again @ vector) > 0.999  # the same photo, embedded again by the same weights
+        _, found = catalog.search(again[None], 1)
+        assert int(found[0, 0]) == ref.image_id

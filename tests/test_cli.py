@@ -11,7 +11,7 @@ import pytest
 from conftest import DEMO, PYTHON, ROOT, demo_photo
 
 CONTRACT_FIELDS = {"case_id", "path", "verdict", "counterfeit_score", "product_id", "claimed_product_id", "flags",
-                   "matches", "errors"}
+                   "matches", "errors", "judged_product_id", "looks_like_product_id"}
 
 
 def run(*args, check=True):
@@ -64,6 +64,8 @@ def test_verify_with_a_claim_judges_the_claimed_product(demo_catalog_dir):
     result = json.loads(run("scripts/verify.py", demo_catalog_dir, photo, "--claimed", "God-Morgon-Orange-Juice").stdout)
     assert result["claimed_product_id"] == "God-Morgon-Orange-Juice"
     assert result["verdict"] != "genuine"
+    assert (result["judged_product_id"], result["looks_like_product_id"]) == \
+        ("God-Morgon-Orange-Juice", "Arla-Standard-Milk")
     assert "looks_like_other_product" in result["flags"]
     honest = json.loads(run("scripts/verify.py", demo_catalog_dir, photo, "--claimed", "Arla-Standard-Milk").stdout)
     assert honest["counterfeit_score"] < result["counterfeit_score"]

@@ -329,3 +329,30 @@ def test_a_word_of_another_product_accuses_only_when_the_looks_allow_that_produc
     unrelated = judged("farsk", "Other", ("Claimed", "Neighbour"))
     assert unrelated.verdict == "unknown" and unrelated.message == "text_mentions_other_product"
     assert "text_names_other_product" not in unrelated.flags
+
+
+def test_a_calibration_estimated_after_tuning_does_not_accuse_a_photo_identified_as_the_claimed_product():
+    """After tuning, a product short of unseen references is calibrated on its own photos with the
+    scores of those the backbone trained on put on the unseen photos' scale (issue 26): a low score
+    against such estimated scores is inconclusive, as against pooled photos; below the green
+    badge's level it still flags."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.messages import explain
+
+    genuine = tuple(float(v) for v in np.linspace(0.95, 0.999, 40))
+    calibration = Calibration(
+        1, claim_scores={"Own": genuine}, claim_weights={"Own": (1.0,) * 40},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Own": 20}, mapped=("Own",))
+
+    def judged(score):
+        return decide(Evidence(1, "Own", "Own", True, 0.8, target_claim_score=score, identified_claim_score=score),
+                      calibration)
+
+    estimated = judged(0.85)
+    assert estimated.calibration_level == "product" and estimated.verdict == "unknown"
+    assert estimated.message == "atypical_for_product"
+    assert "85%" in explain(estimated.message, estimated.message_args)
+    assert "ước tính" in explain(estimated.message, estimated.message_args, "vi")
+    assert judged(0.5).verdict == "suspicious"

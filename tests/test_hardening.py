@@ -313,7 +313,9 @@ def test_a_manifest_row_finds_the_photo_whose_name_the_upload_rewrote(service, t
     manifest.write_text('path,case_id\n"stall 12: front.jpg",S12\n')
     result = service.check_batch(str(manifest), [str(uploaded)])
     [row] = result.rows
-    assert row[0] == "S12" and "no_readable_photo" not in row[6]
+    from ui.service import BATCH_COLUMNS
+
+    assert row[0] == "S12" and "no_readable_photo" not in row[BATCH_COLUMNS.index("flags")]
 
 
 def test_sessions_expire_when_idle_end_everywhere_on_logout_and_lock_out_by_address():

@@ -3,6 +3,8 @@ audit, batch uploads, reports, retake advice, two languages. Real catalog, model
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import zipfile
 
@@ -175,7 +177,10 @@ def test_every_verdict_sentence_and_interface_text_exists_in_vietnamese():
 def test_batch_triage_names_missing_photos_sorts_by_risk_and_runs_again_with_the_same_files(service, tmp_path):
     """Before: a missing file read "none of the photos could be read" (the reason only in JSONL),
     the CSV had no errors column, JSONL paths were server temp paths, and dropping the same photos
-    again failed ("two uploaded files have this name")."""
+    again failed ("two uploaded files have this name"); the Bravo photo claimed as God Morgon had
+    only product_id God-Morgon-Orange-Juice (the claim), and no column said it looks like Bravo."""
+    from ui.service import BATCH_COLUMNS
+
     look_alike = demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg")
     own = demo_photo("God-Morgon-Orange-Juice_001.jpg")
     manifest = tmp_path / "listings.csv"
@@ -186,9 +191,16 @@ def test_batch_triage_names_missing_photos_sorts_by_risk_and_runs_again_with_the
     files = [str(own), str(look_alike)]
     result = service.check_batch(str(manifest), files + files)  # the same photos dropped twice
     by_case = {row[0]: row for row in result.rows}
+    column = {name: i for i, name in enumerate(BATCH_COLUMNS)}
     assert by_case["GONE"][3] == "unknown"
-    assert by_case["GONE"][8].startswith("shop/gone.jpg: ") and "not found" in by_case["GONE"][8]
+    assert by_case["GONE"][column["errors"]].startswith("shop/gone.jpg: ")
+    assert "not found" in by_case["GONE"][column["errors"]]
     assert by_case["LOOK"][3] != "genuine"
+    # before: the CSV held only product_id (the claim); the product the photos show was in the JSONL's details
+    assert by_case["LOOK"][column["product_id"]] == "God-Morgon-Orange-Juice"
+    assert by_case["LOOK"][column["looks_like_product_id"]] == "Bravo-Orange-Juice"
+    assert by_case["OWN"][column["looks_like_product_id"]] == "God-Morgon-Orange-Juice"
+    assert by_case["GONE"][column["looks_like_product_id"]] == ""
     order = [result.rows[i][0] for i in result.by_risk()]
     ranks = [{"counterfeit": 0, "suspicious": 1, "unknown": 2, "genuine": 3}[by_case[c][3]] for c in order]
     assert ranks == sorted(ranks)
@@ -196,6 +208,14 @@ def test_batch_triage_names_missing_photos_sorts_by_risk_and_runs_again_with_the
     assert csv_text.splitlines()[0].split(",")[-2:] == ["errors", "check_id"] and "shop/gone.jpg" in csv_text
     lines = [json.loads(line) for line in result.jsonl_path.read_text().splitlines()]
     assert [line["photos"] for line in lines] == [[f"shop/{own.name}"], ["shop/gone.jpg"], [f"shop/{look_alike.name}"]]
+    look = lines[2]
+    assert (look["judged_product_id"], look["looks_like_product_id"], look["claimed_product_id"]) == \
+        ("God-Morgon-Orange-Juice", "Bravo-Orange-Juice", "God-Morgon-Orange-Juice")
+    assert look["product_id"] == look["judged_product_id"]  # its meaning kept: the product judged
+    table = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [(row["product_id"], row["looks_like_product_id"]) for row in table] == \
+        [("God-Morgon-Orange-Juice", "God-Morgon-Orange-Juice"), ("", ""),
+         ("God-Morgon-Orange-Juice", "Bravo-Orange-Juice")]
     assert str(tmp_path) not in result.jsonl_path.read_text() and str(service.work_dir) not in result.jsonl_path.read_text()
     assert result.thumbnails[1] is None and result.thumbnails[0] and result.thumbnails[2]
     again = service.check_batch(str(manifest), files)  # a second run with the same files
@@ -266,3 +286,16 @@ def test_a_photo_that_cannot_be_read_is_explained_in_vietnamese():
     assert photo_problem("not an image file (HTML text)", "vi") == "không phải tệp ảnh (HTML text)"
     assert photo_problem("file not found", "en") == "file not found"
     assert photo_problem("something new", "vi") == "something new"  # no wording yet: the reason as given
+
+
+def test_the_calibration_level_is_no_warning_on_a_batch_row():
+    """Before (issue 26): every batch row, green ones included, listed "hiệu chỉnh theo toàn danh
+    mục" under "Cảnh báo" (warnings). A check kept before still carries the flag: not shown."""
+    from ui.render import triage_html
+
+    kept = {"verdict": "genuine", "counterfeit_score": 0.2, "flags": ["calibrated_at_catalog_level"],
+            "claimed_product_id": "Oatly-Oat-Milk", "case_id": "L1", "photos": ["a.jpg"], "explanation": ""}
+    flagged = dict(kept, verdict="suspicious", flags=["calibrated_at_catalog_level", "looks_like_other_product"])
+    page = triage_html([(kept, ""), (flagged, "")], "vi")
+    assert "Cảnh báo" in page and page.count("Cảnh báo") == 1  # the suspicious row's own finding only
+    assert "toàn danh mục" not in page and "toàn bộ danh mục" not in page

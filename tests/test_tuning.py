@@ -136,12 +136,19 @@ def test_the_tuned_model_cannot_be_named_outside_its_catalog():
         load_embedder("offline-tuned")
 
 
-def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_train_on(catalog_copy):
-    from index import Catalog
+def test_after_tuning_every_product_keeps_a_calibration_of_its_own_on_the_unseen_photos_scale(catalog_copy):
+    """Calibration's scale comes from the references the backbone did not train on. Before (issue
+    26) only those calibrated: the demo's products keep 3-6 of their 14 after tuning, so every one
+    fell to its brand's or the whole catalog's pooled scores (9 of 9 calibrated on their own photos
+    before tuning, 0 after), and every check carried "calibrated at catalog level" as a flag."""
+    from index import Catalog, Verifier, connect
     from index.importing.tuning import Recipe, tune
     from index.judging import calibration
 
-    tune(catalog_copy, Recipe(**QUICK), progress=False)
+    with Catalog.open(catalog_copy) as catalog:
+        before = calibration.current(catalog).summary(0.05)
+    assert {info["level"] for info in before.values()} == {"product"} and len(before) == 9
+    summary = tune(catalog_copy, Recipe(**QUICK), progress=False)
     with Catalog.open(catalog_copy) as catalog:
         trained = calibration.trained_ids(catalog)
         unseen = set(catalog.image_ids().tolist()) - trained
@@ -151,8 +158,18 @@ def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_trai
         for ref in catalog.references(label="genuine"):
             if ref.image_id in unseen:
                 per_product[ref.product_id] += 1
+        assert max(per_product.values()) < calibration.MIN_VALUES  # too few unseen photos alone
+        after = current.summary(0.05)
+        assert {p: info["level"] for p, info in after.items()} == {p: "product" for p in before}
+        # its own references: the unseen ones and, on their scale, those the backbone trained on
         for product, values in current.claim_scores.items():
-            assert len(values) <= per_product[product]  # one value per unseen reference at most
+            assert per_product[product] < len(values) <= 14
+    assert (summary.calibrated_before, summary.calibrated_after) == (9, 9)  # said in the tuning's log
+    assert "products calibrated on their own photos: 9 before, 9 after" in summary.format()
+    with Catalog.open(catalog_copy) as catalog:  # for Status: what the last tuning changed
+        state = json.loads(catalog.setting("tuned_state"))
+    assert (state["calibrated_before"], state["calibrated_after"]) == (9, 9)
+    with Catalog.open(catalog_copy) as catalog:
         # a head per view (two tuned draws, ImageNet), kept with the calibration and read back
         assert current.views is not None and len(current.views.heads) == 3 and current.views.width == 1280
         ref = next(iter(catalog.references(label="genuine")))
@@ -161,6 +178,12 @@ def test_after_tuning_calibration_uses_only_references_the_backbone_did_not_trai
         assert len(named) == 3 and set(named) <= {p.product_id for p in catalog.products()}
         again = calibration.current(catalog)  # from the catalog, not recomputed
         assert again.views is not None and again.views.products(vectors) == named
+    catalog, tuned = connect(catalog_copy)
+    with catalog:
+        verdict = Verifier(catalog, tuned).check([demo_photo("God-Morgon-Orange-Juice_002.jpg")],
+                                                 claimed_product_id="God-Morgon-Orange-Juice")
+    assert verdict.details["calibration_level"] == "product"
+    assert not [flag for flag in verdict.flags if flag.startswith("calibrated_at")]
 
 
 def test_an_import_that_changes_the_catalog_enough_starts_tuning_in_the_background(catalog_copy, tmp_path):

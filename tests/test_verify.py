@@ -108,6 +108,9 @@ def test_a_claim_the_photo_looks_unlike_is_never_green_and_names_what_it_shows(d
         [demo_photo("Oatly-Oat-Milk_002.jpg")], claimed_product_id="Arla-Standard-Milk")
     assert verdict.details["identified_product_id"] == "Oatly-Oat-Milk"
     assert "looks_like_other_product" in verdict.flags and verdict.verdict in ("unknown", "suspicious")
+    data = verdict.to_dict()  # the product judged and the product shown, each in a field of its own
+    assert (data["product_id"], data["judged_product_id"], data["looks_like_product_id"]) == \
+        ("Arla-Standard-Milk", "Arla-Standard-Milk", "Oatly-Oat-Milk")
     assert "Oatly-Oat-Milk" in verdict.explanation
     message = verdict.details["message"]
     assert "Oatly-Oat-Milk" in explain(message["key"], message["args"], "vi")
@@ -126,5 +129,5 @@ def test_unreadable_photos_are_listed_and_the_rest_still_decide(demo_catalog_dir
 
 def test_verdicts_serialise_to_the_contract(demo_catalog_dir, offline_embedder):
     data = verifier_for(demo_catalog_dir, offline_embedder).check([demo_photo("Oatly-Oat-Milk_002.jpg")]).to_dict()
-    assert list(data)[:9] == ["case_id", "path", "verdict", "counterfeit_score", "product_id", "claimed_product_id",
-                              "flags", "matches", "errors"]
+    assert list(data)[:11] == ["case_id", "path", "verdict", "counterfeit_score", "product_id", "claimed_product_id",
+                               "flags", "matches", "errors", "judged_product_id", "looks_like_product_id"]

@@ -140,8 +140,12 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_less_similar_than_genuine_photos": {"en": "less similar than genuine photos",
                                               "vi": "kém giống hơn ảnh chính hãng"},
     "flag_uncalibrated": {"en": "too few references to calibrate", "vi": "quá ít ảnh mẫu để hiệu chỉnh"},
-    "flag_calibrated_at_brand_level": {"en": "calibrated at brand level", "vi": "hiệu chỉnh theo thương hiệu"},
-    "flag_calibrated_at_catalog_level": {"en": "calibrated at catalog level", "vi": "hiệu chỉnh theo toàn danh mục"},
+    "flag_calibrated_at_brand_level": {
+        "en": "compared with the genuine photos of its brand's products (too few of its own)",
+        "vi": "được so với ảnh hàng thật của các sản phẩm cùng thương hiệu (ảnh của chính sản phẩm còn quá ít)"},
+    "flag_calibrated_at_catalog_level": {
+        "en": "compared with the genuine photos of the whole catalog (too few of its own)",
+        "vi": "được so với ảnh hàng thật của toàn bộ danh mục (ảnh của chính sản phẩm còn quá ít)"},
     "flag_no_readable_photo": {"en": "no readable photo", "vi": "không có ảnh đọc được"},
     "flag_claimed_product_not_in_catalog": {"en": "claimed product not in catalog",
                                             "vi": "sản phẩm khai báo không có trong danh mục"},
@@ -407,6 +411,17 @@ TEXT: dict[str, dict[str, str]] = {
     "undo_what": {"en": "Last removal: {count} references of {products}.",
                   "vi": "Lần xóa gần nhất: {count} ảnh mẫu của {products}."},
     "undone": {"en": "Put back {added} references of {products}.", "vi": "Đã khôi phục {added} ảnh mẫu của {products}."},
+    "undone_one": {"en": "Put back 1 reference of {products}.", "vi": "Đã khôi phục 1 ảnh mẫu của {products}."},
+    "removed_one": {"en": "Removed 1 reference. The last removal can be undone.",
+                    "vi": "Đã xóa 1 ảnh mẫu. Có thể hoàn tác lần xóa gần nhất."},
+    "undo_what_one": {"en": "Last removal: 1 reference of {products}.",
+                      "vi": "Lần xóa gần nhất: 1 ảnh mẫu của {products}."},
+    "confirm_remove_refs_one": {"en": "Remove 1 reference ({ids}) of {products}? The last removal can be undone.",
+                                "vi": "Xóa 1 ảnh mẫu ({ids}) của {products}? Có thể hoàn tác lần xóa gần nhất."},
+    "confirm_remove_product_one": {"en": "Remove the product {product} and its only reference? "
+                                         "The last removal can be undone.",
+                                   "vi": "Xóa sản phẩm {product} cùng ảnh mẫu duy nhất của nó? "
+                                         "Có thể hoàn tác lần xóa gần nhất."},
     "picked": {"en": "Selected for removal: {ids}", "vi": "Đã chọn để xóa: {ids}"},
     "edit_title": {"en": "Edit product details", "vi": "Sửa thông tin sản phẩm"},
     "label_text": {"en": "What the genuine package says (label text)", "vi": "Chữ in trên bao bì hàng thật"},
@@ -541,6 +556,11 @@ TEXT: dict[str, dict[str, str]] = {
                                "the catalog recognises them; after a check it shows what it saw, to correct.",
                          "vi": "Theo thứ tự ảnh, cách nhau bằng dấu phẩy (ví dụ: nhãn hộp, lót giày). Để trống thì "
                                "hệ thống tự nhận ra; sau khi kiểm tra sẽ hiện góc chụp đã nhận để sửa nếu sai."},
+    "tuning_calibration_change": {
+        "en": "The last fitting of the model to this catalog ({when}): products compared with their own genuine "
+              "photos, {before} before it and {after} after it.",
+        "vi": "Lần tinh chỉnh mô hình theo danh mục gần nhất ({when}): số sản phẩm được so với ảnh hàng thật của "
+              "chính nó là {before} trước khi tinh chỉnh và {after} sau khi tinh chỉnh."},
     "level_thin": {"en": "too few photo sessions", "vi": "quá ít lần chụp"},
     "status_thin": {"en": "**Cannot be confirmed yet** ({count} products: too few photos taken on different days or "
                           "in different places to tell them from their neighbours; their checks stay inconclusive): "
@@ -654,7 +674,16 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+#: Sentences with a count: key -> the argument that counts. When it is 1, the key's ``_one``
+#: sentence is used ("Removed 1 reference", not "Removed 1 references"; Vietnamese has no plural,
+#: but says "1 ảnh mẫu" in a sentence of its own where the wording differs).
+COUNTED = {"removed": "removed", "undone": "added", "undo_what": "count", "confirm_remove_refs": "count",
+           "confirm_remove_product": "count"}
+
+
 def t(key: str, language: str = "en", **args) -> str:
+    if key in COUNTED and args.get(COUNTED[key]) == 1:
+        key += "_one"
     texts = TEXT[key]
     text = texts.get(language, texts["en"])
     return text.format(**args) if args else text

@@ -271,7 +271,8 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
         score = case.get("counterfeit_score")
         errors = "".join(f'<br><span class="errors">✗ {esc(e["path"])}: {esc(photo_problem(e["reason"], language))}</span>'
                          for e in case.get("errors", []))
-        flags = [flag(f, language) for f in case.get("flags", [])]
+        # how the verdict was calibrated is not a warning (checks kept before issue 26 carry it as a flag)
+        flags = [flag(f, language) for f in case.get("flags", []) if f not in TECHNICAL_FLAGS]
         flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
         # the sentence ends "as advised below": the advice is in the row, as on the card
         tips = [text for text in (advice_text(a, language) for a in case.get("advice", [])) if text]

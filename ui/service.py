@@ -44,8 +44,11 @@ WORK_PREFIX = "verifier-app-"
 #: A batch takes the checker this many cases at a time: other users' single checks go in between.
 BATCH_TURN = 4
 
-BATCH_COLUMNS = ["case_id", "photos", "claimed_product_id", "verdict", "counterfeit_score", "product_id", "flags",
-                 "explanation", "errors", "check_id"]
+#: ``product_id`` is the product judged (the claim, when one was given: its meaning since the first
+#: batch CSV, kept for the spreadsheets that read it); ``looks_like_product_id`` the product the
+#: photos look most like, which differs from it when the photos show another product.
+BATCH_COLUMNS = ["case_id", "photos", "claimed_product_id", "verdict", "counterfeit_score", "product_id",
+                 "looks_like_product_id", "flags", "explanation", "errors", "check_id"]
 #: Batch triage: the riskiest verdicts first.
 RISK_ORDER = {"counterfeit": 0, "suspicious": 1, "unknown": 2, "genuine": 3}
 
@@ -199,7 +202,8 @@ class Service:
                         row = [case.case_id or "", " ".join(result.get("photos", [])),
                                verdict.claimed_product_id or "", verdict.verdict,
                                "" if verdict.counterfeit_score is None else round(verdict.counterfeit_score, 4),
-                               verdict.product_id or "", " ".join(verdict.flags), verdict.explanation, errors,
+                               verdict.product_id or "", verdict.looks_like_product_id or "",
+                               " ".join(verdict.flags), verdict.explanation, errors,
                                record.check_id]
                         writer.writerow([spreadsheet_safe(cell) for cell in row])
                         lines.write(json.dumps(result, ensure_ascii=False) + "\n")

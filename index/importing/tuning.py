@@ -102,12 +102,19 @@ class TuneSummary:
     seconds: float
     held_out: int = 0
     draws: int = 1
+    #: Products calibrated on their own photos (``calibration.Calibration.summary``: level
+    #: "product") before and after the tuning, of ``products``: what the commit changed there.
+    calibrated_before: int | None = None
+    calibrated_after: int | None = None
 
     def format(self) -> str:
         draws = f"{self.draws} draws of " if self.draws > 1 else ""
+        calibrated = "" if self.calibrated_after is None else \
+            (f"; products calibrated on their own photos: {self.calibrated_before} before, "
+             f"{self.calibrated_after} after")
         return (f"tuned on {self.references} genuine references of {self.products} products ({draws}{self.epochs} "
                 f"epochs; {self.held_out} more kept out for calibration) and re-embedded the catalog in "
-                f"{self.seconds / 60:.1f} min")
+                f"{self.seconds / 60:.1f} min{calibrated}")
 
 
 def tuned_weights(catalog: Catalog):
@@ -288,6 +295,7 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
 
         # ---- phase 2: under the writer lock -------------------------------------------------
         with Catalog.open(catalog_dir, writable=True) as catalog:
+            calibrated_before = _calibrated_products(calibration.current(catalog))
             current = catalog.references()
             new = [r for r in current if r.image_id not in vectors]
             _require_sources(catalog, new)
@@ -301,14 +309,19 @@ def tune(catalog_dir: str | Path, recipe: Recipe = Recipe(), progress: bool = Tr
                                         artifacts={BACKBONE_ARTIFACT: save(join_draws(states)),
                                                    calibration.TRAINED_IDS_ARTIFACT: trained})
             catalog.rebuild_index()
-            calibration.refresh(catalog)
+            calibrated_after = _calibrated_products(calibration.refresh(catalog))
             genuine_now = [r for r in current if r.label == "genuine"]
             catalog.save_derived(settings={TUNED_STATE_SETTING: json.dumps({
                 "generation": catalog.generation, "genuine": len(genuine_now),
                 "products": len({r.product_id for r in genuine_now}), "recipe": recipe.__dict__,
+                "calibrated_before": calibrated_before, "calibrated_after": calibrated_after,
                 "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})})
     return TuneSummary(len(training_refs), len(products), recipe.epochs, time.monotonic() - started, len(held),
-                       recipe.draws)
+                       recipe.draws, calibrated_before, calibrated_after)
+
+
+def _calibrated_products(current) -> int:
+    return sum(1 for info in current.summary(0.05).values() if info["level"] == "product")
 
 
 class _tuning_lock:

@@ -156,8 +156,9 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         flags.append("uncalibrated")
         if judged_authentic is None:
             score = min(1.0, max(0.0, 1.0 - similarity))
-    elif level in ("brand", "catalog"):
-        flags.append(f"calibrated_at_{level}_level")
+    # the level a product is calibrated at (product, brand, catalog) is no finding about the photos:
+    # it is said in details.calibration_level, not as a flag (issue 26: "calibrated at catalog
+    # level" was listed under the warnings of every batch row, green ones included)
     args = {"target": target, "similarity": similarity}
 
     if len(evidence.photo_products) >= 2:
@@ -278,7 +279,8 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
 
     # ---- appearance and text, calibrated ----------------------------------------------------
 
-    if claimed and p_value is not None and p_value < alpha and level in ("brand", "catalog") \
+    pooled_or_estimated = level in ("brand", "catalog") or (level == "product" and target in calibration.mapped)
+    if claimed and p_value is not None and p_value < alpha and pooled_or_estimated \
             and evidence.identified == claimed and evidence.target_claim_score is not None \
             and evidence.target_claim_score >= calibration.accept_threshold(policy.accept_rate, claimed=True):
         # Two calibrated figures disagree: the photos identify the claimed product more clearly
@@ -287,6 +289,8 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         # photos of other products are weak grounds to accuse this one: inconclusive, not
         # flagged (measured on Grocery Store val, tuned catalog: 7 of 26 false alarms on true
         # claims, and none of the 152 look-alike claims flagged).
+        # The same for a product whose own genuine photos calibrate it after tuning only through
+        # scores estimated for the photos the model trained on (``calibration.mapped``).
         flags += ["less_similar_than_genuine_photos", "insufficient_evidence"]
         return Decision("unknown", score, target, tuple(flags), f"atypical_for_{level}",
                         {**args, "percent": 100 * (1 - p_value), "probability": 100 * evidence.target_claim_score},

@@ -178,6 +178,16 @@ MESSAGES: dict[str, dict[str, str]] = {
               "vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp lại món hàng "
               "theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
     },
+    "atypical_for_product": {
+        "en": "Inconclusive: the photos identify {target} (probability {probability:.0f}%, more than look-alikes "
+              "reach) but score lower than {percent:.0f}% of its genuine photos, most of which the model was "
+              "fitted on, so that their scores are estimated. The two disagree: photograph the item again as "
+              "advised below and compare it with the genuine reference.",
+        "vi": "Chưa kết luận được: ảnh được xác định là {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
+              "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của sản phẩm này; phần lớn các ảnh đó đã "
+              "được dùng để tinh chỉnh mô hình nên điểm của chúng chỉ là ước tính. Hai căn cứ không thống nhất: hãy "
+              "chụp lại món hàng theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
+    },
     "not_clear_of_known_fakes": {
         "en": "Inconclusive: the photos look like {target}, but not clearly unlike its seized fakes: "
               "{fake_percent:.0f}% of the known fakes look at least as genuine as these photos. Compare the item "

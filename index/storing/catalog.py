@@ -122,6 +122,10 @@ class NewReference:
     reading: str = field(default="", repr=False)
     #: The photo's local features (``vision.alignment.Keypoints.to_bytes()``), or b"" when not kept.
     keypoints: bytes = field(default=b"", repr=False)
+    #: A reference put back by an undo (``editing.undo_last_removal``): the number and time it had
+    #: before it was removed (ids are never reused, so its own number is free). None/"": a new one.
+    image_id: int | None = None
+    added_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -490,12 +494,17 @@ class Catalog:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             for i, ref in enumerate(new):
-                cursor = self.db.execute(
-                    """INSERT INTO refs (product_id, label, name, brand, view, source_path, sha256, added_at, vector)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING""",
-                    (clean(ref.product_id), ref.label, clean(ref.name), clean(ref.brand), clean(ref.view),
-                     ref.source_path, ref.sha256, now, stored[i].tobytes()),
-                )
+                values = (clean(ref.product_id), ref.label, clean(ref.name), clean(ref.brand), clean(ref.view),
+                          ref.source_path, ref.sha256, ref.added_at or now, stored[i].tobytes())
+                if ref.image_id is None:
+                    cursor = self.db.execute(
+                        """INSERT INTO refs (product_id, label, name, brand, view, source_path, sha256, added_at, vector)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING""", values)
+                else:  # put back under its own number (taken already: the same photo, put back before)
+                    cursor = self.db.execute(
+                        """INSERT INTO refs (image_id, product_id, label, name, brand, view, source_path, sha256,
+                                             added_at, vector)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", (int(ref.image_id), *values))
                 if cursor.rowcount:
                     ids.append(cursor.lastrowid)
                     added_ids.append(cursor.lastrowid)
@@ -517,6 +526,11 @@ class Catalog:
         fields = [{"product_id": clean(new[i].product_id), "brand": clean(new[i].brand), "label": new[i].label}
                   for i in added_rows]
         self._dirty = self._dirty or bool(added_ids)
+        if getattr(self.store, "was_removed", lambda ids: False)(added_ids):
+            # a graph index keeps a removed id as a tombstone and cannot take it again: rebuilt
+            # from SQLite, which now holds the reference put back
+            self.rebuild_index()
+            return ids
         self._write_store(self.store.add, np.asarray(added_ids, dtype=np.int64),
                           stored[added_rows].astype(np.float32), fields)
         return ids

@@ -82,6 +82,11 @@ class FaissStore:
                 raise ValueError("an id once removed cannot be added again (ids are never reused)")
             self.index.add_with_ids(_as_float32(vectors), ids)
 
+    def was_removed(self, ids) -> bool:
+        """Whether any of these ids is a tombstone (a graph index's removed id, which ``add`` refuses)."""
+        return bool(len(self._tombstones)) and bool(np.isin(np.asarray(list(ids), dtype=np.int64),
+                                                            self._tombstones).any())
+
     def remove(self, ids) -> int:
         ids = np.asarray(list(ids), dtype=np.int64)
         if not len(ids):
