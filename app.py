@@ -5,8 +5,9 @@ in English and Vietnamese.
     python app.py [--catalog CATALOG_DIR] [--host 127.0.0.1] [--port 7860]
 
 With no --catalog, the demo catalog (catalogs/demo) is built from demo/ on the first run.
-Catalog changes need a login: set VERIFIER_ADMIN_USER and VERIFIER_ADMIN_PASSWORD (or
-VERIFIER_USERS_FILE, see ui/auth.py) before starting. The model and the catalog are loaded once
+Accounts and roles (inspector, supervisor, brand owner, administrator) live in the catalog
+(ui/accounts.py); VERIFIER_ADMIN_USER and VERIFIER_ADMIN_PASSWORD (or VERIFIER_USERS_FILE, see
+ui/auth.py) make the first administrator. VERIFIER_ANONYMOUS_CHECKS=0: checks need a login. The model and the catalog are loaded once
 per process; this file only lays out the page; ui/service.py does the work.
 """
 
@@ -33,7 +34,8 @@ from ui.service import Service
 from ui.fairness import JoinLimiter
 from ui.guard import Guard
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of, uvicorn_proxy_settings
-from ui.tabs import batch, catalog as catalog_tab, history, status, verify
+from ui.accounts import Accounts
+from ui.tabs import accounts, batch, catalog as catalog_tab, dashboard, history, login, status, verify
 from ui.tabs.common import BROWSE, Page, api_result, user_error, utc_window  # noqa: F401 - the app's API, as before
 
 ROOT = Path(__file__).resolve().parent
@@ -179,7 +181,7 @@ def build_app(service: Service) -> gr.Blocks:
         the app started is in the claim box and the tables of every page opened after it."""
         return (*the_catalog["catalog_choices"](), the_catalog["products_table"](query, language),
                 the_catalog["calibration_table"](language), the_catalog["audit_table"](language, request),
-                the_status["status_text"](language), the_catalog["login_status_text"](language, request),
+                the_status["status_text"](language), the_login["login_status_text"](language, request),
                 *the_catalog["undo_state"](language), serial_register_html(service.serial_register(), language))
 
     def relabel(language):
@@ -203,6 +205,7 @@ def build_app(service: Service) -> gr.Blocks:
             language = tr(gr.Radio(LANGUAGE_CHOICES, value="en", label=t("language"), elem_id="language", scale=1),
                           "language")
         page.language = language
+        the_login = login.build(page)
         localized += [(title, "title", "value", "# {}"), (intro, "intro", "value", "{}")]
         examples = [(name, claim) for name, claim in DEMO_EXAMPLES if (DEMO_QUERIES / name).is_file()] \
             if service.catalog.path.resolve() == DEMO_CATALOG.resolve() else []
@@ -211,20 +214,26 @@ def build_app(service: Service) -> gr.Blocks:
             the_verify = verify.build(page, current_check=current_check, examples=examples, queries=DEMO_QUERIES)
             the_history = history.build(page)
             the_batch = batch.build(page)
-            the_catalog = catalog_tab.build(page, claimed=the_verify["claimed"], **the_history)
+            the_catalog = catalog_tab.build(page, claimed=the_verify["claimed"])
             the_status = status.build(page)
+            the_dashboard = dashboard.build(page)
+            the_accounts = accounts.build(page)
 
         components = [c for c, _, _, _ in localized] + [c for c, _ in localized_choices]
         # the language is remembered per browser; everything a page shows is read when it opens
         saved_language = gr.BrowserState("en", storage_key="verifier-language")
         c = the_catalog
         page_outputs = [the_verify["claimed"], c["product_to_show"], c["remove_pid"], c["products"], c["calibration"],
-                        c["audit"], the_status["status"], c["login_status"], c["undo_button"], c["undo_text"],
+                        c["audit"], the_status["status"], the_login["login_status"], c["undo_button"], c["undo_text"],
                         c["serials_status"]]
         # Gradio words its upload areas when they are drawn: the ones already drawn are drawn again
         uploads = [the_verify["photos"], the_batch["batch_manifest"], the_batch["batch_files"], *c["uploads"]]
         history_table, history_inputs, history_frame = (the_history["history_table"], the_history["history_inputs"],
                                                         the_history["history"])
+        the_login["wire"]([(history_table, history_inputs, history_frame), (c["audit_table"], [language], c["audit"]),
+                           (the_accounts["accounts_table"], [language], the_accounts["accounts"]),
+                           (the_dashboard["dashboard_show"], the_dashboard["dashboard_inputs"],
+                            the_dashboard["dashboard_outputs"])])
         language.change(relabel, language, components, js=LOCALE_JS, **BROWSE) \
             .then(lambda chosen: chosen, language, saved_language, **BROWSE) \
             .then(lambda: [gr.update(visible=False)] * len(uploads), None, uploads, **BROWSE) \
@@ -265,7 +274,8 @@ def main() -> None:
 
     if sweep_work_dirs():
         log.warning("removed work folders left by earlier runs that did not stop cleanly")
-    service = Service(Verifier(catalog, embedder), Users())
+    # the agency's accounts live in the catalog; the environment's users become its administrators
+    service = Service(Verifier(catalog, embedder), Accounts(catalog_dir, bootstrap=Users()))
     atexit.register(shutil.rmtree, service.work_dir, True)  # reports and batch files of this run
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: clean up too
     keep_days = float(os.environ.get("VERIFIER_KEEP_CHECKS_DAYS", "365"))

@@ -25,7 +25,7 @@ def build(page: Page, **shared):
         try:
             result = service.check_batch(manifest if isinstance(manifest, str) or manifest is None else manifest.name,
                                          paths, progress=lambda done, total: progress((done, total), unit="cases"),
-                                         client=anonymous_client(request))
+                                         client=anonymous_client(request), account=page.session_user(request) or "")
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason

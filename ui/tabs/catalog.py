@@ -1,4 +1,4 @@
-"""The Catalog tab: login, products and references browsed, added, edited, removed and restored;
+"""The Catalog tab: products and references browsed, added, edited, removed and restored;
 registers of serials; calibration and the audit log."""
 
 from __future__ import annotations
@@ -8,11 +8,35 @@ from pathlib import Path
 
 import gradio as gr
 
+from index.storing.accounts import AccountError
 from index.storing.editing import FieldTooLong
+from ui.service import NotAllowed
 from ui.i18n import TEXT, local_time, number, t, zone_words
 from ui.render import serial_register_html
-from ui.tabs.common import (BROWSE, LOGIN_JS, LOGOUT_JS, PRODUCT_FIELDS, Page, _error, _frame, _ids, _os_sentence,
+from ui.tabs.common import refusal
+from ui.tabs.common import (BROWSE, PRODUCT_FIELDS, Page, _error, _frame, _ids, _os_sentence,
                             _paths, _similar_id, label_choices, serial_kind_choices, user_error)
+
+
+def audit_words(details: str) -> str:
+    """An audit row's details as a line a person reads ("name: tim · role: inspector"), not JSON."""
+    import json
+
+    try:
+        data = json.loads(details)
+    except (TypeError, ValueError):
+        return str(details)
+    if not isinstance(data, dict):
+        return str(data)
+
+    def value(v):
+        if isinstance(v, list):
+            return ", ".join(value(x) for x in v[:12]) + (" …" if len(v) > 12 else "")
+        if isinstance(v, dict):
+            return ", ".join(f"{k} {value(x)}" for k, x in v.items())
+        return str(v)
+
+    return " · ".join(f"{k.replace('_', ' ')}: {value(v)}" for k, v in data.items() if v not in (None, "", [], {}))
 
 
 def build(page: Page, **shared):
@@ -24,23 +48,8 @@ def build(page: Page, **shared):
     localized_choices = page.localized_choices
     language = page.language
     session_user = page.session_user
-    history_open = page.history_open
 
-    claimed, history_table, history_inputs, history = (shared['claimed'], shared['history_table'],
-                                                       shared['history_inputs'], shared['history'])
-    def login_done(name, outcome, language, request: gr.Request):
-        """After the page posted the password to /session/login (never through the queue): say how
-        it went, and empty the password field."""
-        user = session_user(request)
-        if user:
-            return t("logged_in", language, user=user), ""
-        return t(outcome if outcome in ("login_failed", "login_locked", "login_disabled") else "login_failed",
-                 language), ""
-
-    def login_status_text(language, request: gr.Request):
-        user = session_user(request)
-        return t("logged_in", language, user=user) if user else t("logged_out", language)
-
+    claimed = shared['claimed']
     def products_table(query, language):
         return _frame(service.products(query), [t("product_id", language), t("product_name", language),
                                                 t("brand", language), t("label_genuine", language),
@@ -88,6 +97,8 @@ def build(page: Page, **shared):
                 raise _error(t("need_login", language), language)
             try:
                 return action(user, *inputs)
+            except (NotAllowed, AccountError) as exc:  # a role's limit: said, never a traceback
+                raise _error(refusal(exc, language), language) from None
             except FieldTooLong as exc:
                 raise _error(t("product_field_too_long", language, field=t(PRODUCT_FIELDS[exc.field], language),
                                length=exc.length, limit=exc.limit), language) from None
@@ -201,6 +212,8 @@ def build(page: Page, **shared):
         try:
             done = service.import_serials(user, path, kind == "decommission",
                                           lambda read, size: progress((read, size), unit="bytes"))
+        except (NotAllowed, AccountError) as exc:
+            raise _error(refusal(exc, language), language) from None
         except (ValueError, KeyError, RuntimeError, OSError) as exc:
             raise _error(user_error(exc), language) from None
         message = t("serials_marked", language, file=done.file, marked=done.marked) if kind == "decommission" else \
@@ -230,10 +243,10 @@ def build(page: Page, **shared):
     def audit_table(language, request: gr.Request = None):
         """Who changed what, when: user names and review notes, so for those who may read the
         History (issue 25: page_data and this table served it to every visitor)."""
-        if not history_open(request):
+        if not service.may_read_audit(session_user(request)):
             return _frame([[t("audit_login", language)]], [t("audit_title", language)])
         rows = [[entry_id, local_time(at, language, short=True), user,
-                 t("action_" + action, language) if "action_" + action in TEXT else action, details]
+                 t("action_" + action, language) if "action_" + action in TEXT else action, audit_words(details)]
                 for entry_id, at, user, action, details in service.audit_rows()]
         return _frame(rows, ["#", t("col_at", language, zone=zone_words(language)), t("username", language), t("col_action", language),
                              t("col_details", language)])
@@ -247,13 +260,6 @@ def build(page: Page, **shared):
         return gr.update(choices=choices), gr.update(choices=choices), gr.update(choices=choices)
 
     with tr(gr.Tab(t("tab_catalog"), id="catalog"), "tab_catalog"):
-        with gr.Row(equal_height=True):
-            login_name = tr(gr.Textbox(label=t("username"), elem_id="login-name", scale=2), "username")
-            login_password = tr(gr.Textbox(label=t("password"), type="password", elem_id="login-password",
-                                           scale=2), "password")
-            login_button = tr(gr.Button(t("login"), elem_id="login-button", scale=1), "login", "value")
-            logout_button = tr(gr.Button(t("logout"), scale=1), "logout", "value")
-        login_status = gr.Markdown(t("logged_out"), elem_id="login-status")
         with gr.Row():
             product_query = tr(gr.Textbox(label=t("product_search"), scale=3), "product_search")
             product_search = tr(gr.Button(t("search"), scale=1), "search", "value")
@@ -274,7 +280,7 @@ def build(page: Page, **shared):
             with gr.Row():
                 edit_name = tr(gr.Textbox(label=t("product_name"), elem_id="edit-name"), "product_name")
                 edit_brand = tr(gr.Textbox(label=t("brand"), elem_id="edit-brand"), "brand")
-            edit_label_text = tr(gr.Textbox(label=t("label_text"), lines=2), "label_text")
+            edit_label_text = tr(gr.Textbox(label=t("label_text"), lines=2, elem_id="edit-label-text"), "label_text")
             edit_gtins = tr(gr.Textbox(label=t("gtins"), elem_id="edit-gtins"), "gtins")
             edit_button = tr(gr.Button(t("save_product"), elem_id="save-product"), "save_product", "value")
         with tr(gr.Accordion(t("add_title"), open=False, elem_id="add-accordion"), "add_title"):
@@ -340,14 +346,6 @@ def build(page: Page, **shared):
             audit = gr.Dataframe(audit_table("en"), interactive=False, wrap=True, elem_id="audit-table")
 
         private = dict(api_visibility="private")
-        login = dict(fn=login_done, inputs=[login_name, login_password, language],
-                     outputs=[login_status, login_password], js=LOGIN_JS, **BROWSE)
-        # History opens to a logged-in user at once, and closes at logout
-        for event in (login_button.click(**login), login_password.submit(**login),
-                      logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS,
-                                          **BROWSE)):
-            event.then(history_table, history_inputs, history, **BROWSE) \
-                .then(audit_table, [language], audit, **BROWSE)
         product_search.click(products_table, [product_query, language], products, **BROWSE)
         product_query.submit(products_table, [product_query, language], products, **BROWSE)
         shown_product = [ref_gallery, ref_table, shown_ids, edit_name, edit_brand, edit_label_text, edit_gtins,
@@ -389,9 +387,9 @@ def build(page: Page, **shared):
                       stamp_button.click(add_stamp, [stamp_template, language], serials_status, **change)):
             event.success(audit_table, [language], audit, **BROWSE)
     return dict(product_query=product_query, product_to_show=product_to_show, remove_pid=remove_pid, products=products,
-                calibration=calibration, audit=audit, login_status=login_status, undo_button=undo_button,
+                calibration=calibration, audit=audit, undo_button=undo_button,
                 undo_text=undo_text, serials_status=serials_status, ref_gallery=ref_gallery, ref_table=ref_table,
                 shown_ids=shown_ids, uploads=[add_files, import_manifest, import_files, serials_file],
                 catalog_choices=catalog_choices, products_table=products_table,
                 calibration_table=calibration_table, audit_table=audit_table,
-                login_status_text=login_status_text, undo_state=undo_state, show_references=show_references)
+                undo_state=undo_state, show_references=show_references)

@@ -93,6 +93,12 @@ def _error(message: str, language: str) -> gr.Error:
     return gr.Error(message, title=t("error_title", language), print_exception=False)
 
 
+def refusal(exc, language: str) -> str:
+    """A refusal of ``ui.service`` (``NotAllowed``) or ``ui.accounts`` (``AccountError``) as a
+    sentence in the reader's language."""
+    return t(exc.key, language, **exc.args_)
+
+
 def _limit_message(exc: LimitExceeded, language: str) -> str:
     args = dict(exc.args_)
     if "field" in args:
@@ -225,10 +231,10 @@ class Page:
         return self.service.sessions.user(token_of(request))
 
     def history_open(self, request) -> bool:
-        """Who may see the History: its checks hold inspectors' names, notes, case ids and photos.
-        Logged-in users; everyone where no user is configured (a single-user laptop) or
-        VERIFIER_OPEN_HISTORY=1 says so."""
-        return self.service.history_is_open or self.session_user(request) is not None
+        """Who may see (some of) the History: its checks hold inspectors' names, notes, case ids and
+        photos. Logged-in users whose role reads checks (``Service.history_scope``); everyone where
+        no user is configured (a single-user laptop) or VERIFIER_OPEN_HISTORY=1 says so."""
+        return self.service.history_scope(self.session_user(request)) is not None
 
     def anonymous_client(self, request) -> str:
         """The address of a client that is not logged in (its kept photos count against the

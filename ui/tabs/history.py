@@ -6,6 +6,10 @@ import html
 
 import gradio as gr
 
+from index.storing.accounts import AccountError
+from ui.service import NotAllowed
+from ui.tabs.common import refusal
+
 from index.verdict import OUTCOMES
 from ui.i18n import local_time, outcome, t, zone_words
 from ui.render import product_label
@@ -36,7 +40,8 @@ def build(page: Page, **shared):
                  product_label(r.result, r.claimed_product_id) if r.claimed_product_id else "", r.case_id or "",
                  r.inspector, t("source_" + r.source, language),
                  r.notes[:80]]
-                for r in service.history.search(text or "", verdict or None, since=window[0], until=window[1],
+                for r in service.visible_checks(session_user(request), text=text or "", verdict=verdict or None,
+                                                since=window[0], until=window[1],
                                                 inspector=who or None, source=source or None)]
         columns = ["#", t("col_checked_local", language, zone=zone_words(language)), t("verdict", language),
                    t("claimed_short", language), t("col_case", language), t("col_inspector", language), t("col_source", language),
@@ -63,7 +68,8 @@ def build(page: Page, **shared):
         except (TypeError, ValueError, OverflowError):  # NaN, infinity
             number = 0
         record = service.history.get(number) if 0 < number < 2**62 else None  # 1e30: no such check, no traceback
-        if record is None:
+        # another inspector's check (or another unit's) reads as one that does not exist
+        if record is None or not service.may_see(session_user(request), record):
             return refused(t("no_check", language, check_id=check_id))
         # the review form's product: the one the verdict names when it names one (genuine: that
         # product; counterfeit: its fakes). For a flagged or inconclusive check it is left for the
@@ -81,6 +87,8 @@ def build(page: Page, **shared):
         try:
             summary = service.review(user, int(check_id or 0), verdict, note or "", add_as if add_as != "none" else None,
                                      product_id)
+        except (NotAllowed, AccountError) as exc:
+            raise _error(refusal(exc, language), language) from None
         except (KeyError, ValueError) as exc:
             raise _error(str(exc), language) from None
         message = t("reviewed", language, check_id=int(check_id), verdict=outcome(verdict, language), user=user)
@@ -128,16 +136,17 @@ def build(page: Page, **shared):
             with gr.Column(scale=1):
                 review_title = gr.Markdown(f"### {t('review_title')}")
                 localized.append((review_title, "review_title", "value", "### {}"))
-                review_verdict = tr(gr.Radio(review_choices("en"), value=None, label=t("review_verdict")),
+                review_verdict = tr(gr.Radio(review_choices("en"), value=None, label=t("review_verdict"),
+                                             elem_id="review-verdict"),
                                     "review_verdict")
                 localized_choices.append((review_verdict, review_choices))
-                review_note = tr(gr.Textbox(label=t("review_note"), lines=2), "review_note")
+                review_note = tr(gr.Textbox(label=t("review_note"), lines=2, elem_id="review-note"), "review_note")
                 review_add = tr(gr.Radio(add_as_choices("en"), value="none", label=t("review_add")),
                                 "review_add")
                 localized_choices.append((review_add, add_as_choices))
                 review_product = tr(gr.Textbox(label=t("review_product")), "review_product")
-                review_button = tr(gr.Button(t("save_review"), variant="primary"), "save_review", "value")
-                review_message = gr.Markdown()
+                review_button = tr(gr.Button(t("save_review"), variant="primary", elem_id="review-save"), "save_review", "value")
+                review_message = gr.Markdown(elem_id="review-message")
         history_inputs = [history_query, history_verdict, history_since, history_until, history_who,
                           history_source, language]
         history_button.click(history_table, history_inputs, history, **BROWSE)

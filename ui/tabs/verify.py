@@ -32,7 +32,8 @@ def build(page: Page, **shared):
         given = [v.strip() for v in (views or "").split(",")] if (views or "").strip() else None
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
-                                   place=place or "", source=source, client=anonymous_client(request), views=given)
+                                   place=place or "", source=source, client=anonymous_client(request), views=given,
+                                   account=page.session_user(request) or "")
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         used = ", ".join(record.result.get("details", {}).get("views", []))
