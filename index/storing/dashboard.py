@@ -2,16 +2,16 @@
 ``checks``): checks per day by verdict, the most-flagged products and places, checks per inspector,
 and the share of inconclusive checks with the reasons (flags) behind them.
 
-One ``GROUP BY`` per figure, over the rows the filters keep (the time index ``checks_time`` takes
-the dates; the unit or account index an inspector's or a supervisor's scope), so no check is loaded
-into Python: on 100,000 checks this takes a fraction of what loading the rows and counting them in
+One ``GROUP BY`` per figure, read from one covering index (``checks_figures``: time, verdict, unit,
+account, inspector, place, products) rather than the rows with their kilobytes of result; only the
+inconclusive checks' flags are read from their results. No check is loaded into Python: on 100,000
+checks this takes a fraction of what loading the checks as the History does and counting them in
 Python takes (``scripts/bench.py --only dashboard``; figures in docs/benchmarks.md).
 ``count_naive`` is that naive way, kept for the benchmark and the test that both agree.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -108,13 +108,17 @@ def count(db: sqlite3.Connection, f: Filters) -> Figures:
 
 
 def count_naive(db: sqlite3.Connection, f: Filters) -> Figures:
-    """The same figures the naive way: every row the filters keep loaded (its result parsed) and
-    counted in Python. For the benchmark and the test that both ways agree."""
+    """The same figures the naive way: every check the filters keep loaded as the History loads
+    it (``CheckRecord``, its result, photos and quality parsed) and counted in Python. For the
+    benchmark and the test that both ways agree."""
     from datetime import datetime, timedelta
 
+    from .history import _COLUMNS, _record
+
     where, params = _where(f)
-    rows = db.execute(f"SELECT checked_at, verdict, claimed_product_id, product_id, place, inspector, account, result "
-                      f"FROM checks {where}", params).fetchall()
+    records = [_record(row) for row in db.execute(f"SELECT {_COLUMNS} FROM checks {where}", params)]
+    rows = [(r.checked_at, r.verdict, r.claimed_product_id, r.product_id, r.place, r.inspector, r.account, r.result)
+            for r in records]
     per_day, products, places, who, why = Counter(), Counter(), Counter(), {}, Counter()
     inconclusive = 0
     for checked_at, verdict, claimed, product, place, inspector, account, result in rows:
@@ -128,7 +132,7 @@ def count_naive(db: sqlite3.Connection, f: Filters) -> Figures:
         counts[verdict] += 1
         if verdict == "unknown":
             inconclusive += 1
-            for flag in json.loads(result).get("flags") or []:
+            for flag in result.get("flags") or []:
                 why[flag] += 1
 
     def top(counter):
