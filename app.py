@@ -182,7 +182,8 @@ def build_app(service: Service) -> gr.Blocks:
         return (*the_catalog["catalog_choices"](), the_catalog["products_table"](query, language),
                 the_catalog["calibration_table"](language), the_catalog["audit_table"](language, request),
                 the_status["status_text"](language), the_login["login_status_text"](language, request),
-                *the_catalog["undo_state"](language), serial_register_html(service.serial_register(), language))
+                *the_catalog["undo_state"](language), serial_register_html(service.serial_register(), language),
+                the_status["tuning_text"](language).strip())
 
     def relabel(language):
         updates = []
@@ -225,7 +226,7 @@ def build_app(service: Service) -> gr.Blocks:
         c = the_catalog
         page_outputs = [the_verify["claimed"], c["product_to_show"], c["remove_pid"], c["products"], c["calibration"],
                         c["audit"], the_status["status"], the_login["login_status"], c["undo_button"], c["undo_text"],
-                        c["serials_status"]]
+                        c["serials_status"], c["tuning_note"]]
         # Gradio words its upload areas when they are drawn: the ones already drawn are drawn again
         uploads = [the_verify["photos"], the_batch["batch_manifest"], the_batch["batch_files"], *c["uploads"]]
         history_table, history_inputs, history_frame = (the_history["history_table"], the_history["history_inputs"],

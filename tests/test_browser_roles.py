@@ -205,3 +205,39 @@ def test_the_dashboard_draws_its_plots_for_a_supervisor(browser, agency, size, l
         page.screenshot(path=str(ARTIFACTS / f"dashboard-{language}-{size[0]}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_add_form_takes_the_label_text_and_gtin_of_a_new_product(browser, agency):
+    """Before: a new product's label text and GTIN needed Add, then Edit (the Add form had neither)."""
+    from index import Catalog
+
+    def with_check_digit(body: str) -> str:
+        total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+        return body + str((10 - total % 10) % 10)
+
+    url, catalog = agency
+    good = with_check_digit("735000000042")
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    context, page = open_page(browser, url)
+    try:
+        log_in(page, PASSWORD, "oatly.owner")
+        page.locator("#login-status", has_text="Role: Brand owner").wait_for(timeout=30_000)
+        page.get_by_role("tab", name="Catalog").click()
+        page.locator("#add-accordion").click()
+        page.set_input_files("#add-photos input[type=file]", str(demo_photo("Oatly-Oat-Milk_002.jpg")))
+        page.fill("#add-product textarea, #add-product input", "Oatly-Barista-Test")
+        page.locator("#add-accordion").get_by_label("Brand").fill("Oatly")
+        page.fill("#add-label-text textarea", "OATLY BARISTA EDITION havredryck")
+        page.fill("#add-gtins textarea, #add-gtins input", bad)
+        page.click("#add-button")
+        page.get_by_text("nothing was saved").first.wait_for(timeout=20_000)
+        with Catalog.open(catalog) as opened:
+            assert not opened.references(product_id="Oatly-Barista-Test")  # refused whole, no photo added
+        page.fill("#add-gtins textarea, #add-gtins input", good)
+        page.click("#add-button")
+        page.locator("#change-message", has_text="Oatly-Barista-Test").wait_for(timeout=90_000)
+    finally:
+        context.close()
+    with Catalog.open(catalog) as opened:
+        info = opened.product_info()["Oatly-Barista-Test"]
+        assert info.label_text == "OATLY BARISTA EDITION havredryck" and good.rjust(14, "0") in info.gtins

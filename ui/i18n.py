@@ -140,6 +140,17 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_less_similar_than_genuine_photos": {"en": "less similar than genuine photos",
                                               "vi": "kém giống hơn ảnh chính hãng"},
     "flag_uncalibrated": {"en": "too few references to calibrate", "vi": "quá ít ảnh mẫu để hiệu chỉnh"},
+    "calibration_note_calibrated_at_catalog_level": {
+        "en": "Scores of this product are compared with the photos of the whole catalog: it has too few photo "
+              "sessions of its own yet.",
+        "vi": "Điểm của sản phẩm này được so với ảnh của toàn danh mục vì sản phẩm chưa có đủ lượt chụp riêng."},
+    "calibration_note_calibrated_at_brand_level": {
+        "en": "Scores of this product are compared with the photos of its brand: it has too few photo sessions "
+              "of its own yet.",
+        "vi": "Điểm của sản phẩm này được so với ảnh của cùng thương hiệu vì sản phẩm chưa có đủ lượt chụp riêng."},
+    "calibration_note_uncalibrated": {
+        "en": "The catalog has too few photos to calibrate scores yet.",
+        "vi": "Danh mục chưa có đủ ảnh để hiệu chỉnh điểm."},
     "flag_calibrated_at_brand_level": {"en": "calibrated at brand level", "vi": "hiệu chỉnh theo thương hiệu"},
     "flag_calibrated_at_catalog_level": {"en": "calibrated at catalog level", "vi": "hiệu chỉnh theo toàn danh mục"},
     "flag_no_readable_photo": {"en": "no readable photo", "vi": "không có ảnh đọc được"},
@@ -556,15 +567,33 @@ TEXT: dict[str, dict[str, str]] = {
                     "vi": "Đăng nhập (ở đầu trang) để xem nhật ký thay đổi: nhật ký có tên người dùng và ghi chú "
                           "xem xét lại."},
     # status
+    "model_plain_offline": {"en": "the built-in model that works without internet (weaker than the full model at "
+                                  "telling look-alike packages apart)",
+                            "vi": "mô hình có sẵn, chạy không cần mạng (kém hơn mô hình đầy đủ khi phân biệt bao bì "
+                                  "na ná nhau)"},
+    "model_plain_tuned": {"en": "the built-in model that works without internet, fitted to this catalog's photos",
+                          "vi": "mô hình có sẵn, chạy không cần mạng, đã tinh chỉnh theo ảnh của danh mục này"},
+    "model_plain_full": {"en": "the full image model", "vi": "mô hình ảnh đầy đủ"},
+    "tuning_running": {"en": "**Fitting the model to this catalog** in the background since {since}: {progress}. "
+                             "Checks use the current model until it is done; then every reference is compared "
+                             "again with the fitted model and the calibration of each product is recomputed, so "
+                             "scores may shift a little.",
+                       "vi": "**Đang tinh chỉnh mô hình theo danh mục** (chạy nền từ {since}): {progress}. Các lần "
+                             "kiểm tra vẫn dùng mô hình hiện tại cho đến khi xong; sau đó mọi ảnh mẫu được so lại "
+                             "bằng mô hình mới và hiệu chỉnh của từng sản phẩm được tính lại, nên điểm có thể thay "
+                             "đổi đôi chút."},
+    "tuning_progress_unknown": {"en": "starting", "vi": "đang khởi động"},
+    "tuning_last": {"en": "**Last fitting** committed {at}: {details}.",
+                    "vi": "**Lần tinh chỉnh gần nhất** hoàn tất lúc {at}: {details}."},
     "status_body": {
-        "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "
+        "en": "**Catalog** {catalog}: {references} references of {products} products ({genuine} genuine, "
               "{counterfeit} known counterfeit), generation {generation}.\n\n"
-              "**Search index**: {index} ({store}).\n\n**Model** `{model}` ({dim}-d).\n\n"
+              "**Search**: {index}.\n\n**Photo comparison**: {model}.\n\n"
               "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
               "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
-        "vi": "**Danh mục** `{catalog}`: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
+        "vi": "**Danh mục** {catalog}: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
               "{counterfeit} hàng giả đã biết), phiên bản dữ liệu {generation}.\n\n"
-              "**Chỉ mục tìm kiếm**: {index} ({store}).\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
+              "**Tìm kiếm**: {index}.\n\n**So sánh ảnh**: {model}.\n\n"
               "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
               "hiệu chỉnh bằng ảnh mẫu riêng.\n\n**Số lần kiểm tra đã lưu**: {checks}.\n\n**Phiên bản** {version}.",
     },

@@ -630,6 +630,26 @@ class Service:
                     writer.writerow([spreadsheet_safe(cell) for cell in row])
         return path
 
+    def tuning_state(self) -> dict:
+        """Whether a fitting of the model runs in the background (since when, its log's last line)
+        and the last one committed (its audit row), for Status and the Catalog tab."""
+        from index.importing import tuning
+
+        state = {"running": tuning._background_pid(self.catalog_dir) is not None, "since": None, "progress": "",
+                 "last": None}
+        if state["running"]:
+            try:
+                state["since"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                               time.gmtime((self.catalog_dir / tuning.PID_NAME).stat().st_mtime))
+                lines = (self.catalog_dir / tuning.LOG_NAME).read_text(errors="replace").splitlines()[-20:]
+                state["progress"] = next((line.strip()[-160:] for line in reversed(lines) if line.strip()), "")
+            except OSError:
+                pass
+        last = next((e for e in audit.entries(self.catalog_dir, limit=500) if e.action == "tune"), None)
+        if last is not None:
+            state["last"] = {"at": last.at, "details": last.details}
+        return state
+
     def list_accounts(self, by: str | None) -> list:
         self._authorize(by, "accounts")
         return self.accounts.all() if self.accounts is not None else []

@@ -114,9 +114,20 @@ def build(page: Page, **shared):
         return handler
 
     @guarded
-    def add_photos(user, files, product_id, name, brand, label, view, language):
+    def add_photos(user, files, product_id, name, brand, label, view, label_text, gtins, language):
+        """A new product in one step (issue 26: its label text and GTINs needed Add, then Edit): the
+        GTINs' check digits verified before any photo is added, then the photos, then the text."""
+        from index.importing.manifests import parse_gtins
+
         known = [pid for _, pid in service.product_choices()]
+        if (gtins or "").strip():
+            _, problems = parse_gtins(gtins)
+            if problems:
+                raise ValueError("; ".join(problems) + " (nothing was saved)")
         summary = service.add_references(user, _paths(files), product_id, label, name or "", brand or "", view or "")
+        if summary.added and ((label_text or "").strip() or (gtins or "").strip()):
+            service.edit_product(user, product_id, label_text=(label_text or "").strip() or None,
+                                 gtins=(gtins or "").strip() or None)
         message = _import_message(summary, language, product_id)
         product_id = (product_id or "").strip()
         if summary.added and product_id not in known:
@@ -260,6 +271,7 @@ def build(page: Page, **shared):
         return gr.update(choices=choices), gr.update(choices=choices), gr.update(choices=choices)
 
     with tr(gr.Tab(t("tab_catalog"), id="catalog"), "tab_catalog"):
+        tuning_note = gr.Markdown(elem_id="catalog-tuning")  # a fitting of the model, when one runs
         with gr.Row():
             product_query = tr(gr.Textbox(label=t("product_search"), scale=3), "product_search")
             product_search = tr(gr.Button(t("search"), scale=1), "search", "value")
@@ -294,6 +306,9 @@ def build(page: Page, **shared):
                 add_label = tr(gr.Radio(label_choices("en"), value="genuine", label=t("label")), "label")
                 localized_choices.append((add_label, label_choices))
                 add_view = tr(gr.Textbox(label=t("view")), "view")
+            with gr.Row():
+                add_label_text = tr(gr.Textbox(label=t("label_text"), lines=2, elem_id="add-label-text"), "label_text")
+                add_gtins = tr(gr.Textbox(label=t("gtins"), elem_id="add-gtins"), "gtins")
             add_button = tr(gr.Button(t("add"), variant="primary", elem_id="add-button"), "add", "value")
         with tr(gr.Accordion(t("import_title"), open=False), "import_title"):
             import_manifest = tr(gr.File(label=t("import_manifest"), file_types=[".csv"], type="filepath"),
@@ -370,7 +385,7 @@ def build(page: Page, **shared):
         confirmed = confirmed.success(lambda: "", None, remove_ids, **BROWSE)
         for event in (
             add_button.click(add_photos, [add_files, add_product, add_name, add_brand, add_label,
-                                          add_view, language], change_message, **change),
+                                          add_view, add_label_text, add_gtins, language], change_message, **change),
             import_button.click(import_products, [import_manifest, import_files, language],
                                 change_message, **change),
             confirmed,
@@ -387,7 +402,7 @@ def build(page: Page, **shared):
                       stamp_button.click(add_stamp, [stamp_template, language], serials_status, **change)):
             event.success(audit_table, [language], audit, **BROWSE)
     return dict(product_query=product_query, product_to_show=product_to_show, remove_pid=remove_pid, products=products,
-                calibration=calibration, audit=audit, undo_button=undo_button,
+                calibration=calibration, audit=audit, undo_button=undo_button, tuning_note=tuning_note,
                 undo_text=undo_text, serials_status=serials_status, ref_gallery=ref_gallery, ref_table=ref_table,
                 shown_ids=shown_ids, uploads=[add_files, import_manifest, import_files, serials_file],
                 catalog_choices=catalog_choices, products_table=products_table,

@@ -48,11 +48,34 @@ def build(page: Page, **shared):
 
     def status_text(language):
         status = service.status()
-        text = t("status_body", language, **{**status, "index": index_words(status["index"], language)})
+        # in a reader's words: the catalog's folder name (not the server's path), the kind of search
+        # (not FAISS's index string), the model as a sentence (not its name and vector size)
+        model = status["model"]
+        words = t("model_plain_tuned" if model == "offline-tuned" else "model_plain_offline"
+                  if model.startswith("offline") else "model_plain_full", language)
+        text = t("status_body", language, **{**status, "catalog": Path(status["catalog"]).name,
+                                              "index": index_words(status["index"], language).split(" · ")[0],
+                                              "model": words})
         thin = status["thin"]
         if thin:
             shown = ", ".join(thin[:12]) + (" …" if len(thin) > 12 else "")
             text += "\n\n" + t("status_thin", language, count=len(thin), products=shown)
+        return text + tuning_text(language)
+
+    def tuning_text(language):
+        """The background fitting of the model, in plain sight (Status and the Catalog tab): that it
+        runs, since when, its progress, what changes when it is committed; the last one committed."""
+        text = ""
+        tuning = service.tuning_state()
+        if tuning["running"]:
+            text += "\n\n" + t("tuning_running", language,
+                                since=local_time(tuning["since"], language, short=True) if tuning["since"] else "—",
+                                progress=tuning["progress"] or t("tuning_progress_unknown", language))
+        if tuning["last"]:
+            details = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in tuning["last"]["details"].items()
+                                if isinstance(v, (int, float, str)))
+            text += "\n\n" + t("tuning_last", language, at=local_time(tuning["last"]["at"], language, short=True),
+                                details=details or "—")
         return text
 
     with tr(gr.Tab(t("tab_status"), id="status"), "tab_status") as status_tab:
@@ -68,4 +91,4 @@ def build(page: Page, **shared):
                                      type="filepath", elem_id="check-report-file"), "check_report_file")
             report_verdict = gr.HTML(elem_id="check-report-result")  # escaped text, never markup
         report_file.upload(check_report, [report_file, language], report_verdict, **BROWSE)
-    return dict(status=status, status_text=status_text)
+    return dict(status=status, status_text=status_text, tuning_text=tuning_text)
