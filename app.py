@@ -198,7 +198,7 @@ def build_app(service: Service) -> gr.Blocks:
 
     with gr.Blocks(title="Counterfeit photo verifier / Kiểm tra ảnh sản phẩm nghi giả",
                    delete_cache=(1800, 3600)) as demo:
-        current_check = gr.State(None)
+        current_check, checked_language = gr.State(None), gr.State(None)
         with gr.Row(equal_height=True):
             with gr.Column(scale=4):
                 title = gr.Markdown(f"# {t('title')}", elem_id="title")
@@ -212,7 +212,8 @@ def build_app(service: Service) -> gr.Blocks:
             if service.catalog.path.resolve() == DEMO_CATALOG.resolve() else []
 
         with gr.Tabs():
-            the_verify = verify.build(page, current_check=current_check, examples=examples, queries=DEMO_QUERIES)
+            the_verify = verify.build(page, current_check=current_check, checked_language=checked_language,
+                                      examples=examples, queries=DEMO_QUERIES)
             the_history = history.build(page)
             the_batch = batch.build(page)
             the_catalog = catalog_tab.build(page, claimed=the_verify["claimed"])

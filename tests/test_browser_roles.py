@@ -241,3 +241,30 @@ def test_the_add_form_takes_the_label_text_and_gtin_of_a_new_product(browser, ag
     with Catalog.open(catalog) as opened:
         info = opened.product_info()["Oatly-Barista-Test"]
         assert info.label_text == "OATLY BARISTA EDITION havredryck" and good.rjust(14, "0") in info.gtins
+
+
+def test_a_double_click_makes_one_check_and_a_language_switch_redraws_the_card(browser, agency):
+    """Before: a double click on Verify kept two checks, and a language switched while a check ran
+    brought its card back in the old language."""
+    from index.storing.history import History
+
+    url, catalog = agency
+    context, page = open_page(browser, url, (390, 844), "vi")
+    try:
+        page.fill("#case-id input, #case-id textarea", "CASE-DOUBLE-CLICK")
+        page.set_input_files("#photos input[type=file]", str(demo_photo("Arla-Standard-Milk_002.jpg")))
+        page.wait_for_selector("#photos .file-preview, #photos table", timeout=20_000)
+        page.dblclick("#verify-button")
+        page.get_by_text("English").click()  # switched while the check runs
+        page.wait_for_selector("#verdict .badge", timeout=VERDICT_TIMEOUT_MS)
+        page.wait_for_function("() => /GENUINE-LOOKING|SUSPICIOUS|COUNTERFEIT|INCONCLUSIVE/.test("
+                               "document.querySelector('#verdict .badge').innerText)", timeout=30_000)
+        page.wait_for_timeout(3_000)  # a second check, had one been queued, is kept by now
+        page.screenshot(path=str(ARTIFACTS / "double-click-language-switch-phone.png"), full_page=True)
+    finally:
+        context.close()
+    history = History(catalog)
+    try:
+        assert len(history.search("CASE-DOUBLE-CLICK")) == 1
+    finally:
+        history.close()

@@ -3,6 +3,8 @@ and the case files out (and the ``/verify`` API)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -10,6 +12,10 @@ import gradio as gr
 from ui.i18n import t
 from ui.limits import LimitExceeded
 from ui.tabs.common import BROWSE, Page, _code_text, _error, _limit_message, _paths, _plain, api_result
+
+
+#: Seconds within which the same check sent again from the same page is the same check.
+REPEAT_S = 15.0
 
 
 def build(page: Page, **shared):
@@ -21,6 +27,12 @@ def build(page: Page, **shared):
     anonymous_client = page.anonymous_client
     show_check = page.show_check
     fakes_gallery_shown = page.fakes_gallery_shown
+    #: (session, what was sent) -> (time, check id) of the last check of each page: the same request
+    #: again within REPEAT_S (a double click, a second tap while the first runs) answers with the same
+    #: check instead of keeping a second one (issue 26: a double click kept two checks)
+    recent: dict = {}
+    recent_lock = threading.Lock()
+
     def verify(files, claimed, inspector, notes, language, case_id, place, views="", request: gr.Request = None):
         """The Verify button and the ``/verify`` API: the verdict as structured JSON first (the
         fields of ``verify.py``, with ``check_id``), then what the page shows. ``views``: the view
@@ -30,15 +42,36 @@ def build(page: Page, **shared):
             raise _error(t("need_photo", language), language)
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
         given = [v.strip() for v in (views or "").split(",")] if (views or "").strip() else None
+        session = getattr(request, "session_hash", None)
+        key = (session, tuple(paths), claimed, inspector, notes, case_id, place, views)
+        with recent_lock:
+            now = time.monotonic()
+            for old in [k for k, (at, _) in recent.items() if now - at > REPEAT_S]:
+                del recent[old]
+            seen = recent.get(key) if session else None
+        if seen is not None and (record := service.history.get(seen[1])) is not None:
+            used = ", ".join(record.result.get("details", {}).get("views", []))
+            return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id,
+                    language, gr.update(value=used, visible=bool(used) or views_shown()))
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
                                    place=place or "", source=source, client=anonymous_client(request), views=given,
                                    account=page.session_user(request) or "")
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
+        if session:
+            with recent_lock:
+                recent[key] = (time.monotonic(), record.check_id)
         used = ", ".join(record.result.get("details", {}).get("views", []))
         return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id,
-                gr.update(value=used, visible=bool(used) or views_shown()))
+                language, gr.update(value=used, visible=bool(used) or views_shown()))
+
+    def redraw_if_switched(check_id, started_in, language):
+        """A language switched while the check ran: its card is drawn again in the page's language."""
+        record = service.history.get(int(check_id)) if check_id and started_in and started_in != language else None
+        if record is None:
+            return (gr.update(),) * 7
+        return show_check(record, language)
 
     def views_shown() -> bool:
         """The views box is shown when the catalog knows the views of its items (several, learnt)."""
@@ -80,6 +113,7 @@ def build(page: Page, **shared):
                 gr.update(visible=False), "")
 
     current_check = shared['current_check']
+    checked_language = shared['checked_language']  # the language a check was started in
     with tr(gr.Tab(t("tab_verify"), id="verify"), "tab_verify"):
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
@@ -145,8 +179,10 @@ def build(page: Page, **shared):
                       concurrency_id="scan", concurrency_limit=1)
         checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
                                                       place, views],
-                                      outputs=[verify_result, *verify_outputs, current_check, views],
+                                      outputs=[verify_result, *verify_outputs, current_check, checked_language,
+                                               views],
                                       api_name="verify", concurrency_id="check", concurrency_limit=1)
+        checked.success(redraw_if_switched, [current_check, checked_language, language], verify_outputs, **BROWSE)
         checked.then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
         checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
         new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
