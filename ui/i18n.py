@@ -423,8 +423,8 @@ TEXT: dict[str, dict[str, str]] = {
     "dash_places": {"en": "Most-flagged places", "vi": "Địa điểm bị gắn cờ nhiều nhất"},
     "dash_inspectors": {"en": "Checks per inspector", "vi": "Số lần kiểm tra theo cán bộ"},
     "dash_why": {"en": "Why checks were inconclusive", "vi": "Vì sao chưa đủ căn cứ"},
-    "dash_summary": {"en": "**{total}** checks; **{inconclusive}** inconclusive ({share} %).",
-                     "vi": "**{total}** lần kiểm tra; **{inconclusive}** lần chưa đủ căn cứ ({share} %)."},
+    "dash_summary": {"en": "Checks: **{total}** · inconclusive: **{inconclusive}** ({share} %).",
+                     "vi": "Số lần kiểm tra: **{total}** · chưa đủ căn cứ: **{inconclusive}** ({share} %)."},
     "accounts_off": {"en": "Accounts are not kept in this catalog.", "vi": "Danh mục này không lưu tài khoản."},
     # catalog
     "login_title": {"en": "Log in to change the catalog", "vi": "Đăng nhập để thay đổi danh mục"},

@@ -103,11 +103,12 @@ def build(page: Page, **shared):
         summary = gr.Markdown(elem_id="dash-summary")
         per_day = tr(gr.BarPlot(None, x="day", y="checks",
                                 color="verdict", color_map={outcome(v, "en"): COLOURS[v] for v in VERDICTS},
-                                label=t("dash_per_day"), x_label_angle=-45, elem_id="dash-per-day", height=280),
+                                label=t("dash_per_day"), x_label_angle=-45, elem_id="dash-per-day", height=280,
+                                y_lim=[0, None]),
                      "dash_per_day")
         products = tr(gr.BarPlot(None, x="product", y="checks",
                                  label=t("dash_products"), x_label_angle=-45, elem_id="dash-products", height=280,
-                                 sort="-y"), "dash_products")
+                                 sort="-y", y_lim=[0, None]), "dash_products")
         with gr.Row():
             places = tr(gr.Dataframe(label=t("dash_places"), interactive=False, wrap=True, elem_id="dash-places"),
                         "dash_places")
