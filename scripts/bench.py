@@ -30,6 +30,11 @@
    the photo's keypoints, matching 8 references of 1 and of 3 candidate products, the comparison
    drawn), and the bytes a reference's keypoints take in the catalog.
 
+9. the dashboard (``--only dashboard``, 100k checks by default): the figures of a unit (checks per
+   day by verdict, most-flagged products and places, per inspector, inconclusive and why) counted
+   by SQLite (``index.storing.dashboard.count``) against loading every row into Python and
+   counting there (``count_naive``); every check, a supervisor's unit and one month; both agree.
+
 Synthetic vectors for the large indexes come from scripts/synthetic_vectors.py (shaped like real
 catalog embeddings). Results are printed and written to build/bench/results.json.
 """
@@ -737,6 +742,69 @@ def bench_alignment(folder: Path, embedder, rounds: int = 3, count: int = 12) ->
     }
 
 
+def timed(run, rounds: int = 1) -> tuple[float, object]:
+    """The median milliseconds of ``rounds`` runs of ``run``, and its last answer."""
+    times, answer = [], None
+    for _ in range(rounds):
+        started = time.perf_counter()
+        answer = run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), answer
+
+
+def fill_checks(db, size: int, seed: int = 7) -> None:
+    """``size`` checks over a year, shaped like a unit's: 9 products, 60 places, 40 inspectors in 5
+    units, verdicts mostly genuine-looking, each with a result of the real one's size (matches,
+    flags, explanation: ~2 KB of JSON)."""
+    import random
+
+    rng = random.Random(seed)
+    products = [f"Product-{i}" for i in range(9)]
+    places = [f"Chợ số {i}" for i in range(60)]
+    flags = ["low_score_few_sessions", "unreadable_label", "claim_uncertain", "looks_like_other_product", "blurred"]
+    start = time.mktime((2026, 1, 1, 0, 0, 0, 0, 0, 0))
+    rows = []
+    for i in range(size):
+        verdict = rng.choices(["genuine", "suspicious", "counterfeit", "unknown"], [60, 15, 10, 15])[0]
+        product = rng.choice(products)
+        inspector = rng.randrange(40)
+        result = {"verdict": verdict, "product_id": product, "flags": rng.sample(flags, rng.randint(0, 2)),
+                  "explanation": "x" * 200,
+                  "matches": [{"image_id": rng.randrange(10**5), "product_id": product, "label": "genuine",
+                               "score": rng.random(), "source_path": f"catalog/{product}/{j}.jpg"} for j in range(10)]}
+        moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + rng.random() * 365 * 86400))
+        rows.append((moment, product if rng.random() < 0.8 else None, product, verdict, rng.random(),
+                     f"QLTT-{inspector:02d}", rng.choice(places), "[]", json.dumps(result), f"inspector{inspector}",
+                     f"unit{inspector % 5}"))
+    with db:
+        db.executemany("INSERT INTO checks (checked_at, claimed_product_id, product_id, verdict, counterfeit_score, "
+                       "inspector, place, photos, result, account, unit) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def bench_dashboard(folder: Path, size: int, rounds: int = 5) -> dict:
+    from index.storing import dashboard
+    from index.storing.history import History
+
+    folder.mkdir(parents=True, exist_ok=True)
+    history = History(folder)
+    try:
+        fill_checks(history.db, size)
+        out = {"checks": size}
+        for name, filters in (("all", dashboard.Filters(offset_minutes=420)),
+                              ("unit", dashboard.Filters(unit="unit1", offset_minutes=420)),
+                              ("month", dashboard.Filters(since="2026-06-01T00:00:00Z", until="2026-07-01T00:00:00Z",
+                                                          offset_minutes=420))):
+            sql_ms, figures = timed(lambda: dashboard.count(history.db, filters), rounds)
+            naive_ms, naive = timed(lambda: dashboard.count_naive(history.db, filters), max(1, rounds // 2))
+            assert figures == naive, f"the dashboard's figures differ from the naive count ({name})"
+            out.update({f"{name}_checks": figures.total, f"{name}_sql_ms": round(sql_ms, 1),
+                        f"{name}_naive_ms": round(naive_ms, 1), f"{name}_speedup": round(naive_ms / sql_ms, 1)})
+        out["figures_equal"] = True
+        return out
+    finally:
+        history.close()
+
+
 def _import_seconds(path: Path, record, embedder) -> float:
     """The same demo import without keypoints (what keeping them costs at import)."""
     from index import Catalog, import_references, read_products
@@ -765,9 +833,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     parser.add_argument("--serials", type=int, default=None, help="serials in the register (default 10M)")
     parser.add_argument("--only", choices=["embedding", "tuned-views", "search", "end-to-end", "import", "accents",
-                                           "serials", "alignment"],
+                                           "serials", "alignment", "dashboard"],
                         nargs="+", default=None,
                         help="run only these parts")
+    parser.add_argument("--checks", type=int, default=None, help="checks in the dashboard's history (default 100k)")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench" / "results.json"))
     args = parser.parse_args()
     sizes = args.sizes or ([2_000, 20_000] if args.quick else [10_000, 100_000, 1_000_000])
@@ -784,8 +853,9 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         parts = set(args.only or ["embedding", "tuned-views", "search", "end-to-end", "import", "accents", "serials",
-                                  "alignment"])
-        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search", "serials", "alignment"} else []
+                                  "alignment", "dashboard"])
+        photos = make_phone_photos(work / "photos", photos_n) if parts - {"search", "serials", "alignment",
+                                                                          "dashboard"} else []
         if "embedding" in parts:
             results["embedding"] = bench_embedding(embedder, photos)
             print(table("1. embedding, 12 MP JPEGs", [results["embedding"]]), flush=True)
@@ -820,6 +890,11 @@ def main() -> int:
                                                    count=4 if args.quick else 12)
             print(table("8. flat print aligned: a check with and without, its parts, keypoint bytes per reference",
                         [results["alignment"]]), flush=True)
+        if "dashboard" in parts:
+            checks = args.checks or (5_000 if args.quick else 100_000)
+            results["dashboard"] = bench_dashboard(work / "dashboard", checks, rounds=2 if args.quick else 5)
+            print(table(f"9. the dashboard, {checks:,} checks: SQL aggregation against every row loaded into Python",
+                        [results["dashboard"]]), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     write_results(results, args.out)

@@ -61,8 +61,8 @@ def choose_claim(page, product_id: str, typed: str) -> None:
     page.wait_for_function(shows, timeout=5_000)
 
 
-def log_in(page, password: str = ADMIN_PASSWORD) -> None:
-    page.fill("#login-name input, #login-name textarea", ADMIN_USER)
+def log_in(page, password: str = ADMIN_PASSWORD, name: str = ADMIN_USER) -> None:
+    page.fill("#login-name input, #login-name textarea", name)
     page.fill("#login-password input", password)
     page.click("#login-button")
 

@@ -33,7 +33,8 @@ def test_bench_quick_run_reports_every_part_with_equivalent_results(tmp_path):
     aligned = results["alignment"]  # photos claimed as their own product line up with its references
     assert aligned["inliers_p50"] >= 10 and 0 < aligned["keypoint_bytes_per_reference"] <= aligned["keypoint_bytes_bound"]
     assert results["end_to_end"]["p50_with_text_codes_and_alignment_ms"] > 0
-    for part in ("1. embedding", "1b. a tuned catalog's embedding", "2. search", "3-4. end to end", "5. bulk import",
+    assert results["dashboard"]["figures_equal"] and results["dashboard"]["checks"] == 5_000  # SQL = naive count
+    for part in ("9. the dashboard", "1. embedding", "1b. a tuned catalog's embedding", "2. search", "3-4. end to end", "5. bulk import",
                  "6. a Vietnamese label", "7. the register of serials", "8. flat print aligned"):
         assert part in run.stdout
 

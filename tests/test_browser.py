@@ -144,7 +144,7 @@ def test_log_in_and_add_a_reference(page, running_app):
     _, catalog = running_app
     fill_new_reference(page, ROOT / "tests" / "data" / "Banana_001.jpg", "Banana-Test")
     page.click("#add-button")
-    page.get_by_text("Log in (Catalog tab) to change the catalog.").first.wait_for(timeout=20_000)
+    page.get_by_text("Log in (top of the page) to change the catalog.").first.wait_for(timeout=20_000)
 
     log_in(page, "wrong password")
     page.get_by_text("Wrong user name or password.").wait_for(timeout=10_000)
@@ -216,7 +216,7 @@ def test_history_finds_and_reopens_a_past_check(page):
     page.get_by_role("tab", name="History").click()
     page.fill("#check-number input", check_no)
     page.get_by_role("button", name="Open").click()  # closed to visitors: inspectors' names, notes, photos
-    page.locator("#history-badge", has_text="Log in (Catalog tab) to see past checks").wait_for(timeout=20_000)
+    page.locator("#history-badge", has_text="Log in (top of the page) to see past checks").wait_for(timeout=20_000)
     assert not page.locator("#history-badge .badge").count()
     page.get_by_role("tab", name="Catalog").click()
     log_in(page)

@@ -674,7 +674,7 @@ def test_the_audit_log_needs_a_login(running_app):
     url, _ = running_app
     outputs = event(url, "page_data", ["", "en"])
     audit = outputs[5]
-    assert audit["data"] == [["Log in (Catalog tab) to see the audit log: it holds user names and review notes."]]
+    assert audit["data"] == [["Log in (top of the page) to see the audit log: it holds user names and review notes."]]
     assert event(url, _triggered_by(url, "audit-refresh"), ["vi"])[0]["data"][0][0].startswith("Đăng nhập")
     initial = _component(url, "audit-table")["props"]["value"]  # what the page is built with
     assert initial["data"] == audit["data"]
@@ -749,7 +749,7 @@ def test_a_case_file_check_says_when_its_check_was_overturned_and_by_which_revie
         said = event(url, "check_report", [upload(url, path), "en"])[0]
         assert "issued by this system" in said and f"Check #{check_id} was later OVERTURNED" in said
         assert f"review #{entry} in the audit log" in said and "inspector-admin" not in said
-        assert "Log in (Catalog tab) to see who reviewed it" in said
+        assert "Log in (top of the page) to see who reviewed it" in said
     said = event(url, "check_report", [upload(url, Path(report_json)), "vi"], cookies=login(url))[0]
     assert "BÁC BỎ" in said and "inspector-admin" in said and "seized: wrong batch font" in said
 

@@ -78,6 +78,11 @@ class Users:
     def configured(self) -> bool:
         return bool(self._hashes)
 
+    def hashes(self) -> dict[str, str]:
+        """Name -> stored hash of every user of the environment (``ui.accounts`` makes them
+        administrators of the catalog's accounts when it starts)."""
+        return dict(self._hashes)
+
     def verify(self, name: str, password: str) -> bool:
         """Whether ``password`` is ``name``'s: one PBKDF2, known name or not (it may take 0.1 s:
         call it off the event loop)."""

@@ -146,6 +146,17 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_calibrated_at_catalog_level": {
         "en": "compared with the genuine photos of the whole catalog (too few of its own)",
         "vi": "được so với ảnh hàng thật của toàn bộ danh mục (ảnh của chính sản phẩm còn quá ít)"},
+    "calibration_note_calibrated_at_catalog_level": {
+        "en": "Scores of this product are compared with the photos of the whole catalog: it has too few photo "
+              "sessions of its own yet.",
+        "vi": "Điểm của sản phẩm này được so với ảnh của toàn danh mục vì sản phẩm chưa có đủ lượt chụp riêng."},
+    "calibration_note_calibrated_at_brand_level": {
+        "en": "Scores of this product are compared with the photos of its brand: it has too few photo sessions "
+              "of its own yet.",
+        "vi": "Điểm của sản phẩm này được so với ảnh của cùng thương hiệu vì sản phẩm chưa có đủ lượt chụp riêng."},
+    "calibration_note_uncalibrated": {
+        "en": "The catalog has too few photos to calibrate scores yet.",
+        "vi": "Danh mục chưa có đủ ảnh để hiệu chỉnh điểm."},
     "flag_no_readable_photo": {"en": "no readable photo", "vi": "không có ảnh đọc được"},
     "flag_claimed_product_not_in_catalog": {"en": "claimed product not in catalog",
                                             "vi": "sản phẩm khai báo không có trong danh mục"},
@@ -296,8 +307,8 @@ TEXT: dict[str, dict[str, str]] = {
               "chính hãng trong danh mục hay không; con người đưa ra quyết định, dùng kết quả này làm bằng chứng.",
     },
     # history / review
-    "history_login": {"en": "Log in (Catalog tab) to see past checks: they hold inspectors' names, notes and photos.",
-                      "vi": "Hãy đăng nhập (thẻ Danh mục) để xem các lần kiểm tra trước: chúng chứa tên cán bộ, "
+    "history_login": {"en": "Log in (top of the page) to see past checks: they hold inspectors' names, notes and photos.",
+                      "vi": "Hãy đăng nhập (ở đầu trang) để xem các lần kiểm tra trước: chúng chứa tên cán bộ, "
                             "ghi chú và ảnh."},
     "history_search": {"en": "Search checks (product, case, notes, inspector or check number)",
                        "vi": "Tìm lần kiểm tra (sản phẩm, vụ việc, ghi chú, cán bộ hoặc số lần kiểm tra)"},
@@ -346,6 +357,83 @@ TEXT: dict[str, dict[str, str]] = {
     "batch_summary": {"en": "{cases} cases checked: {counts}.", "vi": "Đã kiểm tra {cases} vụ việc: {counts}."},
     "batch_empty": {"en": "Add a manifest with its photos, or photos, or a zip.",
                     "vi": "Hãy thêm tệp danh sách kèm ảnh, hoặc ảnh, hoặc tệp zip."},
+    # accounts and roles
+    "tab_accounts": {"en": "Users", "vi": "Người dùng"},
+    "role_inspector": {"en": "Inspector", "vi": "Kiểm soát viên"},
+    "role_supervisor": {"en": "Supervisor", "vi": "Trưởng nhóm"},
+    "role_brand_owner": {"en": "Brand owner", "vi": "Chủ thương hiệu"},
+    "role_administrator": {"en": "Administrator", "vi": "Quản trị viên"},
+    "logged_in_as": {"en": "Logged in as {user}. Role: {role}.", "vi": "Đã đăng nhập: {user}. Vai trò: {role}."},
+    "not_allowed": {"en": "Your role does not allow this. Ask an administrator.",
+                    "vi": "Vai trò của bạn không được làm việc này. Hãy hỏi quản trị viên."},
+    "not_your_brand": {"en": "{product} belongs to brand {brand}, which is not one of yours: nothing was changed.",
+                       "vi": "{product} thuộc thương hiệu {brand}, không phải thương hiệu của bạn: chưa thay đổi gì."},
+    "anonymous_checks_off": {"en": "Log in to check photos: this deployment does not take checks without an account.",
+                             "vi": "Hãy đăng nhập để kiểm tra ảnh: hệ thống này không nhận kiểm tra khi chưa có tài khoản."},
+    "accounts_intro": {"en": "Accounts of the agency: inspectors see their own checks, supervisors their unit's checks "
+                             "and the reviews, brand owners change their own brands' products. Only administrators "
+                             "manage accounts here.",
+                       "vi": "Tài khoản của đơn vị: kiểm soát viên xem các lần kiểm tra của mình, trưởng nhóm xem "
+                             "các lần kiểm tra của nhóm và thẩm định, chủ thương hiệu sửa sản phẩm của thương hiệu "
+                             "mình. Chỉ quản trị viên quản lý tài khoản ở đây."},
+    "accounts_table": {"en": "Accounts", "vi": "Tài khoản"},
+    "accounts_login": {"en": "Log in as an administrator to see and manage the accounts.",
+                       "vi": "Hãy đăng nhập bằng tài khoản quản trị viên để xem và quản lý tài khoản."},
+    "account_name": {"en": "User name", "vi": "Tên đăng nhập"},
+    "account_role": {"en": "Role", "vi": "Vai trò"},
+    "account_unit": {"en": "Unit (team, district)", "vi": "Đơn vị (đội, quận/huyện)"},
+    "account_brands": {"en": "Brands (brand owner; separated by commas)",
+                       "vi": "Thương hiệu (chủ thương hiệu; cách nhau bằng dấu phẩy)"},
+    "account_password": {"en": "New password (at least 8 characters)", "vi": "Mật khẩu mới (ít nhất 8 ký tự)"},
+    "account_state": {"en": "State", "vi": "Trạng thái"},
+    "account_active": {"en": "active", "vi": "đang dùng"},
+    "account_disabled_word": {"en": "disabled", "vi": "đã khóa"},
+    "account_create": {"en": "Create", "vi": "Tạo"},
+    "account_change": {"en": "Save role, unit, brands", "vi": "Lưu vai trò, đơn vị, thương hiệu"},
+    "account_reset": {"en": "Reset password", "vi": "Đặt lại mật khẩu"},
+    "account_disable": {"en": "Disable", "vi": "Khóa"},
+    "account_enable": {"en": "Enable", "vi": "Mở lại"},
+    "account_done_create": {"en": "Account {name} created ({role}).", "vi": "Đã tạo tài khoản {name} ({role})."},
+    "account_done_reset": {"en": "Password of {name} reset.", "vi": "Đã đặt lại mật khẩu của {name}."},
+    "account_done_disable": {"en": "Account {name} disabled: it can no longer log in.",
+                             "vi": "Đã khóa tài khoản {name}: không thể đăng nhập nữa."},
+    "account_done_enable": {"en": "Account {name} enabled.", "vi": "Đã mở lại tài khoản {name}."},
+    "account_done_change": {"en": "Account {name} saved ({role}).", "vi": "Đã lưu tài khoản {name} ({role})."},
+    "account_bad_name": {"en": "A user name is 1 to {limit} printable characters, without ':' or '\\'.",
+                         "vi": "Tên đăng nhập gồm 1 đến {limit} ký tự in được, không có ':' hay '\\'."},
+    "account_bad_role": {"en": "Unknown role {role}.", "vi": "Không có vai trò {role}."},
+    "account_field_too_long": {"en": "Unit and brands are at most {limit} characters.",
+                               "vi": "Đơn vị và thương hiệu dài tối đa {limit} ký tự."},
+    "account_needs_brand": {"en": "A brand owner needs at least one brand.",
+                            "vi": "Chủ thương hiệu cần ít nhất một thương hiệu."},
+    "account_exists": {"en": "There is already an account {name}.", "vi": "Đã có tài khoản {name}."},
+    "account_unknown": {"en": "There is no account {name}.", "vi": "Không có tài khoản {name}."},
+    "account_not_self": {"en": "You cannot disable your own account.", "vi": "Không thể tự khóa tài khoản của mình."},
+    "account_short_password": {"en": "The password needs at least {limit} characters.",
+                               "vi": "Mật khẩu cần ít nhất {limit} ký tự."},
+    "col_changed": {"en": "Changed", "vi": "Thay đổi lúc"},
+    "tab_dashboard": {"en": "Dashboard", "vi": "Tổng hợp"},
+    "dash_login": {"en": "Log in as a supervisor or an administrator to see the dashboard.",
+                   "vi": "Hãy đăng nhập bằng tài khoản trưởng nhóm hoặc quản trị viên để xem bảng tổng hợp."},
+    "dash_show": {"en": "Show", "vi": "Xem"},
+    "dash_csv": {"en": "Download figures (CSV)", "vi": "Tải số liệu (CSV)"},
+    "dash_place": {"en": "Place", "vi": "Địa điểm"},
+    "dash_checks": {"en": "Checks", "vi": "Số lần kiểm tra"},
+    "dash_day": {"en": "Day", "vi": "Ngày"},
+    "dash_inspector": {"en": "Inspector", "vi": "Cán bộ kiểm tra"},
+    "dash_flagged": {"en": "Flagged", "vi": "Bị gắn cờ"},
+    "dash_inconclusive": {"en": "Inconclusive", "vi": "Chưa đủ căn cứ"},
+    "dash_reason": {"en": "Reason", "vi": "Lý do"},
+    "dash_total": {"en": "Checks", "vi": "Số lần kiểm tra"},
+    "dash_per_day": {"en": "Checks per day, by verdict", "vi": "Số lần kiểm tra mỗi ngày, theo kết luận"},
+    "dash_products": {"en": "Most-flagged products (suspicious or counterfeit)",
+                      "vi": "Sản phẩm bị gắn cờ nhiều nhất (đáng ngờ hoặc hàng giả)"},
+    "dash_places": {"en": "Most-flagged places", "vi": "Địa điểm bị gắn cờ nhiều nhất"},
+    "dash_inspectors": {"en": "Checks per inspector", "vi": "Số lần kiểm tra theo cán bộ"},
+    "dash_why": {"en": "Why checks were inconclusive", "vi": "Vì sao chưa đủ căn cứ"},
+    "dash_summary": {"en": "Checks: **{total}** · inconclusive: **{inconclusive}** ({share} %).",
+                     "vi": "Số lần kiểm tra: **{total}** · chưa đủ căn cứ: **{inconclusive}** ({share} %)."},
+    "accounts_off": {"en": "Accounts are not kept in this catalog.", "vi": "Danh mục này không lưu tài khoản."},
     # catalog
     "login_title": {"en": "Log in to change the catalog", "vi": "Đăng nhập để thay đổi danh mục"},
     "username": {"en": "User name", "vi": "Tên đăng nhập"},
@@ -361,8 +449,8 @@ TEXT: dict[str, dict[str, str]] = {
                        "vi": "Chưa cấu hình người dùng danh mục: hãy đặt VERIFIER_ADMIN_USER và "
                              "VERIFIER_ADMIN_PASSWORD (hoặc VERIFIER_USERS_FILE) trước khi chạy ứng dụng."},
     "login_locked": {"en": "Too many failed attempts; wait a minute.", "vi": "Sai quá nhiều lần; hãy đợi một phút."},
-    "need_login": {"en": "Log in (Catalog tab) to change the catalog.",
-                   "vi": "Hãy đăng nhập (thẻ Danh mục) để thay đổi danh mục."},
+    "need_login": {"en": "Log in (top of the page) to change the catalog.",
+                   "vi": "Hãy đăng nhập (ở đầu trang) để thay đổi danh mục."},
     "product_search": {"en": "Search products (name, brand or id)", "vi": "Tìm sản phẩm (tên, thương hiệu hoặc mã)"},
     "products_table": {"en": "Products", "vi": "Sản phẩm"},
     "product_to_show": {"en": "Product to show", "vi": "Sản phẩm cần xem"},
@@ -492,21 +580,39 @@ TEXT: dict[str, dict[str, str]] = {
                                "#{entry} trong nhật ký thay đổi)."},
     "report_review_by": {"en": "Reviewed by {reviewer}; review note: {note}",
                          "vi": "Người xem xét lại: {reviewer}; ghi chú: {note}"},
-    "report_review_login": {"en": "Log in (Catalog tab) to see who reviewed it and why.",
-                            "vi": "Đăng nhập (thẻ Danh mục) để xem ai đã xem xét lại và lý do."},
-    "audit_login": {"en": "Log in (Catalog tab) to see the audit log: it holds user names and review notes.",
-                    "vi": "Đăng nhập (thẻ Danh mục) để xem nhật ký thay đổi: nhật ký có tên người dùng và ghi chú "
+    "report_review_login": {"en": "Log in (top of the page) to see who reviewed it and why.",
+                            "vi": "Đăng nhập (ở đầu trang) để xem ai đã xem xét lại và lý do."},
+    "audit_login": {"en": "Log in (top of the page) to see the audit log: it holds user names and review notes.",
+                    "vi": "Đăng nhập (ở đầu trang) để xem nhật ký thay đổi: nhật ký có tên người dùng và ghi chú "
                           "xem xét lại."},
     # status
+    "model_plain_offline": {"en": "the built-in model that works without internet (weaker than the full model at "
+                                  "telling look-alike packages apart)",
+                            "vi": "mô hình có sẵn, chạy không cần mạng (kém hơn mô hình đầy đủ khi phân biệt bao bì "
+                                  "na ná nhau)"},
+    "model_plain_tuned": {"en": "the built-in model that works without internet, fitted to this catalog's photos",
+                          "vi": "mô hình có sẵn, chạy không cần mạng, đã tinh chỉnh theo ảnh của danh mục này"},
+    "model_plain_full": {"en": "the full image model", "vi": "mô hình ảnh đầy đủ"},
+    "tuning_running": {"en": "**Fitting the model to this catalog** in the background since {since}: {progress}. "
+                             "Checks use the current model until it is done; then every reference is compared "
+                             "again with the fitted model and the calibration of each product is recomputed, so "
+                             "scores may shift a little.",
+                       "vi": "**Đang tinh chỉnh mô hình theo danh mục** (chạy nền từ {since}): {progress}. Các lần "
+                             "kiểm tra vẫn dùng mô hình hiện tại cho đến khi xong; sau đó mọi ảnh mẫu được so lại "
+                             "bằng mô hình mới và hiệu chỉnh của từng sản phẩm được tính lại, nên điểm có thể thay "
+                             "đổi đôi chút."},
+    "tuning_progress_unknown": {"en": "starting", "vi": "đang khởi động"},
+    "tuning_last": {"en": "**Last fitting** committed {at}: {details}.",
+                    "vi": "**Lần tinh chỉnh gần nhất** hoàn tất lúc {at}: {details}."},
     "status_body": {
-        "en": "**Catalog** `{catalog}`: {references} references of {products} products ({genuine} genuine, "
+        "en": "**Catalog** {catalog}: {references} references of {products} products ({genuine} genuine, "
               "{counterfeit} known counterfeit), generation {generation}.\n\n"
-              "**Search index**: {index} ({store}).\n\n**Model** `{model}` ({dim}-d).\n\n"
+              "**Search**: {index}.\n\n**Photo comparison**: {model}.\n\n"
               "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
               "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
-        "vi": "**Danh mục** `{catalog}`: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
+        "vi": "**Danh mục** {catalog}: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
               "{counterfeit} hàng giả đã biết), phiên bản dữ liệu {generation}.\n\n"
-              "**Chỉ mục tìm kiếm**: {index} ({store}).\n\n**Mô hình** `{model}` ({dim} chiều).\n\n"
+              "**Tìm kiếm**: {index}.\n\n**So sánh ảnh**: {model}.\n\n"
               "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
               "hiệu chỉnh bằng ảnh mẫu riêng.\n\n**Số lần kiểm tra đã lưu**: {checks}.\n\n**Phiên bản** {version}.",
     },
@@ -572,6 +678,11 @@ TEXT: dict[str, dict[str, str]] = {
                                "on its own",
                         "vi": "thêm khoảng {more} ảnh chính hãng chụp vào ngày khác hoặc ở cửa hàng khác để hiệu chỉnh "
                               "riêng cho sản phẩm này"},
+    "action_create_account": {"en": "account created", "vi": "tạo tài khoản"},
+    "action_reset_password": {"en": "password reset", "vi": "đặt lại mật khẩu"},
+    "action_disable_account": {"en": "account disabled", "vi": "khóa tài khoản"},
+    "action_enable_account": {"en": "account enabled", "vi": "mở lại tài khoản"},
+    "action_change_account": {"en": "account changed", "vi": "đổi vai trò tài khoản"},
     "action_add_references": {"en": "references added", "vi": "thêm ảnh mẫu"},
     "action_import": {"en": "catalog import", "vi": "nhập danh mục"},
     "action_add_from_review": {"en": "reference added from a review", "vi": "thêm ảnh mẫu từ thẩm định"},

@@ -72,6 +72,8 @@ details.technical{margin-top:6px;font-size:.95em} details.technical small{font-s
 #: do are worth a closer look (said on the card); below it the model reads them as genuine photos.
 FAKES_WORTH_A_LOOK = 90.0
 TECHNICAL_FLAGS = {"calibrated_at_brand_level", "calibrated_at_catalog_level", "uncalibrated", "insufficient_evidence"}
+#: Flags that say how a verdict was calibrated: shown as a plain sentence (``calibration_note_*``).
+CALIBRATION_NOTES = {"calibrated_at_brand_level", "calibrated_at_catalog_level", "uncalibrated"}
 ZONES = {"counterfeit": "against", "suspicious": "against", "unknown": "unclear", "genuine": "supports"}
 
 
@@ -178,7 +180,8 @@ def technical_html(result: dict, language: str) -> str:
         level_words = t("level_" + level, language) if "level_" + level in TEXT_KEYS else level
         lines.append(esc(t("p_line", language, pct=percent(details["genuine_p_value"], language), product=target,
                            level=level_words)))
-    technical = [flag(f, language) for f in result.get("flags", []) if f in TECHNICAL_FLAGS]
+    lines += [esc(t("calibration_note_" + f, language)) for f in result.get("flags", []) if f in CALIBRATION_NOTES]
+    technical = [flag(f, language) for f in result.get("flags", []) if f in TECHNICAL_FLAGS - CALIBRATION_NOTES]
     if technical:
         lines.append(f'{esc(t("flags", language))}: ' + esc(", ".join(technical)))
     return (f'<details class="technical"><summary>{esc(t("technical_details", language))}</summary>'
@@ -271,9 +274,12 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
         score = case.get("counterfeit_score")
         errors = "".join(f'<br><span class="errors">✗ {esc(e["path"])}: {esc(photo_problem(e["reason"], language))}</span>'
                          for e in case.get("errors", []))
-        # how the verdict was calibrated is not a warning (checks kept before issue 26 carry it as a flag)
+        # how the verdict was calibrated is a plain sentence, never listed as a warning (a green row
+        # "calibrated at catalog level" read as "Cảnh báo": issue 26)
         flags = [flag(f, language) for f in case.get("flags", []) if f not in TECHNICAL_FLAGS]
         flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
+        flag_text += "".join(f'<br><small class="calibration-note">{esc(t("calibration_note_" + f, language))}</small>'
+                             for f in case.get("flags", []) if f in CALIBRATION_NOTES)
         # the sentence ends "as advised below": the advice is in the row, as on the card
         tips = [text for text in (advice_text(a, language) for a in case.get("advice", [])) if text]
         if tips:

@@ -30,6 +30,7 @@ from index.importing.manifests import ProductRow, parse_gtins, read_products, sp
 from vision import UnreadableImage, load_image
 from vision.quality import assess
 
+from .accounts import Accounts, AccountError, anonymous_checks_allowed, may, owns_brand
 from .auth import Users
 from .casefile import CaseFileChecker
 from .sessions import Sessions
@@ -54,7 +55,12 @@ RISK_ORDER = {"counterfeit": 0, "suspicious": 1, "unknown": 2, "genuine": 3}
 
 
 class NotAllowed(PermissionError):
-    """A catalog change without a logged-in user."""
+    """A change without a logged-in user, or one the user's role does not allow (``key`` and
+    ``args``: the user's sentence in ``ui.i18n``)."""
+
+    def __init__(self, message: str = "log in to change the catalog", key: str = "need_login", **args):
+        self.key, self.args_ = key, args
+        super().__init__(message)
 
 
 @dataclass
@@ -89,6 +95,11 @@ class Service:
         self.history = History(self.catalog_dir)
         self.users = users or Users()
         self.sessions = Sessions(self.users)
+        #: The agency's accounts and roles (``ui.accounts``) when the users are the catalog's; with
+        #: the environment's users alone (``ui.auth.Users``) every logged-in user may do everything.
+        self.accounts = self.users if isinstance(self.users, Accounts) else None
+        #: Checks without a login (a consumer's): VERIFIER_ANONYMOUS_CHECKS=0 switches them off.
+        self.anonymous_checks = anonymous_checks_allowed()
         #: History is open to every visitor only where nobody can log in (a single-user laptop) or
         #: the deployment says so (VERIFIER_OPEN_HISTORY=1).
         self.history_is_open = not self.users.configured or os.environ.get("VERIFIER_OPEN_HISTORY") == "1"
@@ -110,12 +121,14 @@ class Service:
 
     def check(self, photos: list[str], claimed: str | None = None, notes: str = "", inspector: str = "",
               case_id: str | None = None, place: str = "", source: str = "app", client: str = "",
-              views: list[str] | None = None) -> CheckRecord:
+              views: list[str] | None = None, account: str = "") -> CheckRecord:
         """Check photos and keep the check. ``client``: the address of a client that is not logged
         in (its photos count against the anonymous quotas of ``ui.limits``); empty for a user.
         ``views``: the view of each photo as the inspector corrected it (empty: the view head's)."""
         if not photos:
             raise ValueError("no photos")
+        if client and not account and not self.anonymous_checks:
+            raise LimitExceeded("anonymous_checks_off")
         if len(photos) > self.limits.photos_per_check:
             raise LimitExceeded("too_many_photos", count=len(photos), limit=self.limits.photos_per_check)
         for field, value, limit in (("claimed", claimed, self.limits.id_chars), ("case_id", case_id, self.limits.id_chars),
@@ -128,10 +141,10 @@ class Service:
             verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
                                           case_id=(case_id or "").strip() or None, regions=True,
                                           views=[(v or "")[:self.limits.id_chars] for v in (views or [])][:len(photos)])
-        return self._keep(verdict.to_dict(), photos, notes, inspector, place, source, client)
+        return self._keep(verdict.to_dict(), photos, notes, inspector, place, source, client, account)
 
     def _keep(self, result: dict, photos: list[str], notes: str, inspector: str, place: str = "",
-              source: str = "app", client: str = "") -> CheckRecord:
+              source: str = "app", client: str = "", account: str = "") -> CheckRecord:
         kept, quality, moved = [], [], {}
         unreadable = {e["path"] for e in result.get("errors", [])}
         for path in photos:
@@ -153,8 +166,10 @@ class Service:
         aligned = (result.get("evidence") or {}).get("alignment")
         if aligned and aligned.get("photo") in moved:  # the print comparison names the kept photo too
             aligned["photo"] = moved[aligned["photo"]]
-        check_id = self.history.record(result, kept, inspector=inspector.strip(), notes=notes.strip(), quality=quality,
-                                       place=place.strip(), source=source, client=client)
+        owner = self.account_of(account) if account else None
+        check_id = self.history.record(result, kept, inspector=inspector.strip(), notes=notes.strip(),
+                                       quality=quality, place=place.strip(), source=source, client=client,
+                                       account=account or "", unit=owner.unit if owner else "")
         if client:  # the oldest anonymous photos go first, this client's, then anyone's
             self.history.drop_anonymous_photos(client, self.limits.anonymous_client_mb * 1024**2,
                                                self.limits.anonymous_total_mb * 1024**2)
@@ -171,10 +186,12 @@ class Service:
             return self.verifier.judge_codes(codes)
 
     def check_batch(self, manifest: str | None, files: list[str], progress: Callable[[int, int], None] | None = None,
-                    inspector: str = "", client: str = "") -> BatchResult:
+                    inspector: str = "", client: str = "", account: str = "") -> BatchResult:
         """Check every case of an upload. Results are written to disk case by case (a long batch
         holds no verdicts in memory), and the checker is taken a few cases at a time, so single
         checks of other users go in between. Staged uploads are removed whatever happens."""
+        if client and not account and not self.anonymous_checks:
+            raise LimitExceeded("anonymous_checks_off")
         folder = Path(tempfile.mkdtemp(prefix="batch-", dir=self._downloads()))
         try:
             given: dict[str, str] = {}  # staged path -> the path as the user wrote it
@@ -193,7 +210,7 @@ class Service:
                         # each case kept before the next is judged: a unit code copied onto two
                         # listings of one batch is noticed on the second
                         kept = [(case, verdict, self._keep(verdict.to_dict(), list(case.photos), "", inspector,
-                                                           source="batch", client=client))
+                                                           source="batch", client=client, account=account))
                                 for case, verdict in zip(group, self.verifier.check_many(group, progress=False))]
                     for case, verdict, record in kept:
                         result = _as_given(dict(record.result, check_id=record.check_id), folder / "in", given)
@@ -359,6 +376,8 @@ class Service:
         product_id = (product_id or "").strip()
         if not product_id:
             raise ValueError("a product id is needed")
+        if action != "add_from_review":  # a review's additions are the reviewer's right (``review``)
+            self._authorize_products(user, [product_id], brand)
         if label not in ("genuine", "counterfeit"):
             raise ValueError(f"label must be genuine or counterfeit, not {label!r}")
         if not photos:
@@ -378,6 +397,8 @@ class Service:
         try:
             staged, _ = stage(list(files or []), folder, manifest)
             rows = read_products(staged)
+            for row in rows:  # every row's product, before anything is added
+                self._authorize_products(user, [row.product_id], row.brand)
             rows = [_find_uploaded(row, folder) for row in rows]
             with self._lock:
                 self._pick_up_changes()
@@ -395,7 +416,7 @@ class Service:
         uploaded CSV: streamed, refused whole with every bad row's line, audited as ``user``."""
         from index.importing.serials import import_register
 
-        user = _require(user)
+        user = self._authorize(user, "serials")
         if not path:
             raise ValueError("upload a CSV file of serials (gtin,serial[,batch][,expiry])")
         summary = import_register(self.catalog_dir, path, user, decommission, progress or False, name=Path(path).name)
@@ -408,7 +429,7 @@ class Service:
         from index import Catalog
         from index.storing import serials as register
 
-        user = _require(user)
+        user = self._authorize(user, "serials")
         with Catalog.open(self.catalog_dir, writable=True) as catalog, catalog.audited(user, "add_stamp_pattern"):
             added = register.add_stamp(catalog, template or "", brand)
         with self._lock:
@@ -427,12 +448,15 @@ class Service:
         return summary
 
     def remove_references(self, user: str | None, image_ids: Iterable[int]) -> int:
-        removed = editing.remove_references(self.catalog_dir, list(image_ids), _require(user))
+        image_ids = list(image_ids)
+        self._authorize_products(user, sorted({r.product_id for r in self.catalog.references_by_id(image_ids).values()}))
+        removed = editing.remove_references(self.catalog_dir, image_ids, _require(user))
         with self._lock:
             self._pick_up_changes()
         return removed
 
     def remove_product(self, user: str | None, product_id: str) -> int:
+        self._authorize_products(user, [(product_id or "").strip()])
         removed = editing.remove_product(self.catalog_dir, (product_id or "").strip(), _require(user))
         with self._lock:
             self._pick_up_changes()
@@ -443,6 +467,7 @@ class Service:
 
     def undo_last_removal(self, user: str | None):
         user = _require(user)
+        self._authorize_products(user, (self.last_removal() or {}).get("products", []))
         with self._lock:
             self._pick_up_changes()
         summary = editing.undo_last_removal(self.catalog_dir, self.embedder, user)
@@ -458,6 +483,9 @@ class Service:
         product_id = (product_id or "").strip()
         if not product_id:
             raise ValueError("choose the product to edit")
+        self._authorize_products(user, [product_id])
+        if brand is not None and brand.strip():  # a product is not given away to another brand either
+            self._authorize_products(user, [], brand)
         editing.check_product_fields(name=name, brand=brand, label_text=label_text, gtins_text=gtins)
         parsed = None
         if gtins is not None:
@@ -482,7 +510,7 @@ class Service:
                product_id: str | None = None):
         """Confirm or overturn a past verdict; optionally add its photos to the catalog as genuine or
         known-counterfeit references, so the catalog learns from cases."""
-        user = _require(user)
+        user = self._authorize(user, "review")
         record = self.history.get(check_id)
         if record is None:
             raise KeyError(f"no check #{check_id} in the history")
@@ -495,6 +523,158 @@ class Service:
             return self.add_references(user, [p.path for p in record.photos], target, add_as,
                                        action="add_from_review", extra={"check_id": check_id})
         return None
+
+
+    # ---- accounts and roles (ui.accounts), enforced here for the page and the API alike ------
+
+    def account_of(self, user: str | None):
+        """The account of a logged-in name; without the catalog's accounts (the environment's
+        users only) every logged-in user is an administrator, as before accounts existed."""
+        if not user:
+            return None
+        if self.accounts is None:
+            from index.storing.accounts import Account
+
+            return Account(user, "administrator", "", (), False, "", "")
+        return self.accounts.account(user)
+
+    def allowed(self, user: str | None, right: str) -> bool:
+        return may(self.account_of(user), right)
+
+    def _authorize(self, user: str | None, right: str) -> str:
+        user = _require(user)
+        if not self.allowed(user, right):
+            raise NotAllowed(f"{user} may not do this ({right})", "not_allowed")
+        return user
+
+    def _authorize_products(self, user: str | None, product_ids: Iterable[str], new_brand: str = "") -> str:
+        """Refuse unless ``user`` may change every product named (its brand is theirs; a product
+        not in the catalog yet takes ``new_brand``)."""
+        user = _require(user)
+        account = self.account_of(user)
+        if may(account, "catalog_all"):
+            return user
+        if not may(account, "catalog_brand"):
+            raise NotAllowed(f"{user} may not change the catalog", "not_allowed")
+        if new_brand and not owns_brand(account, new_brand):
+            raise NotAllowed(f"{user} may not change brand {new_brand}", "not_your_brand", product="—",
+                             brand=new_brand)
+        with self._lock:
+            self._pick_up_changes()
+        for product_id in product_ids:
+            refs = self.catalog.references(product_id=product_id)
+            brand = refs[0].brand if refs else new_brand
+            if not owns_brand(account, brand or ""):
+                raise NotAllowed(f"{user} may not change {product_id} ({brand})", "not_your_brand",
+                                 product=product_id, brand=brand or "—")
+        return user
+
+    def history_scope(self, user: str | None) -> dict | None:
+        """What of the History ``user`` may read, as ``History.search`` filters ({} everything,
+        None nothing): an inspector their own checks, a supervisor their unit's."""
+        account = self.account_of(user)
+        if account is None:
+            return {} if self.history_is_open else None
+        if may(account, "history_all") or (may(account, "history_unit") and not account.unit):
+            return {}
+        if may(account, "history_unit"):
+            return {"unit": account.unit}
+        if may(account, "history_own"):
+            return {"account": account.name}
+        return {} if self.history_is_open else None
+
+    def visible_checks(self, user: str | None, **filters) -> list[CheckRecord]:
+        scope = self.history_scope(user)
+        if scope is None:
+            raise NotAllowed("log in to read the history", "history_login")
+        return self.history.search(**filters, **scope)
+
+    def may_see(self, user: str | None, record: CheckRecord | None) -> bool:
+        scope = self.history_scope(user)
+        if record is None or scope is None:
+            return False
+        return all(getattr(record, key) == value for key, value in scope.items())
+
+    def may_read_audit(self, user: str | None) -> bool:
+        """The audit log names users and review notes: administrators, supervisors and brand
+        owners (and everyone where the History is open)."""
+        account = self.account_of(user)
+        return self.history_is_open or (account is not None and account.role != "inspector")
+
+    def dashboard(self, user: str | None, since: str | None = None, until: str | None = None, place: str = "",
+                  product: str = "", inspector: str = "", offset_minutes: int = 0):
+        """The unit's figures (``index.storing.dashboard``) for a supervisor (their unit's checks)
+        or an administrator (every check): counted by SQLite, never loaded row by row."""
+        from index.storing import dashboard
+
+        user = self._authorize(user, "dashboard")
+        scope = self.history_scope(user) or {}
+        filters = dashboard.Filters(since, until, place or "", product or "", inspector or "", scope.get("unit"),
+                                    scope.get("account"), offset_minutes)
+        return dashboard.count(self.history.db, filters)
+
+    def dashboard_csv(self, figures, names: dict[str, str]) -> Path:
+        """The dashboard's figures as one CSV (a section per figure, headed by its name in
+        ``names``), for a spreadsheet; cells made safe from formulas."""
+        folder = Path(tempfile.mkdtemp(prefix="dashboard-", dir=self._downloads()))
+        path = folder / "dashboard.csv"
+        sections = [("per_day", ["day", "verdict", "checks"]), ("flagged_products", ["product", "checks"]),
+                    ("flagged_places", ["place", "checks"]),
+                    ("per_inspector", ["inspector", "checks", "genuine", "suspicious", "counterfeit", "unknown"]),
+                    ("inconclusive_why", ["reason", "checks"])]
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([names.get("total", "total"), figures.total])
+            writer.writerow([names.get("inconclusive", "inconclusive"), figures.inconclusive])
+            for key, header in sections:
+                writer.writerow([])
+                writer.writerow([names.get(key, key)])
+                writer.writerow(header)
+                for row in getattr(figures, key):
+                    writer.writerow([spreadsheet_safe(cell) for cell in row])
+        return path
+
+    def tuning_state(self) -> dict:
+        """Whether a fitting of the model runs in the background (since when, its log's last line)
+        and the last one committed (its audit row), for Status and the Catalog tab."""
+        from index.importing import tuning
+
+        state = {"running": tuning._background_pid(self.catalog_dir) is not None, "since": None, "progress": "",
+                 "last": None}
+        if state["running"]:
+            try:
+                state["since"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                               time.gmtime((self.catalog_dir / tuning.PID_NAME).stat().st_mtime))
+                lines = (self.catalog_dir / tuning.LOG_NAME).read_text(errors="replace").splitlines()[-20:]
+                state["progress"] = next((line.strip()[-160:] for line in reversed(lines) if line.strip()), "")
+            except OSError:
+                pass
+        last = next((e for e in audit.entries(self.catalog_dir, limit=500) if e.action == "tune"), None)
+        if last is not None:
+            state["last"] = {"at": last.at, "details": last.details}
+        return state
+
+    def list_accounts(self, by: str | None) -> list:
+        self._authorize(by, "accounts")
+        return self.accounts.all() if self.accounts is not None else []
+
+    def manage_account(self, by: str | None, action: str, name: str, role: str = "", password: str = "",
+                       unit: str = "", brands: str = ""):
+        """An administrator's change to an account: create, reset (the password), disable, enable,
+        change (role, unit, brands). Audited with ``by``."""
+        by = self._authorize(by, "accounts")
+        if self.accounts is None:
+            raise AccountError("accounts_off")
+        name = (name or "").strip()
+        if action == "create":
+            return self.accounts.create(by, name, role, password, unit, brands)
+        if action == "reset":
+            return self.accounts.reset(by, name, password)
+        if action in ("disable", "enable"):
+            return self.accounts.disable(by, name, action == "disable")
+        if action == "change":
+            return self.accounts.change(by, name, role, unit, brands)
+        raise ValueError(f"unknown account action {action!r}")
 
 
 def sweep_work_dirs(root: str | Path | None = None) -> int:

@@ -85,6 +85,9 @@ class CheckRecord:
     place: str = ""
     #: How the check came: ``app`` (the Verify tab), ``batch`` or ``api``.
     source: str = "app"
+    #: The account logged in when the check was made ("" for an anonymous check), and its unit.
+    account: str = ""
+    unit: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -112,6 +115,12 @@ class History:
         self._add_missing_columns()
         # the checks whose photos count against the anonymous quotas: a few thousand at most
         self.db.execute("CREATE INDEX IF NOT EXISTS checks_kept ON checks (client, check_id) WHERE kept_bytes > 0")
+        # an inspector's History and a supervisor's unit, read without a scan of every check
+        self.db.execute("CREATE INDEX IF NOT EXISTS checks_account ON checks (account, check_id)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS checks_unit ON checks (unit, check_id)")
+        # the dashboard's figures read this index alone, never the rows with their results (index.storing.dashboard)
+        self.db.execute("CREATE INDEX IF NOT EXISTS checks_figures ON checks (checked_at, verdict, unit, account, "
+                        "inspector, place, claimed_product_id, product_id)")
 
     def _add_missing_columns(self) -> None:
         """Histories kept by earlier versions gain the newer columns (empty for their checks)."""
@@ -163,7 +172,8 @@ class History:
         return len(old)
 
     def record(self, result: dict, photos: list[StoredPhoto], inspector: str = "", notes: str = "",
-               quality: list | None = None, place: str = "", source: str = "app", client: str = "") -> int:
+               quality: list | None = None, place: str = "", source: str = "app", client: str = "",
+               account: str = "", unit: str = "") -> int:
         """Keep one check: ``result`` is ``Verdict.to_dict()``, with paths pointing at kept photos. The
         unit codes it read join the memory of codes seen (``sightings``) in the same transaction.
         ``client``: the address of a client that was not logged in (its photos count against the
@@ -173,12 +183,13 @@ class History:
             self.db.execute("BEGIN IMMEDIATE")
             cursor = self.db.execute(
                 """INSERT INTO checks (checked_at, case_id, claimed_product_id, product_id, verdict, counterfeit_score,
-                                       inspector, notes, photos, result, quality, place, source, client, kept_bytes)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                       inspector, notes, photos, result, quality, place, source, client, kept_bytes,
+                                       account, unit)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (result.get("checked_at") or _now(), result.get("case_id"), result.get("claimed_product_id"),
                  result.get("product_id"), result["verdict"], result.get("counterfeit_score"), inspector, notes,
                  json.dumps([p.to_dict() for p in photos]), json.dumps(result), json.dumps(quality or []), place,
-                 source, client, kept))
+                 source, client, kept, account, unit))
             sightings.remember(self.db, result, [p.sha256 for p in photos], cursor.lastrowid, place, source)
         return int(cursor.lastrowid)
 
@@ -255,10 +266,12 @@ class History:
         return _record(row) if row else None
 
     def search(self, text: str = "", verdict: str | None = None, limit: int = 200, *, since: str | None = None,
-               until: str | None = None, inspector: str | None = None, source: str | None = None) -> list[CheckRecord]:
+               until: str | None = None, inspector: str | None = None, source: str | None = None,
+               account: str | None = None, unit: str | None = None) -> list[CheckRecord]:
         """Newest first; ``text`` matches product ids, case id, place, notes, inspector or the check
         number; ``since``/``until`` are UTC ISO times (``until`` excluded), ``inspector`` matches a
-        part of the name, ``source`` is app, batch or api."""
+        part of the name, ``source`` is app, batch or api; ``account`` and ``unit`` (exact) keep the
+        checks of one account or one unit (what an inspector and a supervisor may see)."""
         clauses, params = [], []
         text = (text or "").strip()
         if "\x00" in text:
@@ -285,6 +298,10 @@ class History:
         if source:
             clauses.append("source = ?")
             params.append(source)
+        for column, value in (("account", account), ("unit", unit)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM checks {where} ORDER BY check_id DESC LIMIT ?",
                                (*params, limit)).fetchall()
@@ -295,10 +312,11 @@ class History:
 
 
 _COLUMNS = ("check_id, checked_at, verdict, counterfeit_score, product_id, claimed_product_id, case_id, inspector, "
-            "notes, photos, result, quality, review_verdict, review_note, reviewer, reviewed_at, place, source")
+            "notes, photos, result, quality, review_verdict, review_note, reviewer, reviewed_at, place, source, account, unit")
 #: Columns added after the first release, with their definitions (``History._add_missing_columns``).
 NEWER_COLUMNS = {"place": "place TEXT NOT NULL DEFAULT ''", "source": "source TEXT NOT NULL DEFAULT 'app'",
-                 "client": "client TEXT NOT NULL DEFAULT ''", "kept_bytes": "kept_bytes INTEGER NOT NULL DEFAULT 0"}
+                 "client": "client TEXT NOT NULL DEFAULT ''", "kept_bytes": "kept_bytes INTEGER NOT NULL DEFAULT 0",
+                 "account": "account TEXT NOT NULL DEFAULT ''", "unit": "unit TEXT NOT NULL DEFAULT ''"}
 SOURCES = ("app", "batch", "api")
 
 

@@ -1,0 +1,50 @@
+"""The dashboard's figures (issue 26): counted by SQLite over the History, the same as loading every
+row and counting in Python, for every filter (real SQLite; the checks made by the benchmark's
+filler, shaped like a unit's year)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    from index.storing.history import History
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench import fill_checks
+
+    kept = History(tmp_path_factory.mktemp("dashboard"))
+    fill_checks(kept.db, 3000)
+    yield kept
+    kept.close()
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"unit": "unit2"}, {"account": "inspector7"}, {"place": "Chợ số 1"}, {"product": "Product-3"},
+    {"inspector": "QLTT-1"}, {"since": "2026-03-01T00:00:00Z", "until": "2026-04-01T00:00:00Z", "offset_minutes": 420},
+], ids=["all", "unit", "account", "place", "product", "inspector", "month"])
+def test_the_sql_figures_are_the_naive_count(history, filters):
+    from index.storing import dashboard
+
+    f = dashboard.Filters(**filters)
+    figures = dashboard.count(history.db, f)
+    assert figures == dashboard.count_naive(history.db, f)
+    assert figures.total > 0 and figures.per_day and figures.per_inspector
+    assert sum(n for _, _, n in figures.per_day) == figures.total
+    assert figures.inconclusive == sum(row[5] for row in figures.per_inspector)
+    assert len(figures.flagged_products) <= dashboard.TOP
+
+
+def test_local_days_shift_a_late_utc_check_to_the_next_day(history):
+    from index.storing import dashboard
+
+    history.db.execute("INSERT INTO checks (checked_at, verdict, photos, result, place) "
+                       "VALUES ('2030-01-01T20:00:00Z', 'counterfeit', '[]', '{\"flags\": []}', 'Late stall')")
+    f = dashboard.Filters(place="Late stall", offset_minutes=420)  # 03:00 on 2 January in Hanoi
+    assert dashboard.count(history.db, f).per_day == [["2030-01-02", "counterfeit", 1]]
+    assert dashboard.count(history.db, dashboard.Filters(place="Late stall")).per_day == [["2030-01-01", "counterfeit", 1]]
