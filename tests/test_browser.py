@@ -403,10 +403,10 @@ def test_a_look_alike_claim_shows_no_green_and_sits_beside_the_genuine_product(b
 
 def test_a_batch_is_sorted_by_risk_and_names_a_missing_photo(page):
     page.get_by_role("tab", name="Batch").click()
-    own, look_alike = demo_photo("God-Morgon-Orange-Juice_001.jpg"), \
+    own, look_alike = demo_photo("Valio-Vanilla-Yoghurt_001.jpg"), \
         demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg")
     manifest = ("path,claimed_product_id,case_id\n"
-                f"shop/{own.name},God-Morgon-Orange-Juice,OWN\n"
+                f"shop/{own.name},Valio-Vanilla-Yoghurt,OWN\n"
                 "shop/gone.jpg,God-Morgon-Orange-Juice,GONE\n"
                 f"shop/{look_alike.name},God-Morgon-Orange-Juice,LOOK\n")
     run_batch(page, [own, look_alike], manifest)

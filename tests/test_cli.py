@@ -73,12 +73,12 @@ def test_verify_with_a_claim_judges_the_claimed_product(demo_catalog_dir):
 
 def test_verify_a_manifest_gives_one_line_per_case(demo_catalog_dir, tmp_path):
     (tmp_path / "broken.jpg").write_bytes(b"")
-    for name in ("Oatly-Oat-Milk_002.jpg", "God-Morgon-Orange-Juice_001.jpg", "God-Morgon-Orange-Juice_002.jpg"):
+    for name in ("Oatly-Oat-Milk_002.jpg", "Valio-Vanilla-Yoghurt_001.jpg", "Valio-Vanilla-Yoghurt_002.jpg"):
         shutil.copy(demo_photo(name), tmp_path / name)
     (tmp_path / "queries.csv").write_text(
         "path,claimed_product_id,case_id\n"
-        "God-Morgon-Orange-Juice_001.jpg,God-Morgon-Orange-Juice,case-7\n"
-        "God-Morgon-Orange-Juice_002.jpg,,case-7\n"
+        "Valio-Vanilla-Yoghurt_001.jpg,Valio-Vanilla-Yoghurt,case-7\n"
+        "Valio-Vanilla-Yoghurt_002.jpg,,case-7\n"
         "Oatly-Oat-Milk_002.jpg,,\n"
         "broken.jpg,,\n"
     )
@@ -88,8 +88,9 @@ def test_verify_a_manifest_gives_one_line_per_case(demo_catalog_dir, tmp_path):
     assert len(lines) == 3 and "3 cases" in result.stderr
     case, single, broken = lines
     assert case["case_id"] == "case-7" and len(case["photos"]) == 2
-    assert case["claimed_product_id"] == "God-Morgon-Orange-Juice" and case["product_id"] == "God-Morgon-Orange-Juice"
-    assert case["verdict"] == "genuine"  # two photos of the claimed product, both clear
+    assert case["claimed_product_id"] == "Valio-Vanilla-Yoghurt" and case["product_id"] == "Valio-Vanilla-Yoghurt"
+    assert case["verdict"] == "genuine"  # two photos of the claimed product, both clear (a product without known fakes: God Morgon's
+    # demo fakes are another brand's juice, which its authenticity model cannot tell clearly apart)
     assert single["case_id"] is None and single["path"].endswith("Oatly-Oat-Milk_002.jpg")
     assert broken["verdict"] == "unknown" and broken["errors"][0]["reason"].startswith("file is empty")
     assert all(CONTRACT_FIELDS <= set(line) for line in lines)
