@@ -170,3 +170,28 @@ def test_the_dashboard_is_a_supervisors_and_counts_only_their_unit(agency):
     assert "bob" not in [row[0] for row in unit_a.per_inspector]
     csv_text = agency.dashboard_csv(unit_a, {"per_day": "Checks per day"}).read_text(encoding="utf-8")
     assert "Checks per day" in csv_text and "day,verdict,checks" in csv_text
+
+
+def test_a_brand_owner_registers_serials_only_for_their_brands_gtins(agency, tmp_path):
+    """A brand owner imports the register of their own product's GTIN (Oatly's); a register row for
+    another brand's GTIN (God Morgon's) refuses the whole file with that line, and a stamp pattern
+    for another brand is refused; an inspector imports nothing."""
+    from index.importing.manifests import ManifestError
+    from index.storing.audit import entries
+    from ui.service import NotAllowed
+
+    own = tmp_path / "oatly.csv"
+    own.write_text("gtin,serial\n7350001070087,OLGA-0001\n7350001070087,OLGA-0002\n")
+    done = agency.import_serials("olga", str(own))
+    assert done.new == 2
+    other = tmp_path / "mixed.csv"
+    other.write_text("gtin,serial\n7350001070087,OLGA-0003\n7350001010007,HIJACK-1\n")
+    with pytest.raises(ManifestError) as refused:
+        agency.import_serials("olga", str(other))
+    assert "line 3" in str(refused.value) and "not the GTIN of a product of your brands" in str(refused.value)
+    assert agency.serial_register()["serials"] >= 2
+    with pytest.raises(NotAllowed):
+        agency.add_stamp_pattern("olga", "https://xacthuc.godmorgon.vn/c/{serial}", "God Morgon")
+    with pytest.raises(NotAllowed):
+        agency.import_serials("ann", str(own))
+    assert ("olga", "import_serials") in [(e.user, e.action) for e in entries(agency.catalog_dir)]

@@ -416,10 +416,11 @@ class Service:
         uploaded CSV: streamed, refused whole with every bad row's line, audited as ``user``."""
         from index.importing.serials import import_register
 
-        user = self._authorize(user, "serials")
+        user, allowed = self._serial_rights(user)
         if not path:
             raise ValueError("upload a CSV file of serials (gtin,serial[,batch][,expiry])")
-        summary = import_register(self.catalog_dir, path, user, decommission, progress or False, name=Path(path).name)
+        summary = import_register(self.catalog_dir, path, user, decommission, progress or False, name=Path(path).name,
+                                  allowed_gtins=allowed)
         with self._lock:
             self._pick_up_changes()
         return summary
@@ -429,7 +430,10 @@ class Service:
         from index import Catalog
         from index.storing import serials as register
 
-        user = self._authorize(user, "serials")
+        user, allowed = self._serial_rights(user)
+        if allowed is not None and not (brand and owns_brand(self.account_of(user), brand)):
+            raise NotAllowed(f"{user} may not add a stamp pattern for brand {brand!r}", "not_your_brand",
+                             product="—", brand=brand or "—")
         with Catalog.open(self.catalog_dir, writable=True) as catalog, catalog.audited(user, "add_stamp_pattern"):
             added = register.add_stamp(catalog, template or "", brand)
         with self._lock:
@@ -546,6 +550,32 @@ class Service:
         if not self.allowed(user, right):
             raise NotAllowed(f"{user} may not do this ({right})", "not_allowed")
         return user
+
+    def _serial_rights(self, user: str | None) -> tuple[str, frozenset[str] | None]:
+        """(user, the GTIN-14s they may register serials for: None for any). An administrator
+        registers any GTIN; a brand owner only the GTINs of their brands' products (issue 26:
+        enforced here, so a hand-made request cannot register serials for another brand)."""
+        from biip.gtin import Gtin
+
+        user = _require(user)
+        account = self.account_of(user)
+        if may(account, "serials"):
+            return user, None
+        if not may(account, "catalog_brand"):
+            raise NotAllowed(f"{user} may not do this (serials)", "not_allowed")
+        with self._lock:
+            self._pick_up_changes()
+            brands = {r.product_id: r.brand for r in self.catalog.references()}
+            info = self.catalog.product_info()
+        allowed = set()
+        for product_id, details in info.items():
+            if owns_brand(account, brands.get(product_id) or ""):
+                for gtin in details.gtins:
+                    try:
+                        allowed.add(Gtin.parse(gtin).as_gtin_14())
+                    except Exception:  # a GTIN the catalog holds is checked when entered
+                        continue
+        return user, frozenset(allowed)
 
     def _authorize_products(self, user: str | None, product_ids: Iterable[str], new_brand: str = "") -> str:
         """Refuse unless ``user`` may change every product named (its brand is theirs; a product

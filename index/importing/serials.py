@@ -79,17 +79,21 @@ class RegisterImport:
 
 
 def import_register(catalog_dir: str | Path, path: str | Path, user: str, decommission: bool = False,
-                    progress: bool | Callable[[int, int], None] = True, name: str | None = None) -> RegisterImport:
+                    progress: bool | Callable[[int, int], None] = True, name: str | None = None,
+                    allowed_gtins: frozenset[str] | None = None) -> RegisterImport:
     """Import a register file (or a decommission list) into the catalog as ``user``, under the
-    catalog's writer lock; ``name``: the file's name as the user knows it (an upload's)."""
+    catalog's writer lock; ``name``: the file's name as the user knows it (an upload's);
+    ``allowed_gtins`` (GTIN-14s): the only GTINs the user may register serials for (a brand
+    owner's products'), every other row refused with its line; None: any."""
     action = "decommission_serials" if decommission else "import_serials"
     with Catalog.open(catalog_dir, writable=True) as catalog, \
             catalog.audited(user, action, {"file": name or Path(path).name}):
-        return load_register(catalog, path, decommission, progress, name)
+        return load_register(catalog, path, decommission, progress, name, allowed_gtins)
 
 
 def load_register(catalog: Catalog, path: str | Path, decommission: bool = False,
-                  progress: bool | Callable[[int, int], None] = True, name: str | None = None) -> RegisterImport:
+                  progress: bool | Callable[[int, int], None] = True, name: str | None = None,
+                  allowed_gtins: frozenset[str] | None = None) -> RegisterImport:
     """Into a catalog opened writable (audited when the catalog's changes are)."""
     path = Path(path)
     name = name or path.name
@@ -97,6 +101,7 @@ def load_register(catalog: Catalog, path: str | Path, decommission: bool = False
         raise ManifestError(name, ["file not found"])
     started = time.perf_counter()
     writer = RegisterWriter(catalog, decommission)
+    writer.allowed_gtins = allowed_gtins
     try:
         problems, bad, rows = _stage(writer, path, name, decommission, progress)
         if rows:
@@ -273,6 +278,9 @@ def _gtin(raw: str, writer: RegisterWriter, decommission: bool) -> tuple[int | N
         gtin = Gtin.parse(raw).as_gtin_14()
     except Exception as exc:  # biip says why: the check digit
         return None, f"GTIN {raw}: {exc}"
+    allowed = getattr(writer, "allowed_gtins", None)
+    if allowed is not None and gtin not in allowed:
+        return None, f"GTIN {gtin} is not the GTIN of a product of your brands in the catalog"
     number = writer.gtin_number(gtin, create=not decommission)
     if number is None:
         return None, f"GTIN {gtin} has no serials in the register"
