@@ -76,7 +76,8 @@ def test_app_verifies_an_uploaded_photo_and_shows_the_evidence(running_app):
     # reference with the differing cells marked, and the photo laid over it on demand)
     assert side_by_side.count("data:image/jpeg;base64,") == 6 and 'class="regions"' in side_by_side
     assert 'class="print-diff"' in side_by_side and "Where the print differs from the genuine reference" in side_by_side
-    assert 'data-model="offline' in badge and "not CLIP" in badge  # the card says which model, and warns
+    assert 'data-model="offline' in badge and "weaker than the full image model" in badge
+    assert "EfficientNet" not in badge and "CLIP" not in badge  # the card says which model in an inspector's words, and warns
     assert result["regions"]["rows"] == 9
     # kept in the history, with the notes, in the catalog's own database
     from index.storing.history import History

@@ -82,11 +82,12 @@ TEXT: dict[str, dict[str, str]] = {
     "compared_with": {"en": "Compared with", "vi": "Đối chiếu với"},
     "looks_most_like": {"en": "looks most like", "vi": "giống nhất với"},
     "model_line": {"en": "Model: {model}", "vi": "Mô hình: {model}"},
-    "model_offline": {"en": "offline fallback (EfficientNet-Lite0, ImageNet features{tuned}), not CLIP: weaker "
+    # an inspector's words, not a model's name (issue 26): the identifier stays in data-model
+    "model_offline": {"en": "the built-in model that works without internet{tuned}: weaker than the full image model "
                             "at telling look-alike packages apart",
-                      "vi": "bản dự phòng ngoại tuyến (EfficientNet-Lite0, đặc trưng ImageNet{tuned}), không "
-                            "phải CLIP: kém hơn khi phân biệt các bao bì na ná nhau"},
-    "model_tuned": {"en": ", fitted to this catalog", "vi": ", đã tinh chỉnh theo danh mục này"},
+                      "vi": "mô hình có sẵn, chạy không cần mạng{tuned}: kém hơn mô hình ảnh đầy đủ khi phân biệt "
+                            "các bao bì na ná nhau"},
+    "model_tuned": {"en": ", fitted to this catalog's photos", "vi": ", đã tinh chỉnh theo ảnh của danh mục này"},
     "technical_details": {"en": "Technical details (calibration)", "vi": "Chi tiết kỹ thuật (hiệu chỉnh)"},
     "claim_line": {"en": "Claim model: {prob} that the photos show {product}; the green badge needs {accept} or more",
                    "vi": "Mô hình đối chiếu: xác suất {prob} ảnh là {product}; cần từ {accept} trở lên mới kết luận giống hàng thật"},

@@ -153,13 +153,14 @@ def strength_html(result: dict, language: str) -> str:
 
 
 def model_html(model: str | None, language: str) -> str:
-    """Which model made the verdict; a warning when it is the offline fallback rather than CLIP."""
+    """Which model made the verdict, in plain words (its identifier in ``data-model``); a warning
+    when it is the offline fallback rather than the full image model."""
     esc = html.escape
     model = model or "?"
     if model.startswith("offline"):
         words = t("model_offline", language, tuned=t("model_tuned", language) if model == "offline-tuned" else "")
         return f'<p class="model-warning" data-model="{esc(model)}">⚠ {esc(t("model_line", language, model=words))}</p>'
-    return f'<p class="model" data-model="{esc(model)}">{esc(t("model_line", language, model=model))}</p>'
+    return f'<p class="model" data-model="{esc(model)}">{esc(t("model_line", language, model=t("model_plain_full", language)))}</p>'
 
 
 def technical_html(result: dict, language: str) -> str:
