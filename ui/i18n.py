@@ -605,6 +605,8 @@ TEXT: dict[str, dict[str, str]] = {
     "tuning_progress_unknown": {"en": "starting", "vi": "đang khởi động"},
     "tuning_last": {"en": "**Last fitting** committed {at}: {details}.",
                     "vi": "**Lần tinh chỉnh gần nhất** hoàn tất lúc {at}: {details}."},
+    # where the vectors live when several app servers share them (no server address on the page)
+    "store_shared": {"en": ", in the shared vector database (Milvus)", "vi": ", trong cơ sở dữ liệu vectơ dùng chung (Milvus)"},
     "status_body": {
         "en": "**Catalog** {catalog}: {references} references of {products} products ({genuine} genuine, "
               "{counterfeit} known counterfeit), generation {generation}.\n\n"

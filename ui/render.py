@@ -275,12 +275,11 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
         score = case.get("counterfeit_score")
         errors = "".join(f'<br><span class="errors">✗ {esc(e["path"])}: {esc(photo_problem(e["reason"], language))}</span>'
                          for e in case.get("errors", []))
-        # how the verdict was calibrated is a plain sentence, never listed as a warning (a green row
-        # "calibrated at catalog level" read as "Cảnh báo": issue 26)
+        # how the verdict was calibrated is no warning on a row (a green row "calibrated at catalog
+        # level" read as "Cảnh báo": issue 26); checks kept before still carry it as a flag: not shown
+        # here, the card's technical details say it in a sentence
         flags = [flag(f, language) for f in case.get("flags", []) if f not in TECHNICAL_FLAGS]
         flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
-        flag_text += "".join(f'<br><small class="calibration-note">{esc(t("calibration_note_" + f, language))}</small>'
-                             for f in case.get("flags", []) if f in CALIBRATION_NOTES)
         # the sentence ends "as advised below": the advice is in the row, as on the card
         tips = [text for text in (advice_text(a, language) for a in case.get("advice", [])) if text]
         if tips:

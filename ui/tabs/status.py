@@ -56,7 +56,9 @@ def build(page: Page, **shared):
         words = t("model_plain_tuned" if model == "offline-tuned" else "model_plain_offline"
                   if model.startswith("offline") else "model_plain_full", language)
         text = t("status_body", language, **{**status, "catalog": Path(status["catalog"]).name,
-                                              "index": index_words(status["index"], language).split(" · ")[0],
+                                              "index": index_words(status["index"], language).split(" · ")[0]
+                                              + (t("store_shared", language) if status.get("store", "").startswith(
+                                                  "Milvus") else ""),
                                               "model": words})
         thin = status["thin"]
         if thin:
