@@ -8,12 +8,17 @@ two vanilla yoghurts, two Alpro soyghurts, and Oatly oat milk), each with its ca
 image and 13 train photos, so every product is calibrated on its own references; the brand and
 the package's printed title (``label_text``) from the dataset's product descriptions; GTINs that
 are *invented* for the demo (valid check digits, one made-up company prefix per brand: the
-dataset has no barcodes); and, as the known fakes of God Morgon orange juice, photos of another
-God Morgon juice in a near-identical carton (as seized fakes would be filed).
+dataset has no barcodes); and, as the known fakes of God Morgon orange juice, reprints of its
+own train photos not among its references (``scripts/reprints.py``, the ``press`` maker: the
+artwork copied with a word or the logo changed, printed again and photographed again), filed as
+seized fakes would be. They were photos of another God Morgon juice in a near-identical carton
+until issue 24: a look-alike (a question of identity), which the authenticity model could not tell
+clearly from God Morgon's own shop photos, so the genuine God Morgon photos were never green.
 
 Sample queries, from the val split (never in the catalog): true claims; substitutions (another
 brand's juice claimed as God Morgon, a Garant milk claimed as Arla, an Arla yoghurt claimed as
-Valio, one Alpro flavour claimed as the other); the fakes' look-alikes claimed as the product;
+Valio, one Alpro flavour claimed as the other); two more reprints of God Morgon (of val photos:
+one by the maker of its seized fakes, one by a maker it has never seen) claimed as the product;
 products not in the catalog; and three edited photos: a God Morgon carton carrying Bravo's
 barcode, one carrying its own, and an Alpro pack with "ALPRA" pasted over it.
 
@@ -47,9 +52,11 @@ PRODUCTS = {
 #: Invented company prefixes (GS1 Sweden range, 9 digits), one per brand: demo GTINs only.
 COMPANY = {"God Morgon": "735000101", "Bravo": "735000102", "Arla": "735000103", "Garant": "735000104",
            "Valio": "735000105", "Alpro": "735000106", "Oatly": "735000107"}
-#: product -> (kind, the look-alike whose train photos are filed as its known counterfeits)
-FAKES = {"God-Morgon-Orange-Juice": ("Juice", "God-Morgon-Orange-Red-Grapefruit-Juice")}
+#: product -> the makers (``scripts/reprints.py``) of its known counterfeits and of the reprints
+#: checked: the one that made the seized fakes, then one the catalog never saw
+FAKES = {"God-Morgon-Orange-Juice": ("press", "copyshop")}
 FAKE_PHOTOS = 8
+FAKES_SEED = 20261207
 #: (photo of, claimed as): substitutions a counterfeiter would make
 SUBSTITUTIONS = [("Bravo-Orange-Juice", "God-Morgon-Orange-Juice"), ("Garant-Ecological-Standard-Milk", "Arla-Standard-Milk"),
                  ("Arla-Mild-Vanilla-Yoghurt", "Valio-Vanilla-Yoghurt"), ("Alpro-Blueberry-Soyghurt", "Alpro-Vanilla-Soyghurt")]
@@ -135,12 +142,14 @@ def main() -> None:
             shutil.copy2(photo, target / photo.name)
             product_rows.append([f"references/{product}/{photo.name}", product, "genuine", *common, "shelf", text,
                                  gtin_of(product)])
-    for product, (kind, lookalike) in FAKES.items():
+    for product, (maker, _) in FAKES.items():
         target = demo / "references" / f"{product}-seized-fakes"
         target.mkdir(parents=True)
-        for photo in photos("train", kind, lookalike)[:FAKE_PHOTOS]:
-            shutil.copy2(photo, target / photo.name)
-            product_rows.append([f"references/{target.name}/{photo.name}", product, "counterfeit",
+        sources = photos("train", PRODUCTS[product][0], product)[TRAIN_PER_PRODUCT:TRAIN_PER_PRODUCT + FAKE_PHOTOS]
+        for photo in sources:
+            name = f"{photo.stem}_reprint-{maker}.jpg"
+            reprinted(photo, product, maker, dataset).save(target / name, quality=90)
+            product_rows.append([f"references/{target.name}/{name}", product, "counterfeit",
                                  product.replace("-", " "), PRODUCTS[product][1], "seized", "", ""])
 
     queries = demo / "queries"
@@ -157,9 +166,11 @@ def main() -> None:
     for shown, claimed in SUBSTITUTIONS:
         photo = photos("val", PRODUCTS[shown][0], shown)[QUERIES_PER_PRODUCT]
         query(photo, claimed, shown, "counterfeit", f"{photo.stem}_claimed-as-{claimed}.jpg")
-    for product, (kind, lookalike) in FAKES.items():
-        for photo in photos("val", kind, lookalike)[:QUERIES_PER_PRODUCT]:
-            query(photo, product, lookalike, "counterfeit", f"{photo.stem}_claimed-as-{product}.jpg")
+    for product, makers in FAKES.items():  # val photos not used above (the first two, the edits' third)
+        for photo, maker in zip(photos("val", PRODUCTS[product][0], product)[QUERIES_PER_PRODUCT + 1:], makers):
+            name = f"{photo.stem}_reprint-{maker}.jpg"
+            reprinted(photo, product, maker, dataset).save(queries / name, quality=90)
+            query_rows.append([f"queries/{name}", product, "", product, "counterfeit"])
     for product, kind in LEFT_OUT.items():
         for photo in photos("val", kind, product)[:QUERIES_PER_PRODUCT]:
             query(photo, "", "", "genuine")
@@ -182,6 +193,23 @@ def main() -> None:
     shutil.copy2(dataset / "LICENSE", demo / "LICENSE-grocery-store-dataset")
     print(f"demo: {len(product_rows)} reference photos, {len(query_rows)} query photos")
     make_serials(demo)
+
+
+def reprinted(photo: Path, product: str, maker: str, dataset: Path) -> Image.Image:
+    """A counterfeiter's reprint of a genuine photo of ``product`` (``scripts/reprints.py``), the
+    same every run (seeded by the maker and the photo's name)."""
+    import zlib
+
+    import numpy as np
+    from reprints import CatalogWords, Product, reprint
+
+    catalog = [Product(p, p.replace("-", " "), brand, _title(dataset, kind, p)) for p, (kind, brand) in PRODUCTS.items()]
+    rng = np.random.default_rng([FAKES_SEED, zlib.crc32(maker.encode()), zlib.crc32(photo.name.encode())])
+    image, ops = reprint(Image.open(photo), next(p for p in catalog if p.product_id == product), CatalogWords(catalog),
+                         rng, maker=maker)
+    print(f"{photo.name} reprinted by {maker}: " + ", ".join(
+        op["op"] + (" (skipped)" if "skipped" in op else "") for op in ops))
+    return image
 
 
 def _title(dataset: Path, kind: str, product: str) -> str:
