@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from vision import Embedder, UnreadableImage, load_photo
 from vision.near_copy import COPY_THRESHOLD, copy_scores
+from vision.offline import EfficientNetLite0
 from vision.package import PackageReader, PackageReading
 
 from .connect import reader_for
@@ -131,6 +132,9 @@ class _Embedded:
     error: str | None = None
     #: SHA-256 of the photo's bytes: a re-check of the same case shares photos (``serials``).
     sha256: str = ""
+    #: The detail features' input (``vision.details``), where the catalog's authenticity models
+    #: weigh them; turned into vectors only for a case whose product needs them.
+    detail_input: object = field(default=None, repr=False)
 
 
 class Verifier:
@@ -157,6 +161,12 @@ class Verifier:
         #: sha256 -> keypoints of that photo, for the same reason
         self._query_points = QueryKeypoints()
         self.calibration = calibration_module.current(self.catalog)
+        #: Detail features (``vision.details``) where an authenticity model weighs them
+        self._details = None
+        if any(m.details for m in self.calibration.fakes.models.values()):
+            from vision.details import shared
+
+            self._details = shared()
         info = self.catalog.product_info()
         self._label_texts = {p: i.label_text for p, i in info.items() if i.label_text}
         self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
@@ -224,6 +234,7 @@ class Verifier:
         """Each photo decoded, turned into the model's input and a small copy for the copy check
         and region map right away: what a chunk holds stays small whatever the photos' size."""
         reader = self.reader
+        details = self._details
 
         def load(path: str):
             try:
@@ -235,8 +246,11 @@ class Verifier:
                     while len(self._readings) > READINGS_KEPT:
                         self._readings.pop(next(iter(self._readings)))
                 tensor = self.embedder.preprocess(image)
+                detail = None
+                if details is not None:  # the offline model's own input is the details' input too
+                    detail = tensor if isinstance(self.embedder, EfficientNetLite0) else details.preprocess(image)
                 image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
-                return tensor, image, reading, photo.sha256
+                return tensor, image, reading, photo.sha256, detail
             except UnreadableImage as exc:
                 return exc
             except Exception as exc:  # an odd file gets an error entry, never a crash
@@ -256,6 +270,7 @@ class Verifier:
                 results[i].image = loaded[i][1]
                 results[i].reading = loaded[i][2]
                 results[i].sha256 = loaded[i][3]
+                results[i].detail_input = loaded[i][4]
         return results
 
     def _verdict(self, case: Case, photos: list[_Embedded], regions: bool) -> Verdict:
@@ -336,8 +351,13 @@ class Verifier:
                                      [p.sha256 for p in readable]) if codes_read else ()
         comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
         photo_views = self._photo_views(case, photos, queries)
-        authenticity = calibration.fakes.judge(target, calibration.brands.get(target, ""), queries, list(photo_views)) \
-            if target else None
+        authenticity = None
+        if target:
+            brand = calibration.brands.get(target, "")
+            details = None
+            if calibration.fakes.needs_details(target, brand):
+                details = self._details.of_tensors([p.detail_input for p in readable])
+            authenticity = calibration.fakes.judge(target, brand, queries, list(photo_views), details)
         copied = self._copied_reference(readable, ids, refs)
         aligned = self._alignment(readable, queries, target)
         evidence = Evidence(

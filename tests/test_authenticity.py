@@ -208,3 +208,39 @@ def test_a_reprint_by_another_counterfeiter_is_flagged(reprinted_catalog, offlin
         assert reprinted.counterfeit_score > genuine.counterfeit_score
         flagged += reprinted.verdict in ("suspicious", "counterfeit")
     assert flagged >= 1
+
+
+def test_the_authenticity_model_weighs_detail_vectors_kept_by_photo(catalog_copy, offline_embedder):
+    """Beside each photo's catalog vector the authenticity model weighs its detail vector (max-pooled
+    ImageNet features, vision.details): computed from the kept photo when a calibration first needs
+    it, kept by the photo's SHA-256 (so a removal and its Undo, or a tuning, never recompute it), and
+    computed for a checked photo only when the product judged has such a model."""
+    import numpy as np
+
+    from index import Catalog, Verifier
+    from index.judging import calibration as calibration_module
+    from index.storing import details as detail_store
+    from vision.details import DIM, KIND, DetailFeatures
+
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        catalog.db.execute("DELETE FROM detail_vectors")  # as a catalog from before detail vectors
+        catalog.db.commit()
+        fakes = calibration_module.refresh(catalog).fakes
+        model = fakes.for_product(PRODUCT)
+        assert model.details and model.weight.shape == (catalog.embedder.dim + DIM,)
+        refs = [r for r in catalog.references() if r.product_id == PRODUCT]  # its genuine photos and its fakes
+        kept = detail_store.read(catalog.db, [r.sha256 for r in refs], KIND, DIM)
+        assert set(kept) == {r.sha256 for r in refs} and len(refs) == 22
+        # the kept vector is the photo's own (float16 storage)
+        fresh = DetailFeatures().of_images([Image.open(catalog.original_path(refs[0])).convert("RGB")])[0]
+        assert float(kept[refs[0].sha256] @ fresh) > 0.999
+        assert not fakes.needs_details("Oatly-Oat-Milk", "Oatly")  # no fakes known: nothing to compute
+
+    verifier = Verifier(Catalog.open(catalog_copy), offline_embedder)
+    fake = verifier.check([DEMO / "queries" / "God-Morgon-Orange-Juice_004_reprint-press.jpg"], claimed_product_id=PRODUCT,
+                          regions=False)
+    queries = offline_embedder.embed([Image.open(DEMO / "queries" / "God-Morgon-Orange-Juice_004_reprint-press.jpg")])
+    with pytest.raises(ValueError, match="detail"):
+        verifier.calibration.fakes.judge(PRODUCT, "God Morgon", queries)  # a model fitted with details needs them
+    assert fake.evidence["known_fakes"]["probability"] > 0.5
+    assert np.isfinite(fake.evidence["known_fakes"]["log_odds"])

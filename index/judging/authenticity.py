@@ -9,7 +9,10 @@ fake bags and shoes the identity score separated fakes from genuine at chance, A
 genuine-versus-fake model on the same photos reached 0.78: FINDINGS.md). So wherever the catalog
 knows fakes of a product, this model answers the second question, and the verdict needs both.
 
-Each model is a logistic regression on the catalog's vectors (class-balanced). Out of fold (folds
+Each model is a logistic regression (class-balanced) on the catalog's vectors and, beside them,
+each photo's detail vector (``vision.details``: max-pooled ImageNet features, where a fake's tell
+sits in one place; on real fake bags 0.83 -> 0.86 AUROC with them, FINDINGS.md) when every
+reference of the catalog's fitted scopes has one (``details``). Out of fold (folds
 grouped by photo session, each session counted once) it scores every genuine *and* every
 counterfeit reference; from those scores:
 - ``p_value``: the share of genuine photos that look at least as fake (the false-alarm side:
@@ -64,14 +67,17 @@ class AuthenticityModel:
     view: str = ""
     #: Out-of-fold AUROC of the model (how well it tells this scope's fakes from its genuine photos).
     auroc: float = float("nan")
+    #: Whether the model weighs each photo's detail vector beside its catalog vector.
+    details: bool = False
 
-    def photo_scores(self, vectors: np.ndarray) -> np.ndarray:
-        """Log-odds of "fake" for each photo."""
-        return SCALE * np.asarray(vectors, np.float64) @ self.weight + self.bias
+    def photo_scores(self, vectors: np.ndarray, details: np.ndarray | None = None) -> np.ndarray:
+        """Log-odds of "fake" for each photo (``details``: the photos' detail vectors, which a
+        model fitted with them needs)."""
+        return SCALE * inputs(vectors, details if self.details else None) @ self.weight + self.bias
 
-    def score(self, vectors: np.ndarray) -> float:
+    def score(self, vectors: np.ndarray, details: np.ndarray | None = None) -> float:
         """Mean log-odds over the photos of a case that it shows a fake of the scope."""
-        return float(np.mean(self.photo_scores(vectors)))
+        return float(np.mean(self.photo_scores(vectors, details)))
 
     def calibrated(self, scores) -> np.ndarray:
         """Log-odds of "fake" at even odds, from the model's own (out-of-fold calibrated)."""
@@ -138,21 +144,31 @@ class AuthenticityModels:
         found = [m for (s, v), m in self.models.items() if s == scope and v]
         return sorted(found, key=lambda m: -(m.auroc if m.auroc == m.auroc else 0.0))
 
-    def judge(self, product: str, brand: str, vectors: np.ndarray, views: list[str] | None = None
-              ) -> AuthenticityEvidence | None:
-        """The case's photos (``vectors``, one row a photo; ``views``: each photo's view or "")
-        judged by the product's models: each photo by its view's model when there is one."""
+    def needs_details(self, product: str, brand: str = "") -> bool:
+        """Whether judging ``product`` needs the photos' detail vectors (``vision.details``)."""
+        scope = self.scope_of(product, brand)
+        return scope is not None and any(m.details for (s, _), m in self.models.items() if s == scope)
+
+    def judge(self, product: str, brand: str, vectors: np.ndarray, views: list[str] | None = None,
+              details: np.ndarray | None = None) -> AuthenticityEvidence | None:
+        """The case's photos (``vectors``, one row a photo; ``views``: each photo's view or "";
+        ``details``: their detail vectors, where ``needs_details``) judged by the product's
+        models: each photo by its view's model when there is one."""
         scope = self.scope_of(product, brand)
         if scope is None:
             return None
         vectors = np.asarray(vectors, np.float64)
         views = list(views or [""] * len(vectors))
+        if details is not None:
+            details = np.asarray(details, np.float64)
+        elif self.needs_details(product, brand):
+            raise ValueError(f"the authenticity model of {scope} weighs detail vectors: pass the photos' details")
         used: list[AuthenticityModel] = []
         raw, log_odds = [], []
-        for vector, view in zip(vectors, views):
+        for row, (vector, view) in enumerate(zip(vectors, views)):
             model = self.models.get((scope, view or ""), None) or self.models[(scope, "")]
             used.append(model)
-            score = float(model.photo_scores(vector[None, :])[0])
+            score = float(model.photo_scores(vector[None, :], None if details is None else details[row:row + 1])[0])
             raw.append(score)
             log_odds.append(float(model.calibrated(score)))
         case = float(np.mean(log_odds))
@@ -185,6 +201,7 @@ class AuthenticityModels:
                  counts=np.array([[m.fakes, m.genuine] for m in models], dtype=np.int64).reshape(-1, 2),
                  platt=np.array([m.platt for m in models]).reshape(-1, 2),
                  aurocs=np.array([m.auroc for m in models]),
+                 details=np.array([m.details for m in models], dtype=bool),
                  genuine_scores=cat("genuine_scores"),
                  genuine_weights=np.concatenate([_weights(m.genuine_weights, m.genuine_scores) for m in models])
                  if models else np.zeros(0),
@@ -203,22 +220,35 @@ class AuthenticityModels:
             g_off = np.concatenate([[0], np.cumsum(a["genuine_lengths"])])
             f_off = np.concatenate([[0], np.cumsum(a["fake_lengths"])])
             models = {}
+            with_details = a["details"] if "details" in a.files else np.zeros(len(a["scopes"]), dtype=bool)
             for i, (scope, view) in enumerate(zip(a["scopes"], a["views"])):
                 g, f = slice(g_off[i], g_off[i + 1]), slice(f_off[i], f_off[i + 1])
                 models[(str(scope), str(view))] = AuthenticityModel(
                     str(scope), a["weights"][i], float(a["biases"][i]), a["genuine_scores"][g], a["fake_scores"][f],
                     a["genuine_weights"][g], a["fake_weights"][f], (float(a["platt"][i][0]), float(a["platt"][i][1])),
-                    int(a["counts"][i][0]), int(a["counts"][i][1]), str(view), float(a["aurocs"][i]))
+                    int(a["counts"][i][0]), int(a["counts"][i][1]), str(view), float(a["aurocs"][i]),
+                    bool(with_details[i]))
             return cls(models)
 
 
+def inputs(vectors: np.ndarray, details: np.ndarray | None) -> np.ndarray:
+    """What a model weighs for each photo: its catalog vector, and its detail vector beside it."""
+    vectors = np.atleast_2d(np.asarray(vectors, np.float64))
+    if details is None:
+        return vectors
+    return np.hstack([vectors, np.atleast_2d(np.asarray(details, np.float64))])
+
+
 def fit(vectors: np.ndarray, products: list[str], labels: list[str], brands: dict[str, str],
-        groups: np.ndarray, views: list[str] | None = None) -> AuthenticityModels:
+        groups: np.ndarray, views: list[str] | None = None, details: np.ndarray | None = None) -> AuthenticityModels:
     """A model per product with enough fakes, per brand for the brand's other products, and per
     view of each with enough genuine and counterfeit references in that view.
 
     ``labels``: genuine/counterfeit per reference; ``groups``: photo-session id per reference
-    (whole sessions go to one fold); ``views``: each reference's view ("" when none)."""
+    (whole sessions go to one fold); ``views``: each reference's view ("" when none); ``details``:
+    each reference's detail vector (every model then weighs them), or None."""
+    with_details = details is not None
+    vectors = inputs(vectors, details)
     products_arr = np.asarray(products)
     fake = np.asarray(labels) == "counterfeit"
     views_arr = np.asarray(views if views is not None else [""] * len(products), dtype=object)
@@ -235,7 +265,7 @@ def fit(vectors: np.ndarray, products: list[str], labels: list[str], brands: dic
             if view and (scope, "") not in models:
                 break  # a view's model only beside the scope's own
             index = np.flatnonzero(chosen)
-            model = _fit_scope(scope, view, vectors[index], fake[index], groups[index])
+            model = _fit_scope(scope, view, vectors[index], fake[index], groups[index], with_details)
             if model is not None:
                 models[(scope, view)] = model
     return AuthenticityModels(models)
@@ -277,7 +307,8 @@ def _normal_sf(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
-def _fit_scope(scope: str, view: str, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> AuthenticityModel | None:
+def _fit_scope(scope: str, view: str, x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+               details: bool = False) -> AuthenticityModel | None:
     from sklearn.linear_model import LogisticRegression
 
     from ..evaluation import auroc
@@ -309,7 +340,7 @@ def _fit_scope(scope: str, view: str, x: np.ndarray, y: np.ndarray, groups: np.n
                              oof[genuine][g_order], oof[fake][f_order],
                              session_weight[genuine][g_order], session_weight[fake][f_order], platt,
                              int(y.sum()), int((~y).sum()), view,
-                             float(auroc(oof[genuine], oof[fake])))
+                             float(auroc(oof[genuine], oof[fake])), details)
 
 
 def _platt(scores: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..storing import details as detail_store
 from ..storing.catalog import Catalog
 from . import head as head_module
 from .claim_model import ClaimModel
@@ -49,7 +50,7 @@ from .views import fit as fit_view_head
 
 MIN_VALUES = 10
 SETTING = "calibration"
-FORMAT = 6  # bump when the stored calibration changes meaning
+FORMAT = 7  # bump when the stored calibration changes meaning (7: authenticity models weigh detail vectors)
 HEAD_ARTIFACT = "product_head"
 VIEW_HEADS_ARTIFACT = "view_heads.npz"
 CLAIM_MODEL_ARTIFACT = "claim_model.npz"
@@ -594,7 +595,9 @@ def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> AuthenticityMo
         offset += int(local.max()) + 1
     view_of = dict(catalog.db.execute("SELECT image_id, view FROM refs").fetchall())
     views = [(view_of.get(i) or "").strip().casefold() for i in ids]
-    return fit_authenticity(vectors, products, labels, brands, groups, views)
+    refs = catalog.references_by_id(ids)
+    details = detail_store.for_references(catalog, [refs[i] for i in ids])
+    return fit_authenticity(vectors, products, labels, brands, groups, views, details)
 
 
 def _fit_view_head(catalog: Catalog) -> ViewHead | None:

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..ids import clean
+from . import details as detail_store
 from . import keypoints as keypoint_store
 from .milvus_store import MilvusStore, RefFilter, check_reachable, collection_name, resolve_uri
 from .store import DEFAULT_DESCRIPTION, FLAT, HNSW, HNSW_FROM, FaissStore, choose_description, fsync_dir
@@ -83,6 +84,7 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 SCHEMA += AUDIT_SCHEMA
 SCHEMA += keypoint_store.SCHEMA
+SCHEMA += detail_store.SCHEMA
 
 
 class CatalogError(RuntimeError):
