@@ -133,8 +133,10 @@ class _Embedded:
     #: SHA-256 of the photo's bytes: a re-check of the same case shares photos (``serials``).
     sha256: str = ""
     #: The detail features' input (``vision.details``), where the catalog's authenticity models
-    #: weigh them; turned into vectors only for a case whose product needs them.
+    #: weigh them; turned into vectors only for a case whose product needs them (the offline model
+    #: gives them from its own forward pass: ``detail``).
     detail_input: object = field(default=None, repr=False)
+    detail: np.ndarray | None = field(default=None, repr=False)
 
 
 class Verifier:
@@ -235,6 +237,9 @@ class Verifier:
         and region map right away: what a chunk holds stays small whatever the photos' size."""
         reader = self.reader
         details = self._details
+        # the offline model's forward pass gives the detail vectors too (one pass, not two)
+        same_pass = details is not None and isinstance(self.embedder, EfficientNetLite0) \
+            and self.embedder.runs_imagenet_view
 
         def load(path: str):
             try:
@@ -247,8 +252,8 @@ class Verifier:
                         self._readings.pop(next(iter(self._readings)))
                 tensor = self.embedder.preprocess(image)
                 detail = None
-                if details is not None:  # the offline model's own input is the details' input too
-                    detail = tensor if isinstance(self.embedder, EfficientNetLite0) else details.preprocess(image)
+                if details is not None and not same_pass:
+                    detail = details.preprocess(image)
                 image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
                 return tensor, image, reading, photo.sha256, detail
             except UnreadableImage as exc:
@@ -264,8 +269,14 @@ class Verifier:
             if isinstance(item, UnreadableImage):
                 results[i].error = item.reason
         if good:
-            vectors = self.embedder.embed_tensors([loaded[i][0] for i in good])
+            maxima = None
+            if same_pass:
+                vectors, maxima = self.embedder.embed_with_details([loaded[i][0] for i in good])
+            else:
+                vectors = self.embedder.embed_tensors([loaded[i][0] for i in good])
             for row, i in enumerate(good):
+                if maxima is not None:
+                    results[i].detail = maxima[row]
                 results[i].vector = vectors[row]
                 results[i].image = loaded[i][1]
                 results[i].reading = loaded[i][2]
@@ -356,7 +367,8 @@ class Verifier:
             brand = calibration.brands.get(target, "")
             details = None
             if calibration.fakes.needs_details(target, brand):
-                details = self._details.of_tensors([p.detail_input for p in readable])
+                details = np.stack([p.detail for p in readable]) if all(p.detail is not None for p in readable) \
+                    else self._details.of_tensors([p.detail_input for p in readable])
             authenticity = calibration.fakes.judge(target, brand, queries, list(photo_views), details)
         copied = self._copied_reference(readable, ids, refs)
         aligned = self._alignment(readable, queries, target)

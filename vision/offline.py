@@ -103,6 +103,36 @@ class EfficientNetLite0(Embedder):
             return self.model.extract_features(batch).mean(dim=(2, 3))
         return _side_by_side([view.mean(dim=(2, 3)) for view in self._view_maps(batch)], dim=1)
 
+    @property
+    def runs_imagenet_view(self) -> bool:
+        """Whether a forward pass runs the ImageNet weights (untuned, or tuned with the ImageNet view)."""
+        return self.name != TUNED_NAME or self.imagenet_model is not None
+
+    def embed_with_details(self, tensors) -> tuple:
+        """``embed_tensors`` and, from the same forward pass, the detail vectors of
+        ``vision.details`` (the ImageNet view's features max-pooled), where ``runs_imagenet_view``;
+        else (vectors, None)."""
+        import numpy as np
+
+        from .embedder import normalise
+
+        if not self.runs_imagenet_view:
+            return self.embed_tensors(tensors), None
+        pooled, maxima = [], []
+        with torch.inference_mode():
+            for start in range(0, len(tensors), self.preferred_batch):
+                batch = torch.stack(list(tensors[start:start + self.preferred_batch]))
+                if len(self._views()) == 1:
+                    fmap = self.model.extract_features(batch)
+                    pooled.append(fmap.mean(dim=(2, 3)).float())
+                    maxima.append(fmap.amax(dim=(2, 3)).float())
+                else:
+                    maps = self._view_maps(batch)
+                    pooled.append(_side_by_side([m.mean(dim=(2, 3)) for m in maps], dim=1).float())
+                    maxima.append(maps[-1].amax(dim=(2, 3)).float())  # the ImageNet view is the last
+        vectors = normalise(torch.cat(pooled).numpy().astype(np.float32, copy=False))
+        return vectors, normalise(torch.cat(maxima).numpy().astype(np.float32, copy=False))
+
     def _forward_map(self, batch: torch.Tensor) -> torch.Tensor:
         if len(self._views()) == 1:
             return self.model.extract_features(batch).permute(0, 2, 3, 1)

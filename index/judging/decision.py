@@ -151,10 +151,14 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
     near_product = evidence.identified in (None, target) or (
         fake is not None and (evidence.other_similarity is None or fake >= evidence.other_similarity))
     judged_authentic = authenticity if near_product else None
-    score = _counterfeit_score(evidence, p_value, judged_authentic)
+    # The risk score is the authenticity model's wherever the product judged has one, near or not:
+    # a photo the looks take for another product is flagged (at 0.5 or more) by its own route, and
+    # an identity score beside it would rank every recognition failure of a genuine photo above
+    # the fakes (development reprints: case AUROC 0.913 with the identity score there, 0.988 without).
+    score = _counterfeit_score(evidence, p_value, authenticity)
     if level == "none":
         flags.append("uncalibrated")
-        if judged_authentic is None:
+        if authenticity is None:
             score = min(1.0, max(0.0, 1.0 - similarity))
     # the level a product is calibrated at (product, brand, catalog) is no finding about the photos:
     # it is said in details.calibration_level, not as a flag (issue 26: "calibrated at catalog
@@ -430,7 +434,7 @@ def _advice(evidence: Evidence, calibration: Calibration | None = None, target: 
 def _counterfeit_score(evidence: Evidence, p_value: float | None,
                        authenticity: AuthenticityEvidence | None = None) -> float | None:
     """0..1, higher = more evidence of a fake, to rank cases by risk. Where the catalog knows fakes
-    of the product judged (and the photos look like it), the authenticity model's probability that
+    of the product judged, the authenticity model's probability that
     they show a fake: a counterfeit is the same product made by someone else, so identity says
     little (on real fake bags the identity score ranked fakes at chance, AUROC 0.51, the fakes
     model at 0.78). Otherwise 1 - the claim model's probability for it when the catalog has one
@@ -439,6 +443,7 @@ def _counterfeit_score(evidence: Evidence, p_value: float | None,
     each product's p-value rests on a few dozen references at most, at mixed levels (product,
     brand, catalog). Measured on Grocery Store val (true claims against look-alike claims): AUROC
     0.941 by 1 - p-value, 0.9695 by 1 - probability (tuned catalog); 0.877 and 0.926 untuned.
+    ``authenticity``: the product judged's, whether or not the photos look like it.
     ``decide`` keeps it within its verdict's half: flagged at 0.5 or more, genuine at 0.5 or less."""
     if authenticity is not None:
         return min(1.0, max(0.0, authenticity.probability))
