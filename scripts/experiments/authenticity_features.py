@@ -126,6 +126,7 @@ def main(folder: str) -> None:
         "+ GMP + tiles GAP/GMP": (["gap", "gmp", "tile_gap", "tile_gmp"], False),
         "GAP, both sides recaptured": (["gap"], True),
         "GAP + GMP, both sides recaptured": (["gap", "gmp"], True),
+        "GAP + GMP, genuine side recaptured": (["gap", "gmp"], "genuine"),
     }
     q_fake = np.array([q["label"] == "counterfeit" for q in queries])
     q_unseen = np.array([q["path"] in unseen for q in queries])
@@ -143,10 +144,13 @@ def main(folder: str) -> None:
         fit_products, fit_labels, fit_groups = products, labels, groups
         if recapture:
             Xa = unit(np.concatenate([unit(aug[p]) for p in parts], axis=1))
-            X = np.concatenate([X, Xa])
+            kept = np.array([recapture is True or l == recapture for l in labels for _ in range(copies)])
+            X = np.concatenate([X, Xa[kept]])
             fit_products = products + [p for p in products for _ in range(copies)]
             fit_labels = labels + [l for l in labels for _ in range(copies)]
-            fit_groups = np.concatenate([groups, np.repeat(groups, copies)])
+            fit_products = products + [p for p, k in zip(fit_products[len(products):], kept) if k]
+            fit_labels = labels + [l for l, k in zip(fit_labels[len(labels):], kept) if k]
+            fit_groups = np.concatenate([groups, np.repeat(groups, copies)[kept]])
         models = A.fit(X, fit_products, fit_labels, {}, fit_groups)
 
         def judged(rows, feats):
