@@ -179,6 +179,35 @@ def test_pooled_calibration_alone_does_not_accuse_a_photo_identified_as_the_clai
     assert other.verdict == "suspicious"
 
 
+def test_the_authenticity_model_accuses_even_where_the_looks_do_not_recognise_the_product():
+    """A reprint whose recoloured print the looks take, weakly, for a look-alike is still judged by
+    the claimed product's authenticity model: its p-value (the share of the product's genuine
+    photos that look at least as fake) holds whatever the identity, so a photo beyond 99.9% of them
+    is counterfeit (development reprints: 5 such fakes were inconclusive before). A photo the looks
+    confidently take for another product is flagged as that product first."""
+    from index.judging.authenticity import AuthenticityEvidence
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+
+    calibration = Calibration(
+        1, claim_scores={"Juice": tuple(float(v) for v in np.linspace(0.5, 0.999, 40))},
+        claim_weights={"Juice": (1.0,) * 40}, brands={"Juice": "Brand", "Other": "Other"},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        session_counts={"Juice": 12, "Other": 12})
+    fake = AuthenticityEvidence(2.4, 0.99, 0.0005, 0.7, "Juice", ("",), 8, 14)
+
+    def judged(identified_claim_score):
+        return decide(Evidence(1, "Other", "Juice", True, 0.7, other_similarity=0.75, target_claim_score=0.3,
+                               identified_claim_score=identified_claim_score, authenticity=fake), calibration)
+
+    weakly_other = judged(0.5)  # the looks lean to "Other", below the level that accuses
+    assert weakly_other.verdict == "counterfeit" and "matches_known_counterfeits" in weakly_other.flags
+    assert weakly_other.counterfeit_score == pytest.approx(0.99)
+    clearly_other = judged(0.99)
+    assert clearly_other.verdict == "suspicious" and "looks_like_other_product" in clearly_other.flags
+    assert clearly_other.counterfeit_score == pytest.approx(0.99)  # the risk score is the model's, as everywhere
+
+
 def test_a_known_fakes_model_leaning_fake_withholds_the_green_badge():
     """Photos that clear the green badge's level but that the product's authenticity model finds
     more like its seized fakes than like its genuine references (too weakly to accuse) are
