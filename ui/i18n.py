@@ -301,7 +301,6 @@ TEXT: dict[str, dict[str, str]] = {
                             "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
                                   "hãng ({scope}): ảnh này giống {side} hơn, như phần lớn ảnh hàng chính hãng."},
     "error_title": {"en": "Error", "vi": "Lỗi"},
-    "warning_title": {"en": "Warning", "vi": "Cảnh báo"},
     # the kind of a reference photo in words (issue 26: "shelf/seized" on the card and the case file)
     "view_shelf": {"en": "photo in a shop", "vi": "ảnh chụp tại cửa hàng"},
     "view_catalog": {"en": "catalog photo", "vi": "ảnh danh mục"},

@@ -107,7 +107,7 @@ def build(page: Page, **shared):
             return gr.update(), ""
         problems = photo_problems(paths, language)
         if problems:  # said at once, in the page's language, next to the photos and in a toast
-            gr.Warning(" ".join(problems.values()), title=t("warning_title", language))
+            gr.Warning(" ".join(problems.values()))  # titled in the page's language by ui.gradio_text.TOAST_CSS
             paths = [p for p in paths if p not in problems]
         problem_lines = [f"⚠ {line}" for line in problems.values()]
         if not paths:
