@@ -89,9 +89,11 @@ CSS = """
 }
 /* the names of the photos added, in full: Gradio cuts each to its first letters and the extension,
    and a phone showed three identical "God-Morgo… .jpg" */
-#photos .file-preview .filename, #add-photos .file-preview .filename{white-space:normal !important}
-#photos .file-preview .stem, #add-photos .file-preview .stem{white-space:normal !important;overflow:visible !important;
-  text-overflow:clip !important;overflow-wrap:anywhere;max-width:none !important}
+#photos .file-preview .filename, #add-photos .file-preview .filename, #batch-files .file-preview .filename{
+  white-space:normal !important}
+#photos .file-preview .stem, #add-photos .file-preview .stem, #batch-files .file-preview .stem{
+  white-space:normal !important;overflow:visible !important;text-overflow:clip !important;overflow-wrap:anywhere;
+  max-width:none !important}
 /* galleries as tall as their pictures (Gradio keeps a 450 px box even for one row) */
 .fit-gallery .grid-wrap.fixed-height{height:auto !important;min-height:0 !important;max-height:none !important}
 /* gallery captions in full (Gradio cuts them to one line with an ellipsis) */

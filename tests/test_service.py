@@ -340,6 +340,8 @@ def test_vietnamese_sentences_write_decimals_with_a_comma():
     assert "(độ tương đồng 0,75)" in explain("less_similar_than_genuine", args, "vi")
     assert "(similarity 0.75)" in explain("less_similar_than_genuine", args, "en")
     assert ">99%" in explain("consistent_with_genuine", {"target": "X", "probability": 99.7}, "vi")
+    # never "more like the fakes than 100% of its genuine photos" (a walk through the app found it)
+    assert "giống hơn 99% ảnh chính hãng" in explain("matches_known_counterfeits", {"target": "X", "percent": 99.8}, "vi")
 
 
 def test_a_file_that_is_not_a_photo_is_named_with_its_reason_in_the_page_language(tmp_path):

@@ -99,6 +99,18 @@ def view_words(view: str, language: str) -> str:
     return t(key, language) if key in TEXT_KEYS else view
 
 
+def view_key(text: str) -> str:
+    """A view as typed back by the inspector (in the words ``view_words`` showed, either language)
+    -> the catalog's name for it; any other text as it is."""
+    from .i18n import LANGUAGE_CHOICES
+
+    typed = text.strip().casefold()
+    for key in TEXT_KEYS:
+        if key.startswith("view_") and typed in {t(key, code).casefold() for _, code in LANGUAGE_CHOICES}:
+            return key[len("view_"):]
+    return text.strip()
+
+
 def advice(quality: list[dict], language: str) -> list[str]:
     """One sentence per photo problem: [{"name":..., "issues": [...], "short_side": N}, ...]."""
     lines = []

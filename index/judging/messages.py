@@ -419,6 +419,9 @@ def explain(key: str, args: dict | None = None, language: str = "en", photos_of:
         args["probability"] = Probability(args["probability"])
     if isinstance(args.get("products"), (list, tuple)):
         args["products"] = ", ".join(str(p) for p in args["products"])
+    # "lower (more) than 100% of its genuine photos" says more than a comparison with them measured
+    if isinstance(args.get("percent"), (int, float)) and args["percent"] > 99:
+        args["percent"] = 99.0
     text_language = language if language in texts else "en"
     args = {k: Decimal(v, text_language == "vi") if isinstance(v, float) else v for k, v in args.items()}
     text = texts[text_language].format(**args)

@@ -125,16 +125,18 @@ def _similar_id(product_id: str, known: list[str]) -> str | None:
 #: ``file_types``: with those, Gradio refuses another file in the browser with an English toast and a
 #: bare "Error" on the upload box (issue 26: a PDF on the Vietnamese page); without them, the file
 #: reaches the server and is named with its reason in the page's language (``photo_problems``).
-PHOTO_UPLOADS = ("photos", "add-photos")
+PHOTO_UPLOADS = {"photos": "image/*,.heic,.heif", "add-photos": "image/*,.heic,.heif",
+                 "batch-files": "image/*,.heic,.heif,.zip"}
 PHOTO_PICKER_JS = """
 () => {
-  const selector = %s.map((id) => `#${id} input[type=file]:not([accept])`).join(", ");
-  const accept = () => document.querySelectorAll(selector)
-    .forEach((input) => input.setAttribute("accept", "image/*,.heic,.heif"));
+  const accepts = %s;
+  const accept = () => Object.entries(accepts).forEach(([id, types]) =>
+    document.querySelectorAll(`#${id} input[type=file]:not([accept])`)
+      .forEach((input) => input.setAttribute("accept", types)));
   accept();
   new MutationObserver(accept).observe(document.body, {childList: true, subtree: true});
 }
-""" % json.dumps(list(PHOTO_UPLOADS))
+""" % json.dumps(PHOTO_UPLOADS)
 
 
 def photo_problems(paths: list[str], language: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ import gradio as gr
 
 from index.judging.messages import PHOTO_SOURCES
 from ui.i18n import t
+from ui.render import view_key, view_words
 from ui.limits import LimitExceeded
 from ui.tabs.common import (BROWSE, Page, _code_text, _error, _limit_message, _paths, _plain, api_result,
                             photo_problems, photos_usable)
@@ -49,7 +50,7 @@ def build(page: Page, **shared):
         if not paths:  # the validator says so on the page; an API call without photos gets it here
             raise _error(t("need_photo", language), language)
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
-        given = [v.strip() for v in (views or "").split(",")] if (views or "").strip() else None
+        given = [view_key(v) for v in (views or "").split(",")] if (views or "").strip() else None
         session = getattr(request, "session_hash", None)
         key = (session, tuple(paths), claimed, inspector, notes, case_id, place, views, photos_of)
         with recent_lock:
@@ -78,12 +79,14 @@ def build(page: Page, **shared):
         message = photos_usable(_paths(files), language)
         return [gr.validate(not message, message)] + [gr.validate(True, "")] * 8
 
-    def views_used(check_id):
-        """After a check, the views box shows the view each photo was compared as (the inspector
-        may correct them and check again). A step of its own, so the /verify API's outputs stay
-        the verdict and what the page shows (the README's example unpacks them)."""
+    def views_used(check_id, language):
+        """After a check, the views box shows the view each photo was compared as, in the reader's
+        words ("photo in a shop", not "shelf"; typed back, ``view_key`` reads them), for the inspector
+        to correct and check again. A step of its own, so the /verify API's outputs stay the verdict
+        and what the page shows (the README's example unpacks them)."""
         record = service.history.get(int(check_id)) if check_id else None
-        used = ", ".join(record.result.get("details", {}).get("views", [])) if record else ""
+        used = ", ".join(view_words(v, language) for v in record.result.get("details", {}).get("views", [])) \
+            if record else ""
         return gr.update(value=used, visible=bool(used) or views_shown())
 
     def redraw_if_switched(check_id, started_in, language):
@@ -213,7 +216,7 @@ def build(page: Page, **shared):
                                       outputs=[verify_result, *verify_outputs, current_check, checked_language],
                                       api_name="verify", concurrency_id="check", concurrency_limit=1,
                                       validator=photos_checked)
-        checked.success(views_used, current_check, views, **BROWSE)
+        checked.success(views_used, [current_check, language], views, **BROWSE)
         checked.success(redraw_if_switched, [current_check, checked_language, language], verify_outputs, **BROWSE)
         checked.then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
         checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
