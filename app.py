@@ -27,7 +27,7 @@ from index import Catalog, Verifier, connect, import_references, read_products
 from index.connect import READING_SETTING
 from index.importing.tuning import tune_in_background_if_due
 from ui.auth import Users
-from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, TOAST_CSS, VI as GRADIO_VI
+from ui.gradio_text import EN as GRADIO_EN, LOCALE_JS, TOAST_CSS, VI as GRADIO_VI, theme as gradio_theme
 from ui.i18n import LANGUAGE_CHOICES, t
 from ui.render import EVIDENCE_CSS, serial_register_html
 from ui.service import Service
@@ -36,7 +36,7 @@ from ui.guard import Guard
 from ui.sessions import COOKIE, LoginRefused, address_of, token_of, uvicorn_proxy_settings
 from ui.accounts import Accounts
 from ui.tabs import accounts, batch, catalog as catalog_tab, dashboard, history, login, status, verify
-from ui.tabs.common import BROWSE, Page, api_result, user_error, utc_window  # noqa: F401 - the app's API, as before
+from ui.tabs.common import BROWSE, PHOTO_PICKER_JS, Page, api_result, user_error, utc_window  # noqa: F401 - the app's API, as before
 
 ROOT = Path(__file__).resolve().parent
 DEMO_MANIFEST = ROOT / "demo" / "products.csv"
@@ -74,12 +74,26 @@ CSS = """
 .table-wrap table, .table-wrap th, .table-wrap td, .table-wrap th *, .table-wrap td *,
 .header-table, .header-table *, .virtual-row, .virtual-row *{
   font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif !important}
-/* History on a phone: number, time, verdict, product and case; inspector, source and notes on a
-   wider screen (and in the check opened by a click) */
+/* History: a table on a wide screen, cards on a phone (issue 26: at 390 px the table showed number,
+   time and a cut verdict); a tap on a card opens its check (EARLIER_CHECK_JS) */
+#history-cards{display:none}
+#history-cards .history-cards{list-style:none;padding:0;margin:0}
+#history-cards li{border:1px solid #ddd;border-radius:8px;padding:8px 10px;margin:0 0 8px;cursor:pointer;
+  overflow-wrap:anywhere;line-height:1.35}
+#history-cards .verdict{font-weight:700;white-space:nowrap} #history-cards .top .verdict{float:right}
+#history-cards .product{font-weight:600} #history-cards .where, #history-cards .who{color:#444}
+#history-cards .photos{color:#555;font-size:.9em}
 @media (max-width:640px){
-  #history-table [aria-colindex="6"], #history-table [aria-colindex="7"], #history-table [aria-colindex="8"]{
-    display:none !important}
+  #history-table{display:none !important}
+  #history-cards{display:block}
 }
+/* the names of the photos added, in full: Gradio cuts each to its first letters and the extension,
+   and a phone showed three identical "God-Morgo… .jpg" */
+#photos .file-preview .filename, #add-photos .file-preview .filename, #batch-files .file-preview .filename{
+  white-space:normal !important}
+#photos .file-preview .stem, #add-photos .file-preview .stem, #batch-files .file-preview .stem{
+  white-space:normal !important;overflow:visible !important;text-overflow:clip !important;overflow-wrap:anywhere;
+  max-width:none !important}
 /* galleries as tall as their pictures (Gradio keeps a 450 px box even for one row) */
 .fit-gallery .grid-wrap.fixed-height{height:auto !important;min-height:0 !important;max-height:none !important}
 /* gallery captions in full (Gradio cuts them to one line with an ellipsis) */
@@ -96,15 +110,17 @@ CSS = """
 }
 """ + EVIDENCE_CSS + TOAST_CSS
 
-#: A click on the earlier check a card names (a unit code read before) opens that check in History.
+#: A click on the earlier check a card names (a unit code read before), or on a History card (a
+#: phone), opens that check in History.
 EARLIER_CHECK_JS = """
 () => {
   if (window.earlierCheckLinks) return;
   window.earlierCheckLinks = true;
   document.addEventListener("click", (event) => {
-    const link = event.target.closest && event.target.closest("#verdict .earlier-check[data-check-id], #history-badge .earlier-check[data-check-id]");
+    const link = event.target.closest && event.target.closest("#verdict .earlier-check[data-check-id], "
+      + "#history-badge .earlier-check[data-check-id], #history-cards li[data-check-id]");
     if (!link) return;
-    document.querySelector("#history-tab-button")?.click();
+    if (!link.closest("#history-cards")) document.querySelector("#history-tab-button")?.click();
     setTimeout(() => {
       const box = document.querySelector("#check-number input");
       if (!box) return;
@@ -185,6 +201,13 @@ def build_app(service: Service) -> gr.Blocks:
                 *the_catalog["undo_state"](language), serial_register_html(service.serial_register(), language),
                 the_status["tuning_text"](language).strip())
 
+    def tabs_shown(request: gr.Request):
+        """The Dashboard and Users tabs, for the roles that may use them (issue 26: every visitor saw
+        them, to be told to log in; the server refuses the others whatever the page shows)."""
+        user = page.session_user(request)
+        return (gr.update(visible=service.allowed(user, "dashboard")),
+                gr.update(visible=service.allowed(user, "accounts")))
+
     def relabel(language):
         updates = []
         for component, key, attr, fmt in localized:
@@ -232,7 +255,9 @@ def build_app(service: Service) -> gr.Blocks:
         uploads = [the_verify["photos"], the_batch["batch_manifest"], the_batch["batch_files"], *c["uploads"]]
         history_table, history_inputs, history_frame = (the_history["history_table"], the_history["history_inputs"],
                                                         the_history["history"])
-        the_login["wire"]([(history_table, history_inputs, history_frame), (c["audit_table"], [language], c["audit"]),
+        role_tabs = [the_dashboard["tab"], the_accounts["tab"]]
+        the_login["wire"]([(tabs_shown, None, role_tabs),
+                           (history_table, history_inputs, history_frame), (c["audit_table"], [language], c["audit"]),
                            (the_accounts["accounts_table"], [language], the_accounts["accounts"]),
                            (the_dashboard["dashboard_show"], the_dashboard["dashboard_inputs"],
                             the_dashboard["dashboard_outputs"])])
@@ -245,6 +270,8 @@ def build_app(service: Service) -> gr.Blocks:
             .then(page_data, [c["product_query"], language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history_frame, **BROWSE)
         demo.load(None, None, None, js=EARLIER_CHECK_JS, **BROWSE)
+        demo.load(None, None, None, js=PHOTO_PICKER_JS, **BROWSE)
+        demo.load(tabs_shown, None, role_tabs, **BROWSE)  # a page reloaded while logged in
         demo.load(lambda saved: saved if saved in ("en", "vi") else "en", saved_language, language, **BROWSE) \
             .then(page_data, [c["product_query"], language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history_frame, **BROWSE)
@@ -295,7 +322,7 @@ def main() -> None:
     # Only Gradio's own upload cache and the app's download folder are served: nothing else on disk.
     app = gr.mount_gradio_app(web_app(service), demo, path="/", allowed_paths=[str(service.work_dir / "downloads"),
                                                                               str(catalog_dir / "thumbs")],
-                              show_error=True, css=CSS, max_file_size=f"{args.max_upload_mb}mb",
+                              show_error=True, css=CSS, theme=gradio_theme(), max_file_size=f"{args.max_upload_mb}mb",
                               i18n=gr.I18n(vi=GRADIO_VI, en=GRADIO_EN), footer_links=["api"])
     # one layer around everything served: body sizes, origins, the queue budget, closed routes
     app = Guard(app, service.limits, JoinLimiter(jobs=service.limits.queue_jobs))

@@ -420,7 +420,8 @@ class Verifier:
         if regions and target is not None and (target, "genuine") in best_image:
             region = self._regions(readable[0], refs.get(best_image[(target, "genuine")]))
         record = _evidence_record(readable, words, findings, comparison, evidence,
-                                  [*names.values(), self._label_texts.get(target, "")])
+                                  [*names.values(), self._label_texts.get(target, "")],
+                                  calibration.text.known(words) if calibration.text is not None else None)
         if aligned is not None:
             record["alignment"] = aligned
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
@@ -586,15 +587,17 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
 
 
 def _evidence_record(readable, words, findings, comparison, evidence: Evidence,
-                     declared_texts: Sequence[str] = ()) -> dict:
+                     declared_texts: Sequence[str] = (), known: Sequence[str] | None = None) -> dict:
     """What was read on the photos and how it bears on the product judged, for a person to check
-    (``declared_texts``: the product's name and label text, whose accents the words expected keep)."""
+    (``declared_texts``: the product's name and label text, whose accents the words expected keep;
+    ``known``: the words read that are words of the catalog's profiles, the ones a person is shown)."""
     record: dict = {
         "text": {
             "read": [{"text": line.text, "confidence": round(line.confidence, 3), "photo": photo.path,
                       **({"accented": line.accented} if line.accented else {})}
                      for photo in readable for line in photo.reading.text],
             "words": [w.word for w in words],
+            **({"known": list(known)} if known is not None else {}),
         },
         "codes": [finding.to_dict() for finding in findings],
     }

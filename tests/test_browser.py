@@ -326,17 +326,23 @@ def test_history_row_opens_on_click_and_filters_narrow_it(page):
 
 
 @pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
-def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size):
+def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size, tmp_path):
     url, _ = running_app
+    pdf = tmp_path / "hoa-don.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     with sized_page(browser, url, size) as page:
         page.get_by_text("Tiếng Việt").click()
         page.get_by_role("tab", name="Lịch sử").first.wait_for(timeout=10_000)
         page.get_by_text("Thả tệp vào đây").first.wait_for(timeout=10_000)  # Gradio's own words follow
-        page.locator("#verify-button").click()  # no photo: an error toast, titled in Vietnamese too
+        page.locator("#verify-button").click()  # no photo: said beside the photos, no red "Lỗi" anywhere
+        page.locator("#photos", has_text="Hãy thêm ít nhất một ảnh").wait_for(timeout=10_000)
+        assert not page.locator("[data-testid=status-tracker] span.error").filter(visible=True).count()
+        page.set_input_files("#photos input[type=file]", str(pdf))  # not a photo: a toast, titled in Vietnamese
         page.locator(".toast-body").first.wait_for(timeout=10_000)
-        assert "Hãy thêm ít nhất một ảnh" in page.locator(".toast-body").first.inner_text()
-        assert page.evaluate("getComputedStyle(document.querySelector('.toast-title'), '::before').content") == '"Lỗi"'
-        assert page.evaluate("getComputedStyle(document.querySelector('.toast-title')).fontSize") == "0px"
+        assert "hoa-don.pdf: không phải tệp ảnh (tài liệu PDF)" in page.locator(".toast-body").first.inner_text()
+        title = "document.querySelector('.toast-title')"
+        assert page.evaluate(f"getComputedStyle({title}, '::before').content") == '"Cảnh báo"'
+        assert page.evaluate(f"getComputedStyle({title}).fontSize") == "0px"
         page.locator("[data-testid=toast-close]").first.click()
         page.fill("#case-id input, #case-id textarea", "BB-01")
         verify(page, demo_photo("Alpro-Blueberry-Soyghurt_003_claimed-as-Alpro-Vanilla-Soyghurt.jpg"))
@@ -360,9 +366,14 @@ def test_every_tab_in_vietnamese_has_no_english_left(browser, running_app, size)
         page.wait_for_timeout(1500)
         seen["Danh mục"] = page.inner_text("body")
         page.get_by_role("tab", name="Lịch sử").click()
-        cell = page.locator("#history-table").get_by_text(check_no, exact=True).filter(visible=True).first
-        cell.wait_for(timeout=20_000)
-        click_text(page, cell)  # the row's first cell: in sight on a phone too
+        if size[0] < 640:  # a phone: each check is a card, a tap opens it
+            card = page.locator(f"#history-cards li[data-check-id='{check_no}']")
+            card.wait_for(timeout=20_000)
+            card.click()
+        else:
+            cell = page.locator("#history-table").get_by_text(check_no, exact=True).filter(visible=True).first
+            cell.wait_for(timeout=20_000)
+            click_text(page, cell)  # the row's first cell
         page.locator("#history-badge .badge").wait_for(timeout=30_000)
         seen["Lịch sử"] = page.inner_text("body")
         for tab in ("Hàng loạt", "Trạng thái"):

@@ -29,7 +29,7 @@ def test_case_file_is_signed_and_any_edit_or_other_key_is_refused(service, tmp_p
                            inspector="QLTT-07 Nguyễn Văn An", case_id="BB-2026/117", place="Chợ Đồng Xuân, Hà Nội")
     html_path, json_path = service.report_files(record, "vi")
     page = html_path.read_text(encoding="utf-8")
-    for expected in ("BB-2026/117", "Chợ Đồng Xuân, Hà Nội", "Nguyễn Văn An", "giờ Asia/Ho_Chi_Minh, UTC+07:00",
+    for expected in ("BB-2026/117", "Chợ Đồng Xuân, Hà Nội", "Nguyễn Văn An", "giờ Việt Nam, UTC+07:00",
                      "Cán bộ kiểm tra (ký, ghi rõ họ tên)", "Mã xác thực báo cáo"):
         assert expected in page, expected
     public = service.signing_key.public_path

@@ -299,3 +299,103 @@ def test_the_calibration_level_is_no_warning_on_a_batch_row():
     page = triage_html([(kept, ""), (flagged, "")], "vi")
     assert "Cảnh báo" in page and page.count("Cảnh báo") == 1  # the suspicious row's own finding only
     assert "toàn danh mục" not in page and "toàn bộ danh mục" not in page
+
+
+# issue 26: what the inspector's screen and the case file say, in the reader's words
+
+
+def _sample_args(template: str) -> dict:
+    """Arguments for every field of a message template: a decimal where it is formatted as one."""
+    import string
+
+    return {name: (0.75 if spec and spec.endswith("f") else "X") for _, name, spec, _ in string.Formatter().parse(template)
+            if name}
+
+
+def test_a_listing_is_given_steps_its_reader_can_take():
+    """Before: a SUSPICIOUS card of a listing photo told a consumer to "check the item by hand"."""
+    from index.judging.messages import MESSAGES, explain
+
+    in_hand = ["by hand", "photograph the item", "Photograph the item", "Photograph it again", "photograph it again",
+               "Compare the item", "compare the item", "photograph the details", "photograph its front label",
+               "kiểm tra trực tiếp món hàng", "chụp lại món hàng", "chụp lại theo hướng dẫn", "đối chiếu món hàng",
+               "chụp các chi tiết", "và chụp gần"]
+    changed = 0
+    for key, texts in MESSAGES.items():
+        for language in ("en", "vi"):
+            args = _sample_args(texts[language])
+            listing = explain(key, args, language, "listing")
+            assert not [p for p in in_hand if p in listing], (key, language, listing)
+            changed += listing != explain(key, args, language)
+    assert changed >= 20  # the steps of every sentence that asks for the item in hand
+    assert "Ask the seller for clear photos" in explain("less_similar_than_genuine", {"target": "Oatly Oat Milk",
+                                                        "percent": 97.0, "similarity": 0.61}, "en", "listing")
+
+
+def test_vietnamese_sentences_write_decimals_with_a_comma():
+    """Before: "(độ tương đồng 0.75)" in a sentence beside "0,75" in the figures of the same card."""
+    from index.judging.messages import explain
+
+    args = {"target": "Oatly Oat Milk", "percent": 97.0, "similarity": 0.7512}
+    assert "(độ tương đồng 0,75)" in explain("less_similar_than_genuine", args, "vi")
+    assert "(similarity 0.75)" in explain("less_similar_than_genuine", args, "en")
+    assert ">99%" in explain("consistent_with_genuine", {"target": "X", "probability": 99.7}, "vi")
+    # never "more like the fakes than 100% of its genuine photos" (a walk through the app found it)
+    assert "giống hơn 99% ảnh chính hãng" in explain("matches_known_counterfeits", {"target": "X", "percent": 99.8}, "vi")
+
+
+def test_a_file_that_is_not_a_photo_is_named_with_its_reason_in_the_page_language(tmp_path):
+    """Before: a PDF got Gradio's English toast on the Vietnamese page, then three red "Lỗi"."""
+    from ui.tabs.common import photo_problems, photos_usable
+
+    pdf = tmp_path / "hoa-don.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    photo = str(demo_photo("Oatly-Oat-Milk_001.jpg"))
+    said = photo_problems([str(pdf), photo], "vi")
+    assert list(said) == [str(pdf)]
+    assert said[str(pdf)].startswith("hoa-don.pdf: không phải tệp ảnh (tài liệu PDF). Tệp này không kiểm tra được")
+    assert "PDF document" in photo_problems([str(pdf)], "en")[str(pdf)]
+    assert photos_usable([str(pdf)], "vi") == said[str(pdf)]  # nothing to check: said beside the photos
+    assert photos_usable([str(pdf), photo], "vi") == ""  # the photo is checked, the card names the PDF
+    assert photos_usable([], "vi") == "Hãy thêm ít nhất một ảnh của món hàng."
+
+
+def test_a_wrong_gtin_check_digit_is_one_sentence_in_the_page_language():
+    """Before: biip's English ("Invalid GTIN check digit for '…': Expected 1, got 2.") in two toasts."""
+    from ui.tabs.catalog import gtin_problems
+
+    assert gtin_problems("4006381333932 4006381333932", "vi") == [
+        "Mã GTIN 4006381333932: chữ số cuối (số kiểm tra) phải là 1, không phải 2; hãy đối chiếu với dãy số in "
+        "dưới mã vạch."]
+    assert gtin_problems("4006381333931, 07350001070087", "en") == []
+    assert gtin_problems("12345 abc", "en") == ["GTIN 12345: 5 digits; a GTIN has 8, 12, 13 or 14.",
+                                                "GTIN abc: not a number. A GTIN is the 8, 12, 13 or 14 digits under "
+                                                "the barcode."]
+
+
+def test_the_card_and_case_file_show_no_ocr_noise_nor_raw_words_and_one_number_format(service):
+    """Before: OCR noise printed as words read ("spuecredbmut"), "shelf"/"seized" in the case file,
+    "0.75" beside "0,75" and "giờ Asia/Ho_Chi_Minh" on a Vietnamese case file."""
+    import html
+    import re
+
+    from ui.render import badge_html
+    from ui.report import report_html
+
+    record = service.check([str(demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg"))],
+                           claimed="God-Morgon-Orange-Juice", photos_of="listing")
+    text = record.result["evidence"]["text"]
+    noise = set(text["words"]) - set(text["known"])
+    assert noise and "bravo" in text["known"]  # this photo's OCR reads fragments no catalog word is
+    card = badge_html(record.result, "vi", record.quality, record.check_id)
+    shown = re.findall(r'<span class="w [a-z]+"[^>]*>([^<]*)</span>', card)
+    assert "bravo" in shown and not noise & set(shown)
+    assert f"Còn {len(noise)} đoạn chữ" in card or (len(noise) == 1 and "Còn 1 đoạn chữ" in card)
+    assert record.result["details"]["photos_of"] == "listing"
+    document = report_html(record, service.catalog, "vi")
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"data:image/[^'\"]+", "", document)))
+    assert "giờ Việt Nam" in visible and "Asia/Ho_Chi_Minh" not in visible
+    assert not re.search(r"\b(shelf|seized)\b", visible) and "ảnh chụp tại cửa hàng" in visible
+    assert not re.search(r"\b0\.\d", visible), re.findall(r".{30}\b0\.\d.{10}", visible)
+    assert re.search(r"\b0,\d", visible)
+    assert "offline" not in visible and "mô hình có sẵn, chạy không cần mạng" in visible

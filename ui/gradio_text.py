@@ -82,6 +82,20 @@ VI = {
     "login.incorrect_credentials": "Sai thông tin đăng nhập",
 }
 
+def theme():
+    """Gradio's default theme with fonts that hold every letter of the page. Gradio ships the
+    SemiBold (600) files of Source Sans Pro and IBM Plex Mono cut down to a few dozen glyphs (``A``
+    and ``B`` among them, no other letter, no Vietnamese): every bold word was drawn in two fonts,
+    a Source Sans capital B and the rest in the system's fallback (issue 26: "a bold capital B drawn
+    in another font"). The full Bold (700) files take the place of SemiBold; 600 is then drawn with
+    them."""
+    import gradio as gr
+
+    return gr.themes.Default(
+        font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"),
+        font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas", "monospace"))
+
+
 #: Keys Gradio shows without an English text of its own (a raw key would show otherwise).
 EN = {"common.complete": "Done", "common.upload": "Add more"}
 
@@ -106,7 +120,11 @@ async (language) => {
 #: its translations: in Vietnamese the title is drawn again in Vietnamese (``LOCALE_JS`` sets the
 #: page's ``lang``). Its status tracker writes "processing | 1.7/1.9s" over a result while a check
 #: runs, words it does not translate either: in Vietnamese, "Đang xử lý…" in their place.
+#: After an error it also writes a bare red "Error" on every output of the event, with no reason
+#: (issue 26: three "Lỗi" under a refused PDF): not drawn; the toast says the reason in the page's
+#: language, and a problem with what was typed or uploaded is said beside that field (validators).
 TOAST_CSS = """
+[data-testid="status-tracker"]:has(> span.error){display:none !important}
 html[lang="vi"] .progress-text{font-size:0 !important}
 html[lang="vi"] .progress-text::before{content:"Đang xử lý…";font-size:var(--text-sm);font-family:var(--font)}
 html[lang="vi"] .toast-title.error, html[lang="vi"] .toast-title.warning, html[lang="vi"] .toast-title.info{font-size:0 !important}

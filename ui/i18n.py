@@ -66,6 +66,12 @@ TEXT: dict[str, dict[str, str]] = {
     "report_json": {"en": "Report (JSON)", "vi": "Báo cáo (JSON)"},
     "raw": {"en": "Full result (JSON)", "vi": "Kết quả đầy đủ (JSON)"},
     "need_photo": {"en": "Add at least one photo of the item.", "vi": "Hãy thêm ít nhất một ảnh của món hàng."},
+    # a file that is not a photo (a PDF, a saved web page ...), named with its reason (issue 26: a PDF
+    # on the Vietnamese page got an English toast and then three red "Lỗi" with no reason)
+    "not_a_photo": {"en": "{name}: {reason}. It cannot be checked: remove it and add photos of the item (JPG, PNG, "
+                          "WebP or HEIC).",
+                    "vi": "{name}: {reason}. Tệp này không kiểm tra được: hãy bỏ tệp và thêm ảnh chụp món hàng (JPG, "
+                          "PNG, WebP hoặc HEIC)."},
     "too_many_photos": {"en": "{count} photos in one check; at most {limit} are accepted. Choose the clearest "
                               "angles (front, label, barcode), or use the Batch tab for many items.",
                         "vi": "Một lần kiểm tra có {count} ảnh; chỉ nhận tối đa {limit} ảnh. Hãy chọn các góc rõ "
@@ -231,6 +237,14 @@ TEXT: dict[str, dict[str, str]] = {
     "words_read": {"en": "Words read on the photos", "vi": "Chữ đọc được trên ảnh"},
     "words_expected": {"en": "Words the genuine {product} package carries", "vi": "Chữ có trên bao bì {product} chính hãng"},
     "words_none": {"en": "no legible text", "vi": "không đọc được chữ nào"},
+    "words_noise": {"en": "{count} more fragments read are no word of any catalog product (print or glare read as "
+                          "letters): not shown.",
+                    "vi": "Còn {count} đoạn chữ đọc được không phải từ nào của sản phẩm trong danh mục (hoa văn hoặc "
+                          "vệt sáng bị đọc nhầm thành chữ): không hiển thị."},
+    "words_noise_one": {"en": "1 more fragment read is no word of any catalog product (print or glare read as "
+                              "letters): not shown.",
+                        "vi": "Còn 1 đoạn chữ đọc được không phải từ nào của sản phẩm trong danh mục (hoa văn hoặc "
+                              "vệt sáng bị đọc nhầm thành chữ): không hiển thị."},
     "words_legend": {"en": "green: matches the genuine package · red: a letter or two off the brand name · "
                            "grey: not on it · struck through: expected, not read",
                      "vi": "xanh: khớp bao bì chính hãng · đỏ: lệch một hai chữ cái so với tên nhãn hàng · "
@@ -287,12 +301,19 @@ TEXT: dict[str, dict[str, str]] = {
                             "vi": "Đã so với mô hình gồm {fakes} mẫu hàng giả đã thu giữ và {genuine} ảnh hàng chính "
                                   "hãng ({scope}): ảnh này giống {side} hơn, như phần lớn ảnh hàng chính hãng."},
     "error_title": {"en": "Error", "vi": "Lỗi"},
-    "view_shelf": {"en": "shelf", "vi": "ảnh tại quầy"},
-    "view_catalog": {"en": "catalog", "vi": "ảnh danh mục"},
-    "view_seized": {"en": "seized", "vi": "tang vật thu giữ"},
+    # the kind of a reference photo in words (issue 26: "shelf/seized" on the card and the case file)
+    "view_shelf": {"en": "photo in a shop", "vi": "ảnh chụp tại cửa hàng"},
+    "view_catalog": {"en": "catalog photo", "vi": "ảnh danh mục"},
+    "view_seized": {"en": "seized item", "vi": "tang vật thu giữ"},
     "fakes_side_genuine": {"en": "genuine references", "vi": "ảnh mẫu chính hãng"},
     "fakes_side_fake": {"en": "fakes", "vi": "mẫu hàng giả"},
     "next_photos": {"en": "To settle it, photograph:", "vi": "Để kết luận, hãy chụp thêm:"},
+    "next_photos_listing": {"en": "To settle it, ask the seller for photos of:",
+                            "vi": "Để kết luận, hãy đề nghị người bán gửi ảnh chụp:"},
+    # what the photos of a check are of: the steps a card gives depend on it (issue 26)
+    "photos_of": {"en": "The photos show", "vi": "Ảnh chụp"},
+    "photos_of_item": {"en": "an item I have in front of me", "vi": "món hàng đang ở trước mặt tôi"},
+    "photos_of_listing": {"en": "an online listing (the seller's photos)", "vi": "tin đăng bán trên mạng (ảnh của người bán)"},
     "quality_too_small": {"en": "{name}: the photo is very small ({side} px); take it closer or at full resolution.",
                           "vi": "{name}: ảnh quá nhỏ ({side} px); hãy chụp gần hơn hoặc ở độ phân giải đầy đủ."},
     "quality_blurred": {"en": "{name}: the photo is blurred; hold still, tap to focus and retake it.",
@@ -517,6 +538,18 @@ TEXT: dict[str, dict[str, str]] = {
     "gtins": {"en": "GTINs (barcodes; several separated by spaces)", "vi": "Mã GTIN (mã vạch; nhiều mã cách nhau bởi dấu cách)"},
     "save_product": {"en": "Save product details", "vi": "Lưu thông tin sản phẩm"},
     "product_saved": {"en": "Saved {product}: {fields}.", "vi": "Đã lưu {product}: {fields}."},
+    # a GTIN typed in the Catalog forms, said beside the box (issue 26: a wrong check digit showed the
+    # library's English twice, in two identical toasts)
+    "gtin_not_number": {"en": "GTIN {gtin}: not a number. A GTIN is the 8, 12, 13 or 14 digits under the barcode.",
+                        "vi": "Mã GTIN {gtin}: không phải là số. Mã GTIN là dãy 8, 12, 13 hoặc 14 chữ số in dưới mã "
+                              "vạch."},
+    "gtin_length": {"en": "GTIN {gtin}: {digits} digits; a GTIN has 8, 12, 13 or 14.",
+                    "vi": "Mã GTIN {gtin}: có {digits} chữ số; mã GTIN phải có 8, 12, 13 hoặc 14 chữ số."},
+    "gtin_check_digit": {"en": "GTIN {gtin}: the last digit (the check digit) should be {expected}, not {got}; compare "
+                               "it with the number under the barcode.",
+                         "vi": "Mã GTIN {gtin}: chữ số cuối (số kiểm tra) phải là {expected}, không phải {got}; hãy "
+                               "đối chiếu với dãy số in dưới mã vạch."},
+    "nothing_saved": {"en": "Nothing was saved.", "vi": "Chưa lưu gì."},
     "product_unchanged": {"en": "Nothing changed for {product}.", "vi": "Không có thay đổi nào cho {product}."},
     "product_field_too_long": {"en": "The product's {field} holds {length} characters (or codes); at most {limit} are "
                                      "kept. Shorten it: nothing was saved.",
@@ -751,6 +784,7 @@ TEXT: dict[str, dict[str, str]] = {
     "history_who": {"en": "Inspector", "vi": "Cán bộ kiểm tra"},
     "history_source": {"en": "Came from", "vi": "Nguồn"},
     "history_click": {"en": "Click a row to open the check.", "vi": "Bấm vào một dòng để mở lần kiểm tra đó."},
+    "history_none": {"en": "No check found.", "vi": "Không tìm thấy lần kiểm tra nào."},
     "history_bad_date": {"en": "Write dates as 2026-12-01 or 01/12/2026.",
                          "vi": "Nhập ngày theo dạng 01/12/2026 hoặc 2026-12-01."},
     "any_verdict": {"en": "any verdict", "vi": "mọi kết luận"},
@@ -782,7 +816,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "verification_key": {"en": "Key fingerprint", "vi": "Dấu vân tay của khóa"},
     "verification_code": {"en": "Signature", "vi": "Chữ ký số"},
-    "time_format": {"en": "{date} {time} ({zone}, UTC{offset})", "vi": "{time} ngày {date} (giờ {zone}, UTC{offset})"},
+    "time_format": {"en": "{date} {time} ({zone}, UTC{offset})", "vi": "{time} ngày {date} ({zone}, UTC{offset})"},
     "label_genuine": {"en": "genuine", "vi": "chính hãng"},
     "label_counterfeit": {"en": "counterfeit", "vi": "hàng giả"},
 }
@@ -791,7 +825,7 @@ TEXT: dict[str, dict[str, str]] = {
 #: Sentences with a count: key -> the argument that counts. When it is 1, the key's ``_one``
 #: sentence is used ("Removed 1 reference", not "Removed 1 references"; Vietnamese has no plural,
 #: but says "1 ảnh mẫu" in a sentence of its own where the wording differs).
-COUNTED = {"removed": "removed", "undone": "added", "undo_what": "count", "confirm_remove_refs": "count",
+COUNTED = {"words_noise": "count", "removed": "removed", "undone": "added", "undo_what": "count", "confirm_remove_refs": "count",
            "confirm_remove_product": "count"}
 
 
@@ -837,7 +871,7 @@ def zone_words(language: str) -> str:
 
 def local_time(utc_iso: str | None, language: str = "en", zone: str | None = None, short: bool = False) -> str:
     """``2026-12-01T02:31:00Z`` as a person reads it where they are: ``09:31 ngày 01/12/2026 (giờ
-    Asia/Ho_Chi_Minh, UTC+07:00)`` in Vietnamese, ``2026-12-01 09:31 (...)`` in English. The zone is
+    Việt Nam, UTC+07:00)`` in Vietnamese, ``2026-12-01 09:31 (Vietnam time, ...)`` in English. The zone is
     ``VERIFIER_TIMEZONE`` (default Asia/Ho_Chi_Minh); an unknown zone name falls back to UTC."""
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -860,7 +894,9 @@ def local_time(utc_iso: str | None, language: str = "en", zone: str | None = Non
     date = local.strftime("%d/%m/%Y") if language == "vi" else local.strftime("%Y-%m-%d")
     if short:  # in tables: the zone is named in the column's header
         return f"{date} {local.strftime('%H:%M')}"
-    return t("time_format", language, date=date, time=local.strftime("%H:%M"), zone=name,
+    # the zone as people say it ("giờ Việt Nam"), its database name only for a zone without words
+    words = ZONE_WORDS.get(name, {}).get(language) or (f"giờ {name}" if language == "vi" else name)
+    return t("time_format", language, date=date, time=local.strftime("%H:%M"), zone=words,
              offset=f"{offset[:3]}:{offset[3:]}")
 
 
@@ -898,6 +934,14 @@ PHOTO_PROBLEMS_VI = [
 ]
 
 
+#: What a file that is not an image holds (``vision.images._describe_content``), in Vietnamese.
+CONTENTS_VI = {"PDF document": "tài liệu PDF", "ZIP archive": "tệp nén ZIP", "text file": "tệp văn bản",
+               "unrecognised binary format": "định dạng không nhận ra",
+               "HTML page, perhaps a saved web page instead of the photo":
+                   "trang HTML, có lẽ là trang web đã lưu chứ không phải ảnh",
+               "SVG vector drawing; export it as PNG or JPEG": "hình vẽ SVG; hãy xuất thành PNG hoặc JPEG"}
+
+
 def photo_problem(reason: str, language: str) -> str:
     """A photo's read error in the reader's language (the English reason when no wording fits)."""
     import re
@@ -907,7 +951,8 @@ def photo_problem(reason: str, language: str) -> str:
     for pattern, vietnamese in PHOTO_PROBLEMS_VI:
         match = re.fullmatch(pattern, reason.strip())
         if match:
-            return match.expand(vietnamese)
+            text = match.expand(vietnamese)
+            return "".join(CONTENTS_VI.get(part, part) for part in re.split(r"(?<=\()(.*)(?=\)$)", text))
     return reason
 
 
@@ -946,8 +991,8 @@ def verdict_sentence(result: dict, language: str) -> str:
     for key in ("date", "read", "expected"):  # dates (an expiry read, the register's): as the reader writes them
         if isinstance(args.get(key), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", args[key]):
             args[key] = day(args[key], language)
-    try:
-        return explain(message["key"], args, language)
+    try:  # a listing's reader is given steps they can take (details.photos_of, from the Verify tab)
+        return explain(message["key"], args, language, details.get("photos_of") or "item")
     except (KeyError, ValueError):
         return result.get("explanation", "")
 

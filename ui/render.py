@@ -99,6 +99,18 @@ def view_words(view: str, language: str) -> str:
     return t(key, language) if key in TEXT_KEYS else view
 
 
+def view_key(text: str) -> str:
+    """A view as typed back by the inspector (in the words ``view_words`` showed, either language)
+    -> the catalog's name for it; any other text as it is."""
+    from .i18n import LANGUAGE_CHOICES
+
+    typed = text.strip().casefold()
+    for key in TEXT_KEYS:
+        if key.startswith("view_") and typed in {t(key, code).casefold() for _, code in LANGUAGE_CHOICES}:
+            return key[len("view_"):]
+    return text.strip()
+
+
 def advice(quality: list[dict], language: str) -> list[str]:
     """One sentence per photo problem: [{"name":..., "issues": [...], "short_side": N}, ...]."""
     lines = []
@@ -150,6 +162,14 @@ def strength_html(result: dict, language: str) -> str:
             '<div class="scale"><span class="z-against"></span><span class="z-unclear"></span>'
             f'<span class="z-supports"></span><i class="marker" style="left:{100 * position:.0f}%"></i></div>'
             f'<div class="labels">{labels}</div></div>')
+
+
+def model_words(model: str | None, language: str) -> str:
+    """The model in an inspector's words (its identifier stays in the record)."""
+    model = model or "?"
+    if model.startswith("offline"):
+        return t("model_plain_tuned" if model == "offline-tuned" else "model_plain_offline", language)
+    return t("model_plain_full", language)
 
 
 def model_html(model: str | None, language: str) -> str:
@@ -283,7 +303,9 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
         # the sentence ends "as advised below": the advice is in the row, as on the card
         tips = [text for text in (advice_text(a, language) for a in case.get("advice", [])) if text]
         if tips:
-            flag_text += (f'<br><small class="next-photos">{esc(t("next_photos", language))} '
+            heading = "next_photos_listing" if (case.get("details") or {}).get("photos_of") == "listing" \
+                else "next_photos"
+            flag_text += (f'<br><small class="next-photos">{esc(t(heading, language))} '
                           f'{esc("; ".join(tips))}</small>')
         rows.append(
             f'<tr data-verdict="{verdict}"{css}><td class="thumb">{thumb}</td>'
@@ -429,7 +451,31 @@ def next_photos_html(result: dict, language: str) -> str:
         return ""
     esc = html.escape
     items = "".join(f"<li>{esc(tip)}</li>" for tip in tips)
-    return f'<div class="next-photos"><b>{esc(t("next_photos", language))}</b><ul>{items}</ul></div>'
+    heading = "next_photos_listing" if (result.get("details") or {}).get("photos_of") == "listing" else "next_photos"
+    return f'<div class="next-photos"><b>{esc(t(heading, language))}</b><ul>{items}</ul></div>'
+
+
+#: A check kept before the catalog's words were recorded with it: its words read at least this
+#: confidently are shown (the engine's own threshold is 0.5; gibberish such as "spuecredbmut" came
+#: from lines read at 0.6-0.8 on the demo photos).
+SHOWN_CONFIDENCE = 0.9
+
+
+def shown_words(text: dict) -> list[str]:
+    """The words read that a person is shown as evidence: those the comparison used (matched, a
+    brand's near miss, another product's word) and the words of the catalog's profiles
+    (``known``); OCR noise is counted, not printed (issue 26: "spuecredbmut" was shown as read).
+    A check kept before ``known`` was recorded: the words of lines read very confidently."""
+    from index.judging.text import words as split
+
+    used = {read for _, read in text.get("matched", [])} | {read for read, _ in text.get("near_misses", [])} \
+        | {read for read, _ in text.get("names_other_product", []) + text.get("mentions_other_product", [])}
+    if "known" in text:
+        keep = set(text["known"]) | used
+    else:
+        keep = used | {w for line in text.get("read", []) if line.get("confidence", 0) >= SHOWN_CONFIDENCE
+                       for w in split(line.get("text", ""))}
+    return [w for w in text.get("words", []) if w in keep]
 
 
 def evidence_html(result: dict, language: str, heading: bool = True) -> str:
@@ -444,7 +490,8 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     expected_found = {expected for expected, _ in text.get("matched", [])}
     near = {read: expected for read, expected in text.get("near_misses", [])}
     parts = ['<div class="evidence">' + (f'<h4>{esc(t("evidence_title", language))}</h4>' if heading else "")]
-    words = text.get("words", [])
+    words = shown_words(text)
+    noise = len(text.get("words", [])) - len(words)
     printed = text.get("accented") or {}  # Vietnamese words as printed (read with their accents)
     if words:
         spans = []
@@ -459,6 +506,8 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
         parts.append(f'<p><b>{esc(t("words_read", language))}:</b> {" ".join(spans)}</p>')
     else:
         parts.append(f'<p><b>{esc(t("words_read", language))}:</b> <i>{esc(t("words_none", language))}</i></p>')
+    if noise:
+        parts.append(f'<p class="legend noise">{esc(t("words_noise", language, count=noise))}</p>')
     target = result.get("product_id") or result.get("claimed_product_id")
     declared = sorted(expected_found | set(text.get("missing", [])))
     if declared and target:

@@ -19,8 +19,8 @@ from vision import UnreadableImage, load_image
 
 from .i18n import flag, local_time, number, outcome, t, verdict_sentence
 from .signing import HTML_PLACEHOLDER, SigningKey, sign_html, sign_json
-from .render import (BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, model_html, next_photos_html, product_label,
-                     region_overlay, score_help, side_by_side_html, strength_html)
+from .render import (BADGE_COLOURS, EVIDENCE_CSS, advice, evidence_html, model_html, model_words, next_photos_html,
+                     product_label, region_overlay, score_help, side_by_side_html, strength_html, view_words)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;max-width:960px;margin:24px auto;
@@ -90,7 +90,7 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
         (t("score", language), ("—" if score is None else number(score, language)) + f" ({score_help(result, language)})"),
         (t("flags", language), ", ".join(flag(f, language) for f in result.get("flags", [])) or "—"),
         (t("catalog_version", language), f"{catalog.path.name} ({result.get('catalog_generation')})"),
-        (t("model", language), result.get("model", "")),
+        (t("model", language), model_words(result.get("model"), language)),
     ]
     parts = [
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">',
@@ -134,14 +134,15 @@ def report_html(record: CheckRecord, catalog: Catalog, language: str = "en", key
                 with Image.open(thumb) as image:
                     parts.append(f"<figure><img src='{_data_uri(image.convert('RGB'), 220)}' alt=''><figcaption>"
                                  f"{esc(match['product_id'])} · {esc(t('label_' + match['label'], language))}<br>"
-                                 f"{esc(t('similarity', language))} {match['similarity']:.2f} · #{match['image_id']}"
+                                 f"{esc(t('similarity', language))} {number(match['similarity'], language)} · #{match['image_id']}"
                                  "</figcaption></figure>")
         parts.append("</div><table><tr>" + "".join(
             f"<th>{esc(t(k, language))}</th>" for k in ("col_product", "col_label", "col_similarity", "col_view", "col_image"))
             + "</tr>")
         for match in matches:
             parts.append(f"<tr><td>{esc(match['product_id'])}</td><td>{esc(t('label_' + match['label'], language))}</td>"
-                         f"<td>{match['similarity']:.3f}</td><td>{esc(match.get('view') or '')}</td>"
+                         f"<td>{number(match['similarity'], language, 3)}</td>"
+                         f"<td>{esc(view_words(match['view'], language) if match.get('view') else '')}</td>"
                          f"<td>{match['image_id']}</td></tr>")
         parts.append("</table>")
     if record.notes:

@@ -121,10 +121,12 @@ class Service:
 
     def check(self, photos: list[str], claimed: str | None = None, notes: str = "", inspector: str = "",
               case_id: str | None = None, place: str = "", source: str = "app", client: str = "",
-              views: list[str] | None = None, account: str = "") -> CheckRecord:
+              views: list[str] | None = None, account: str = "", photos_of: str = "item") -> CheckRecord:
         """Check photos and keep the check. ``client``: the address of a client that is not logged
         in (its photos count against the anonymous quotas of ``ui.limits``); empty for a user.
-        ``views``: the view of each photo as the inspector corrected it (empty: the view head's)."""
+        ``views``: the view of each photo as the inspector corrected it (empty: the view head's).
+        ``photos_of``: "item" (in hand) or "listing" (a seller's photos), kept with the result's
+        details: the card and the case file give steps its reader can take."""
         if not photos:
             raise ValueError("no photos")
         if client and not account and not self.anonymous_checks:
@@ -141,7 +143,10 @@ class Service:
             verdict = self.verifier.check(photos, claimed_product_id=(claimed or "").strip() or None,
                                           case_id=(case_id or "").strip() or None, regions=True,
                                           views=[(v or "")[:self.limits.id_chars] for v in (views or [])][:len(photos)])
-        return self._keep(verdict.to_dict(), photos, notes, inspector, place, source, client, account)
+        result = verdict.to_dict()
+        if photos_of == "listing":
+            result.setdefault("details", {})["photos_of"] = "listing"
+        return self._keep(result, photos, notes, inspector, place, source, client, account)
 
     def _keep(self, result: dict, photos: list[str], notes: str, inspector: str, place: str = "",
               source: str = "app", client: str = "", account: str = "") -> CheckRecord:

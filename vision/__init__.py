@@ -1,7 +1,7 @@
 """Photos to vectors: safe decoding and image embedders. Knows nothing of catalogs."""
 
 from .embedder import Embedder
-from .images import Photo, UnreadableImage, decode, load_image, load_photo, thumbnail_jpeg
+from .images import Photo, UnreadableImage, decode, identify, load_image, load_photo, thumbnail_jpeg
 from .registry import MODEL_CHOICES, OfflineFallbackWarning, load_embedder, resolve_name
 from .weights import UnknownModel, WeightsNotFound
 
@@ -14,6 +14,7 @@ __all__ = [
     "UnreadableImage",
     "WeightsNotFound",
     "decode",
+    "identify",
     "load_embedder",
     "load_image",
     "load_photo",

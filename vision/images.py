@@ -162,6 +162,25 @@ def load_image(path: str | Path, min_side: int | None = None, max_side: int = MA
     return load_photo(path, min_side=min_side, max_side=max_side).image
 
 
+def identify(path: str | Path) -> None:
+    """Raise ``UnreadableImage`` (with the reason ``load_photo`` would give) when ``path`` is plainly
+    not a photo: missing, empty, too large, or not an image format, judged from its header without
+    decoding it. A quick look at an upload before the check, so the page can say at once that a PDF
+    is not a photo."""
+    data = read_bytes(path)
+    try:
+        with Image.open(io.BytesIO(data)):
+            pass
+    except UnidentifiedImageError:
+        raise UnreadableImage(str(path), f"not an image file ({_describe_content(data)})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UnreadableImage(
+            str(path), f"image is too large (more than the {MAX_PIXELS / 1e6:.0f} megapixel limit)"
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise UnreadableImage(str(path), f"cannot decode image: {exc or type(exc).__name__}") from None
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

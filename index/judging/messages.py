@@ -357,6 +357,49 @@ def advice_text(key: str, language: str = "en") -> str | None:
     return texts.get(language, texts["en"]).format(view=view)
 
 
+#: The steps the sentences give for an item in hand, as the reader of an online listing can take them
+#: (a consumer or a marketplace analyst has the seller's photos, not the item: issue 26, a listing
+#: was told to "check the item by hand"). Applied in order to the formatted sentence of a check
+#: whose photos are of a listing; tests/test_service.py holds every sentence to it.
+LISTING_STEPS: dict[str, list[tuple[str, str]]] = {
+    "en": [("Check the item by hand.", "Ask the seller for clear photos of the item itself (front label, barcode, "
+                                       "batch code), or do not buy it."),
+           ("photograph the item again as advised below", "ask the seller for the photos listed below"),
+           ("Photograph the item again as advised below", "Ask the seller for the photos listed below"),
+           ("Photograph it again as advised below", "Ask the seller for the photos listed below"),
+           ("photograph it again as advised below", "ask the seller for the photos listed below"),
+           ("photograph the details advised below", "ask the seller for the photos listed below"),
+           ("and photograph its front label close and straight", "and ask the seller for a close, straight photo "
+                                                                  "of its front label"),
+           ("Compare the item with", "Compare the listing's photos with"),
+           ("compare the item with", "compare the listing's photos with")],
+    "vi": [("Hãy kiểm tra trực tiếp món hàng.", "Hãy đề nghị người bán gửi ảnh chụp rõ chính món hàng (nhãn mặt "
+                                                "trước, mã vạch, số lô), hoặc đừng mua."),
+           ("chụp lại món hàng theo hướng dẫn bên dưới", "đề nghị người bán gửi các ảnh nêu bên dưới"),
+           ("chụp lại theo hướng dẫn bên dưới", "đề nghị người bán gửi các ảnh nêu bên dưới"),
+           ("rồi chụp các chi tiết được hướng dẫn bên dưới", "rồi đề nghị người bán gửi các ảnh nêu bên dưới"),
+           ("và chụp gần, thẳng nhãn mặt trước", "và đề nghị người bán gửi ảnh chụp gần, thẳng nhãn mặt trước"),
+           ("đối chiếu món hàng với", "đối chiếu ảnh tin đăng với")],
+}
+#: What a check's photos are of: an item in the inspector's (or the buyer's) hands, or a listing.
+PHOTO_SOURCES = ("item", "listing")
+
+
+class Decimal:
+    """A number written as the reader writes it: a decimal comma in Vietnamese (``0,75``), so a
+    sentence says the same number as the figures beside it (issue 26: "0,75" beside "0.75")."""
+
+    def __init__(self, value, comma: bool):
+        self.value, self.comma = value, comma
+
+    def __format__(self, spec: str) -> str:
+        text = format(self.value, spec)
+        return text.replace(".", ",") if self.comma else text
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
 class Probability(float):
     """A percentage shown as a probability: over 99.5 it prints ``>99``, never ``100`` (a photo
     comparison is never certain, and the model's 99.7% is not a measured certainty either)."""
@@ -367,12 +410,22 @@ class Probability(float):
         return format(float(self), spec)
 
 
-def explain(key: str, args: dict | None = None, language: str = "en") -> str:
-    """The sentence for ``key`` in ``language`` (English when that language lacks it)."""
+def explain(key: str, args: dict | None = None, language: str = "en", photos_of: str = "item") -> str:
+    """The sentence for ``key`` in ``language`` (English when that language lacks it), its numbers
+    written as the language writes them; ``photos_of="listing"``: its steps for a listing's reader."""
     texts = MESSAGES[key]
     args = dict(args or {})
     if isinstance(args.get("probability"), (int, float)):
         args["probability"] = Probability(args["probability"])
     if isinstance(args.get("products"), (list, tuple)):
         args["products"] = ", ".join(str(p) for p in args["products"])
-    return texts.get(language, texts["en"]).format(**args)
+    # "lower (more) than 100% of its genuine photos" says more than a comparison with them measured
+    if isinstance(args.get("percent"), (int, float)) and args["percent"] > 99:
+        args["percent"] = 99.0
+    text_language = language if language in texts else "en"
+    args = {k: Decimal(v, text_language == "vi") if isinstance(v, float) else v for k, v in args.items()}
+    text = texts[text_language].format(**args)
+    if photos_of == "listing":
+        for in_hand, listing in LISTING_STEPS.get(text_language, ()):
+            text = text.replace(in_hand, listing)
+    return text

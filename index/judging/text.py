@@ -225,6 +225,13 @@ class TextIndex:
                 support[product] = support.get(product, 0.0) + credit
         return support
 
+    def known(self, read: Sequence[ReadWord]) -> list[str]:
+        """The words read that are words of some product's profile, exactly or within OCR noise:
+        what a person is shown as read. The rest is mostly the engine reading a pattern or a
+        curved line as letters ("spuecredbmut", issue 26), no evidence for a person to weigh."""
+        matches = self._matches(read)
+        return [item.word for item in read if matches[item.word]]
+
     def compare(self, read: Sequence[ReadWord], product_id: str) -> TextComparison:
         profile = self.profiles.get(product_id)
         if profile is None:

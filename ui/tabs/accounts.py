@@ -40,7 +40,8 @@ def build(page: Page, **shared):
             return t("account_done_" + action, language, name=account.name, role=t("role_" + account.role, language)), ""
         return handler
 
-    with tr(gr.Tab(t("tab_accounts"), id="accounts", elem_id="accounts-tab"), "tab_accounts") as tab:
+    # shown to administrators, from login to logout (app.py: ``tabs_shown``)
+    with tr(gr.Tab(t("tab_accounts"), id="accounts", elem_id="accounts-tab", visible=False), "tab_accounts") as tab:
         intro = gr.Markdown(t("accounts_intro"))
         localized.append((intro, "accounts_intro", "value", "{}"))
         table = tr(gr.Dataframe(label=t("accounts_table"), interactive=False, wrap=True, elem_id="accounts-table"),
@@ -70,4 +71,4 @@ def build(page: Page, **shared):
                          concurrency_id="change", concurrency_limit=1) \
                 .success(accounts_table, [language], table, **BROWSE)
         tab.select(accounts_table, [language], table, **BROWSE)
-    return dict(accounts=table, accounts_table=accounts_table)
+    return dict(accounts=table, accounts_table=accounts_table, tab=tab)

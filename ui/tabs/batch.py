@@ -50,7 +50,7 @@ def build(page: Page, **shared):
                                         elem_id="batch-manifest"),
                                 "batch_manifest")
             batch_files = tr(gr.File(label=t("batch_files"), file_count="multiple",
-                                     file_types=["image", ".zip"], type="filepath", elem_id="batch-files"),
+                                     type="filepath", elem_id="batch-files"),  # photos or zips: PHOTO_PICKER_JS
                              "batch_files")
         batch_button = tr(gr.Button(t("batch_run"), variant="primary", elem_id="batch-run"), "batch_run", "value")
         batch_summary = gr.Markdown()

@@ -11,11 +11,11 @@ import gradio as gr
 from index.storing.accounts import AccountError
 from index.storing.editing import FieldTooLong
 from ui.service import NotAllowed
-from ui.i18n import TEXT, local_time, number, t, zone_words
-from ui.render import serial_register_html
+from ui.i18n import TEXT, local_time, number, photo_problem, t, zone_words
+from ui.render import serial_register_html, view_words
 from ui.tabs.common import refusal
 from ui.tabs.common import (BROWSE, PRODUCT_FIELDS, Page, _error, _frame, _ids, _os_sentence,
-                            _paths, _similar_id, label_choices, serial_kind_choices, user_error)
+                            _paths, _similar_id, label_choices, photos_usable, serial_kind_choices, user_error)
 
 
 def audit_words(details: str) -> str:
@@ -37,6 +37,44 @@ def audit_words(details: str) -> str:
         return str(v)
 
     return " · ".join(f"{k.replace('_', ' ')}: {value(v)}" for k, v in data.items() if v not in (None, "", [], {}))
+
+
+def gtin_problems(text: str | None, language: str) -> list[str]:
+    """What is wrong with each GTIN typed in a Catalog form, as sentences in the reader's language
+    (the service refuses the same GTINs, in English, for any other route): not a number, a
+    length no GTIN has, or a wrong check digit with the digit it should be (GS1's, by biip)."""
+    import re
+
+    from biip.checksums import gs1_standard_check_digit
+
+    problems = []
+    for raw in dict.fromkeys(re.split(r"[\s,;|]+", text or "")):
+        if not raw:
+            continue
+        if not raw.isdigit():
+            problems.append(t("gtin_not_number", language, gtin=raw[:32]))
+        elif len(raw) not in (8, 12, 13, 14):
+            problems.append(t("gtin_length", language, gtin=raw[:32], digits=len(raw)))
+        elif (expected := gs1_standard_check_digit(raw[:-1])) != int(raw[-1]):
+            problems.append(t("gtin_check_digit", language, gtin=raw, expected=expected, got=raw[-1]))
+    return problems
+
+
+def form_checked(count: int, gtins: int, photos: int | None = None):
+    """A validator for a Catalog form of ``count`` inputs (the page's language last) whose GTIN box
+    is input ``gtins`` (and upload of photos input ``photos``): what is wrong is said beside the box
+    before anything is saved, once per press (issue 26: a wrong check digit showed two identical
+    English toasts)."""
+    def validate(*inputs):
+        language = inputs[-1]
+        messages = {}
+        problems = gtin_problems(inputs[gtins], language)
+        if problems:
+            messages[gtins] = " ".join(problems + [t("nothing_saved", language)])
+        if photos is not None and (message := photos_usable(_paths(inputs[photos]), language)):
+            messages[photos] = message
+        return [gr.validate(i not in messages, messages.get(i, "")) for i in range(count)]
+    return validate
 
 
 def build(page: Page, **shared):
@@ -62,9 +100,9 @@ def build(page: Page, **shared):
             thumb = catalog.thumbnail_path(ref.sha256)
             if thumb.is_file():
                 items.append((str(thumb), f"#{ref.image_id} · {t('label_' + ref.label, language)}"
-                                          + (f" · {ref.view}" if ref.view else "")))
+                                          + (f" · {view_words(ref.view, language)}" if ref.view else "")))
                 shown.append(ref.image_id)
-        rows = [[r.image_id, t("label_" + r.label, language), r.view, r.name, r.brand, Path(r.source_path).name,
+        rows = [[r.image_id, t("label_" + r.label, language), view_words(r.view, language) if r.view else "", r.name, r.brand, Path(r.source_path).name,
                  local_time(r.added_at, language, short=True)] for r in refs]
         return items, _frame(rows, [t("col_image", language), t("label", language), t("view", language),
                                     t("product_name", language), t("brand", language), t("col_file", language),
@@ -208,7 +246,8 @@ def build(page: Page, **shared):
         message = t("added_ref" if summary.added == 1 else "added_refs", language, added=summary.added,
                     product=product_id or "—", present=summary.already_present)
         if summary.unreadable:
-            message += "\n" + "\n".join(f"- {Path(p).name}: {reason}" for p, reason in summary.unreadable)
+            message += "\n" + "\n".join(f"- {Path(p).name}: {photo_problem(reason, language)}"
+                                        for p, reason in summary.unreadable)
         if summary.thin_products:
             from index.judging.messages import thin_catalog_sentence
 
@@ -286,6 +325,7 @@ def build(page: Page, **shared):
         ref_gallery = tr(gr.Gallery(label=t("references"), columns=6, height="auto", allow_preview=False,
                                     elem_classes=["fit-gallery"],
                                     elem_id="ref-gallery"), "references")
+        picked_note = gr.Markdown(elem_id="picked-note")  # a photo picked for removal, said under the photos
         ref_table = tr(gr.Dataframe(show_references("", "en")[1], label=t("references_table"),
                                     interactive=False), "references_table")
         with tr(gr.Accordion(t("edit_title"), open=False, elem_id="edit-accordion"), "edit_title"):
@@ -295,9 +335,11 @@ def build(page: Page, **shared):
             edit_label_text = tr(gr.Textbox(label=t("label_text"), lines=2, elem_id="edit-label-text"), "label_text")
             edit_gtins = tr(gr.Textbox(label=t("gtins"), elem_id="edit-gtins"), "gtins")
             edit_button = tr(gr.Button(t("save_product"), elem_id="save-product"), "save_product", "value")
+            # each form's outcome right under its button (issue 26: one message far below every form)
+            edit_message = gr.Markdown(elem_id="edit-message")
         with tr(gr.Accordion(t("add_title"), open=False, elem_id="add-accordion"), "add_title"):
-            add_files = tr(gr.File(label=t("add_photos"), file_count="multiple", file_types=["image"],
-                                   type="filepath", elem_id="add-photos"), "add_photos")
+            add_files = tr(gr.File(label=t("add_photos"), file_count="multiple", type="filepath",
+                                   elem_id="add-photos"), "add_photos")  # photos only: PHOTO_PICKER_JS
             with gr.Row():
                 add_product = tr(gr.Textbox(label=t("product_id"), elem_id="add-product"), "product_id")
                 add_name = tr(gr.Textbox(label=t("product_name")), "product_name")
@@ -310,12 +352,14 @@ def build(page: Page, **shared):
                 add_label_text = tr(gr.Textbox(label=t("label_text"), lines=2, elem_id="add-label-text"), "label_text")
                 add_gtins = tr(gr.Textbox(label=t("gtins"), elem_id="add-gtins"), "gtins")
             add_button = tr(gr.Button(t("add"), variant="primary", elem_id="add-button"), "add", "value")
+            add_message = gr.Markdown(elem_id="add-message")
         with tr(gr.Accordion(t("import_title"), open=False), "import_title"):
             import_manifest = tr(gr.File(label=t("import_manifest"), file_types=[".csv"], type="filepath"),
                                  "import_manifest")
             import_files = tr(gr.File(label=t("import_files"), file_count="multiple",
                                       file_types=["image", ".zip"], type="filepath"), "import_files")
-            import_button = tr(gr.Button(t("import")), "import", "value")
+            import_button = tr(gr.Button(t("import"), elem_id="import-button"), "import", "value")
+            import_message = gr.Markdown(elem_id="import-message")
         with tr(gr.Accordion(t("serials_title"), open=False, elem_id="serials-accordion"), "serials_title"):
             serials_help = gr.Markdown(t("serials_help"))
             localized.append((serials_help, "serials_help", "value", "{}"))
@@ -349,11 +393,12 @@ def build(page: Page, **shared):
                 confirm_button = tr(gr.Button(t("confirm_yes"), variant="stop", elem_id="confirm-yes"),
                                     "confirm_yes", "value")
                 cancel_button = tr(gr.Button(t("cancel"), elem_id="confirm-cancel"), "cancel", "value")
+        # a removal's outcome where its confirmation was, the undo under it
+        change_message = gr.Markdown(elem_id="change-message")
         with gr.Row():
             undo_text = gr.Markdown(elem_id="undo-text")
             undo_button = tr(gr.Button(t("undo_removal"), visible=False, elem_id="undo-removal"),
                              "undo_removal", "value")
-        change_message = gr.Markdown(elem_id="change-message")
         with tr(gr.Accordion(t("calibration_title"), open=False), "calibration_title"):
             calibration = gr.Dataframe(calibration_table("en"), interactive=False)
         with tr(gr.Accordion(t("audit_title"), open=False), "audit_title"):
@@ -367,7 +412,7 @@ def build(page: Page, **shared):
                          remove_pid]
         show_button.click(show_product, [product_to_show, language], shown_product, **BROWSE)
         product_to_show.input(show_product, [product_to_show, language], shown_product, **BROWSE)
-        ref_gallery.select(pick_reference, [shown_ids, remove_ids, language], [remove_ids, change_message],
+        ref_gallery.select(pick_reference, [shown_ids, remove_ids, language], [remove_ids, picked_note],
                            **BROWSE)
         change = dict(concurrency_id="change", concurrency_limit=1, **private)
         after_change = [(products_table, [product_query, language], products),
@@ -385,13 +430,15 @@ def build(page: Page, **shared):
         confirmed = confirmed.success(lambda: "", None, remove_ids, **BROWSE)
         for event in (
             add_button.click(add_photos, [add_files, add_product, add_name, add_brand, add_label,
-                                          add_view, add_label_text, add_gtins, language], change_message, **change),
+                                          add_view, add_label_text, add_gtins, language], add_message,
+                             validator=form_checked(9, gtins=7, photos=0), **change),
             import_button.click(import_products, [import_manifest, import_files, language],
-                                change_message, **change),
+                                import_message, **change),
             confirmed,
             undo_button.click(undo_removal, [language], change_message, **change),
             edit_button.click(save_product, [product_to_show, edit_name, edit_brand, edit_label_text,
-                                             edit_gtins, language], change_message, **change),
+                                             edit_gtins, language], edit_message, validator=form_checked(6, gtins=4),
+                              **change),
         ):
             for fn, inputs, output in after_change:
                 event = event.success(fn, inputs, output, **BROWSE)

@@ -120,6 +120,50 @@ def _similar_id(product_id: str, known: list[str]) -> str | None:
     return match[2] if match else None
 
 
+#: Uploads of photos (their elem_id): the picker offers photos (a phone opens its camera or
+#: gallery). Set on the file input in the browser (``PHOTO_PICKER_JS``) rather than as Gradio's
+#: ``file_types``: with those, Gradio refuses another file in the browser with an English toast and a
+#: bare "Error" on the upload box (issue 26: a PDF on the Vietnamese page); without them, the file
+#: reaches the server and is named with its reason in the page's language (``photo_problems``).
+PHOTO_UPLOADS = {"photos": "image/*,.heic,.heif", "add-photos": "image/*,.heic,.heif",
+                 "batch-files": "image/*,.heic,.heif,.zip"}
+PHOTO_PICKER_JS = """
+() => {
+  const accepts = %s;
+  const accept = () => Object.entries(accepts).forEach(([id, types]) =>
+    document.querySelectorAll(`#${id} input[type=file]:not([accept])`)
+      .forEach((input) => input.setAttribute("accept", types)));
+  accept();
+  new MutationObserver(accept).observe(document.body, {childList: true, subtree: true});
+}
+""" % json.dumps(PHOTO_UPLOADS)
+
+
+def photo_problems(paths: list[str], language: str) -> dict[str, str]:
+    """Each uploaded file that is plainly not a photo (a PDF, a saved web page, an empty file) ->
+    a sentence with its name, the reason and what to do, in the reader's language."""
+    from vision import UnreadableImage, identify
+    from ui.i18n import photo_problem
+
+    problems = {}
+    for path in paths:
+        try:
+            identify(path)
+        except UnreadableImage as exc:
+            problems[path] = t("not_a_photo", language, name=Path(path).name, reason=photo_problem(exc.reason, language))
+    return problems
+
+
+def photos_usable(paths: list[str], language: str) -> str:
+    """What stops a check or an addition of photos before it starts, as a sentence beside the
+    upload (empty when nothing does): no file, or no file that is a photo. Photos with a file
+    that is not one go ahead; the outcome names that file and its reason."""
+    if not paths:
+        return t("need_photo", language)
+    problems = photo_problems(paths, language)
+    return " ".join(problems.values()) if len(problems) == len(paths) else ""
+
+
 def _paths(files) -> list[str]:
     return [f if isinstance(f, str) else f.name for f in (files or [])]
 

@@ -86,7 +86,8 @@ def build(page: Page, **shared):
                 gr.update(value=products, x_title=product_col, y_title=checks),
                 places, inspectors, why, gr.update(value=str(csv_path), interactive=True))
 
-    with tr(gr.Tab(t("tab_dashboard"), id="dashboard", elem_id="dashboard-tab"), "tab_dashboard") as tab:
+    # shown to the roles that may read it, from login to logout (app.py: ``tabs_shown``)
+    with tr(gr.Tab(t("tab_dashboard"), id="dashboard", elem_id="dashboard-tab", visible=False), "tab_dashboard") as tab:
         with gr.Row():
             since = tr(gr.Textbox(label=t("history_since"), placeholder="01/12/2026", min_width=120,
                                   elem_id="dash-since"), "history_since")
@@ -119,4 +120,4 @@ def build(page: Page, **shared):
         outputs = [summary, per_day, products, places, inspectors, why, csv]
         for event in (refresh.click, tab.select, *(box.submit for box in (since, until, place, product, inspector))):
             event(show, inputs, outputs, **BROWSE)
-    return dict(dashboard_show=show, dashboard_inputs=inputs, dashboard_outputs=outputs)
+    return dict(dashboard_show=show, dashboard_inputs=inputs, dashboard_outputs=outputs, tab=tab)

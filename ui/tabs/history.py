@@ -12,9 +12,45 @@ from ui.tabs.common import refusal
 
 from index.verdict import OUTCOMES
 from ui.i18n import local_time, outcome, t, zone_words
-from ui.render import product_label
-from ui.tabs.common import (BROWSE, Page, _error, _frame, add_as_choices, review_choices, source_choices, utc_window,
-                            verdict_choices)
+from ui.render import BADGE_COLOURS, product_label
+from ui.tabs.common import (BROWSE, Page, _error, _frame, _plain, add_as_choices, review_choices, source_choices,
+                            utc_window, verdict_choices)
+
+
+#: Photo names shown on a History card: enough to tell the item's photos apart.
+CARD_PHOTOS = 4
+
+
+def history_cards(records, language: str) -> str:
+    """The checks as cards, for a phone (issue 26: at 390 px the table showed number, time and a
+    cut verdict): number and time, the verdict, the product, case and place, the photos' names in
+    full (three "God-Morgo… .jpg" told nothing apart), the inspector. A tap opens the check
+    (``app.EARLIER_CHECK_JS``). Everything in it comes from users: escaped."""
+    esc = html.escape
+    if not records:
+        return _plain(t("history_none", language))
+    cards = []
+    for r in records:
+        verdict = esc(outcome(r.verdict, language)) + (f" → {esc(outcome(r.review_verdict, language))}"
+                                                        if r.review_verdict else "")
+        product = product_label(r.result, r.claimed_product_id or r.product_id) \
+            if (r.claimed_product_id or r.product_id) else ""
+        names = [p.name for p in r.photos[:CARD_PHOTOS]] + ([f"+{len(r.photos) - CARD_PHOTOS}"]
+                                                             if len(r.photos) > CARD_PHOTOS else [])
+        lines = [f'<div class="top"><b>#{r.check_id}</b> · {esc(local_time(r.checked_at, language, short=True))}'
+                 f' <span class="verdict" style="color:{BADGE_COLOURS.get(r.verdict, "#333")}">{verdict}</span></div>']
+        if product:
+            lines.append(f'<div class="product">{esc(product)}</div>')
+        where = " · ".join(esc(x) for x in (r.case_id, r.place) if x)
+        if where:
+            lines.append(f'<div class="where">{where}</div>')
+        if names:
+            lines.append('<div class="photos">' + ", ".join(esc(n) for n in names) + "</div>")
+        who = " · ".join(esc(x) for x in (r.inspector, r.account) if x)
+        if who:
+            lines.append(f'<div class="who">{who}</div>')
+        cards.append(f'<li data-check-id="{int(r.check_id)}" role="button" tabindex="0">' + "".join(lines) + "</li>")
+    return '<ul class="history-cards">' + "".join(cards) + "</ul>"
 
 
 def build(page: Page, **shared):
@@ -29,24 +65,29 @@ def build(page: Page, **shared):
     show_check = page.show_check
     fakes_gallery_shown = page.fakes_gallery_shown
     def history_table(text, verdict, since, until, who, source, language, request: gr.Request):
+        """The checks found, as a table (a wide screen) and as cards (a phone: ``history_cards``)."""
+        def notice(key):
+            return _frame([[t(key, language)]], [t("history_table", language)]), _plain(t(key, language))
+
         if not history_open(request):
-            return _frame([[t("history_login", language)]], [t("history_table", language)])
+            return notice("history_login")
         try:
             window = utc_window(since, until)
         except ValueError:
-            return _frame([[t("history_bad_date", language)]], [t("history_table", language)])
+            return notice("history_bad_date")
+        records = service.visible_checks(session_user(request), text=text or "", verdict=verdict or None,
+                                         since=window[0], until=window[1], inspector=who or None,
+                                         source=source or None)
         rows = [[r.check_id, local_time(r.checked_at, language, short=True),
                  outcome(r.verdict, language) + (f" → {outcome(r.review_verdict, language)}" if r.review_verdict else ""),
                  product_label(r.result, r.claimed_product_id) if r.claimed_product_id else "", r.case_id or "",
                  r.inspector, t("source_" + r.source, language),
                  r.notes[:80]]
-                for r in service.visible_checks(session_user(request), text=text or "", verdict=verdict or None,
-                                                since=window[0], until=window[1],
-                                                inspector=who or None, source=source or None)]
+                for r in records]
         columns = ["#", t("col_checked_local", language, zone=zone_words(language)), t("verdict", language),
                    t("claimed_short", language), t("col_case", language), t("col_inspector", language), t("col_source", language),
                    t("col_notes", language)]
-        return _frame(rows, columns)
+        return _frame(rows, columns), history_cards(records, language)
 
     def history_row_picked(language, evt: gr.SelectData, request: gr.Request):
         """A click on a History row opens that check."""
@@ -117,6 +158,7 @@ def build(page: Page, **shared):
             localized_choices.append((history_source, source_choices))
         history = tr(gr.Dataframe(label=t("history_table"), interactive=False, wrap=True,
                                   elem_id="history-table"), "history_table")
+        cards = gr.HTML(elem_id="history-cards")  # the same checks on a phone (app.CSS shows one or the other)
         history_hint = gr.Markdown(t("history_click"))
         localized.append((history_hint, "history_click", "value", "{}"))
         with gr.Row():
@@ -149,12 +191,13 @@ def build(page: Page, **shared):
                 review_message = gr.Markdown(elem_id="review-message")
         history_inputs = [history_query, history_verdict, history_since, history_until, history_who,
                           history_source, language]
-        history_button.click(history_table, history_inputs, history, **BROWSE)
-        history_tab.select(history_table, history_inputs, history, **BROWSE)  # the checks made since
+        shown = [history, cards]
+        history_button.click(history_table, history_inputs, shown, **BROWSE)
+        history_tab.select(history_table, history_inputs, shown, **BROWSE)  # the checks made since
         for box in (history_query, history_since, history_until, history_who):
-            box.submit(history_table, history_inputs, history, **BROWSE)
+            box.submit(history_table, history_inputs, shown, **BROWSE)
         for box in (history_verdict, history_source):
-            box.input(history_table, history_inputs, history, **BROWSE)
+            box.input(history_table, history_inputs, shown, **BROWSE)
         opened = [h_badge, h_compared, h_gallery, h_fakes, h_report_html, h_report_json, h_raw, review_product]
         for event in (open_button.click(open_check, [check_number, language], opened, **BROWSE),
                       history.select(history_row_picked, [language], [check_number, *opened], **BROWSE)):
@@ -164,4 +207,4 @@ def build(page: Page, **shared):
         review_button.click(save_review, [check_number, review_verdict, review_note, review_add,
                                           review_product, language], review_message,
                             api_visibility="private", concurrency_id="change", concurrency_limit=1)
-    return dict(history=history, history_inputs=history_inputs, history_table=history_table)
+    return dict(history=shown, history_inputs=history_inputs, history_table=history_table)

@@ -9,13 +9,19 @@ from pathlib import Path
 
 import gradio as gr
 
+from index.judging.messages import PHOTO_SOURCES
 from ui.i18n import t
+from ui.render import view_key, view_words
 from ui.limits import LimitExceeded
-from ui.tabs.common import BROWSE, Page, _code_text, _error, _limit_message, _paths, _plain, api_result
+from ui.tabs.common import (BROWSE, Page, _code_text, _error, _limit_message, _paths, _plain, api_result,
+                            photo_problems, photos_usable)
 
 
 #: Seconds within which the same check sent again from the same page is the same check.
 REPEAT_S = 15.0
+
+def photos_of_choices(language: str) -> list[tuple[str, str]]:
+    return [(t("photos_of_" + kind, language), kind) for kind in PHOTO_SOURCES]
 
 
 def build(page: Page, **shared):
@@ -23,6 +29,7 @@ def build(page: Page, **shared):
     service = page.service
     tr = page.tr
     localized = page.localized
+    localized_choices = page.localized_choices
     language = page.language
     anonymous_client = page.anonymous_client
     show_check = page.show_check
@@ -33,17 +40,19 @@ def build(page: Page, **shared):
     recent: dict = {}
     recent_lock = threading.Lock()
 
-    def verify(files, claimed, inspector, notes, language, case_id, place, views="", request: gr.Request = None):
+    def verify(files, claimed, inspector, notes, language, case_id, place, views="", photos_of="item",
+               request: gr.Request = None):
         """The Verify button and the ``/verify`` API: the verdict as structured JSON first (the
         fields of ``verify.py``, with ``check_id``), then what the page shows. ``views``: the view
-        of each photo, comma-separated, as the inspector corrects them (empty: the catalog assigns)."""
+        of each photo, comma-separated, as the inspector corrects them (empty: the catalog assigns).
+        ``photos_of``: "item" (in hand) or "listing" (a seller's photos): the steps the card gives."""
         paths = _paths(files)
-        if not paths:
+        if not paths:  # the validator says so on the page; an API call without photos gets it here
             raise _error(t("need_photo", language), language)
         source = "api" if request is not None and request.headers.get("x-gradio-user") == "api" else "app"
-        given = [v.strip() for v in (views or "").split(",")] if (views or "").strip() else None
+        given = [view_key(v) for v in (views or "").split(",")] if (views or "").strip() else None
         session = getattr(request, "session_hash", None)
-        key = (session, tuple(paths), claimed, inspector, notes, case_id, place, views)
+        key = (session, tuple(paths), claimed, inspector, notes, case_id, place, views, photos_of)
         with recent_lock:
             now = time.monotonic()
             for old in [k for k, (at, _) in recent.items() if now - at > REPEAT_S]:
@@ -55,7 +64,7 @@ def build(page: Page, **shared):
         try:
             record = service.check(paths, claimed, notes or "", inspector or "", case_id=case_id or None,
                                    place=place or "", source=source, client=anonymous_client(request), views=given,
-                                   account=page.session_user(request) or "")
+                                   account=page.session_user(request) or "", photos_of=photos_of or "item")
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         if session:
@@ -64,12 +73,20 @@ def build(page: Page, **shared):
         return (api_result(record.result, record.check_id), *show_check(record, language), record.check_id,
                 language)
 
-    def views_used(check_id):
-        """After a check, the views box shows the view each photo was compared as (the inspector
-        may correct them and check again). A step of its own, so the /verify API's outputs stay
-        the verdict and what the page shows (the README's example unpacks them)."""
+    def photos_checked(files, claimed, inspector, notes, language, case_id, place, views="", photos_of="item"):
+        """Before a check: no photo, or only files that are not photos, is said beside the photos in
+        the page's language (a validation message, not an error: no red "Error" on every output)."""
+        message = photos_usable(_paths(files), language)
+        return [gr.validate(not message, message)] + [gr.validate(True, "")] * 8
+
+    def views_used(check_id, language):
+        """After a check, the views box shows the view each photo was compared as, in the reader's
+        words ("photo in a shop", not "shelf"; typed back, ``view_key`` reads them), for the inspector
+        to correct and check again. A step of its own, so the /verify API's outputs stay the verdict
+        and what the page shows (the README's example unpacks them)."""
         record = service.history.get(int(check_id)) if check_id else None
-        used = ", ".join(record.result.get("details", {}).get("views", [])) if record else ""
+        used = ", ".join(view_words(v, language) for v in record.result.get("details", {}).get("views", [])) \
+            if record else ""
         return gr.update(value=used, visible=bool(used) or views_shown())
 
     def redraw_if_switched(check_id, started_in, language):
@@ -91,9 +108,16 @@ def build(page: Page, **shared):
         paths = _paths(files)
         if not paths:
             return gr.update(), ""
+        problems = photo_problems(paths, language)
+        if problems:  # said at once, in the page's language, next to the photos and in a toast
+            gr.Warning(" ".join(problems.values()))  # titled in the page's language by ui.gradio_text.TOAST_CSS
+            paths = [p for p in paths if p not in problems]
+        problem_lines = [f"⚠ {line}" for line in problems.values()]
+        if not paths:
+            return gr.update(), _plain(*problem_lines)
         findings, named = service.scan_codes(paths)
         if not findings:
-            return gr.update(), _plain(t("scan_none", language))
+            return gr.update(), _plain(*problem_lines, t("scan_none", language))
         lines = []
         for finding in findings:
             code = _code_text(finding.gtin or finding.text)
@@ -105,7 +129,7 @@ def build(page: Page, **shared):
             else:
                 lines.append(t("scan_unlisted", language, code=code))
         choice = named if named and not claimed_now else gr.update()
-        return choice, _plain(*(f"• {line}" for line in lines))
+        return choice, _plain(*problem_lines, *(f"• {line}" for line in lines))
 
     def reports_ready():
         """After a check: its reports can be downloaded; photos added now join the same item."""
@@ -123,13 +147,17 @@ def build(page: Page, **shared):
     with tr(gr.Tab(t("tab_verify"), id="verify"), "tab_verify"):
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                photos = tr(gr.File(label=t("photos"), file_count="multiple", file_types=["image"],
-                                    type="filepath", elem_id="photos"), "photos")
+                photos = tr(gr.File(label=t("photos"), file_count="multiple", type="filepath", elem_id="photos"),
+                            "photos")  # photos only: PHOTO_PICKER_JS, photo_problems
                 checklist = gr.Markdown(t("capture_checklist"), elem_id="capture-checklist")
                 localized.append((checklist, "capture_checklist", "value", "{}"))
                 scan_note = gr.HTML(elem_id="scan-note")  # escaped text only: codes are anyone's to write
                 claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                          filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
+                # an item in hand or a seller's listing: a consumer cannot "check the item by hand"
+                photos_of = tr(gr.Radio(photos_of_choices("en"), value="item", label=t("photos_of"),
+                                        elem_id="photos-of"), "photos_of")
+                localized_choices.append((photos_of, photos_of_choices))
                 with gr.Row():
                     # value="": optional for API callers too (a 5-argument /verify call still works)
                     case_id = tr(gr.Textbox("", label=t("case_no"), elem_id="case-id", min_width=140),
@@ -184,10 +212,11 @@ def build(page: Page, **shared):
         photos.upload(scan_photos, [photos, claimed, language], [claimed, scan_note], api_visibility="private",
                       concurrency_id="scan", concurrency_limit=1)
         checked = verify_button.click(verify, inputs=[photos, claimed, inspector, notes, language, case_id,
-                                                      place, views],
+                                                      place, views, photos_of],
                                       outputs=[verify_result, *verify_outputs, current_check, checked_language],
-                                      api_name="verify", concurrency_id="check", concurrency_limit=1)
-        checked.success(views_used, current_check, views, **BROWSE)
+                                      api_name="verify", concurrency_id="check", concurrency_limit=1,
+                                      validator=photos_checked)
+        checked.success(views_used, [current_check, language], views, **BROWSE)
         checked.success(redraw_if_switched, [current_check, checked_language, language], verify_outputs, **BROWSE)
         checked.then(fakes_gallery_shown, fakes, fakes, **BROWSE)  # the API gets the list, never an update
         checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
