@@ -161,6 +161,13 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
     # re-photographed control 32 -> 35. As the risk score the same: an identity score beside it
     # ranked the 23 recognition failures of genuine photos above the fakes (case AUROC 0.913;
     # 0.988 with the model's probability everywhere).
+    # With nothing claimed (and no barcode naming it) the product judged is only the nearest one:
+    # its authenticity model speaks for photos recognised as that product (their claim
+    # probability within the range of its genuine photos), never for a photo that is no catalog
+    # product at all (a banana is no fake orange juice: claim p-value 0.0002 on the demo).
+    if authenticity is not None and not evidence.claimed and not evidence.identified_by_code \
+            and p_value is not None and p_value < policy.false_alarm_rate:
+        authenticity = None
     score = _counterfeit_score(evidence, p_value, authenticity)
     if level == "none":
         flags.append("uncalibrated")
@@ -222,7 +229,7 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
     if authenticity is not None and authenticity.p_value < alpha_authentic and authenticity.log_odds > 0.0:
         return flagged("counterfeit", "matches_known_counterfeits", "matches_known_counterfeits",
                        {"percent": 100 * (1 - authenticity.p_value)}, floor=0.5)
-    if (near_product and authenticity is None and evidence.target_counterfeit_similarity is not None
+    if (near_product and evidence.authenticity is None and evidence.target_counterfeit_similarity is not None
             and evidence.target_counterfeit_similarity > similarity):
         # Nearer a known fake than any genuine reference: the rule for a product with too few seized
         # fakes for a model (it is not calibrated; with a model, the model alone speaks — on the
