@@ -163,12 +163,8 @@ class Verifier:
         #: sha256 -> keypoints of that photo, for the same reason
         self._query_points = QueryKeypoints()
         self.calibration = calibration_module.current(self.catalog)
-        #: Detail features (``vision.details``) where an authenticity model weighs them
-        self._details = None
-        if any(m.details for m in self.calibration.fakes.models.values()):
-            from vision.details import shared
-
-            self._details = shared()
+        #: Whether an authenticity model weighs detail vectors (``vision.details``)
+        self._details_wanted = any(m.details for m in self.calibration.fakes.models.values())
         info = self.catalog.product_info()
         self._label_texts = {p: i.label_text for p, i in info.items() if i.label_text}
         self.codes = CodeBook({p: i.gtins for p, i in info.items()}, self.calibration.brands)
@@ -236,10 +232,11 @@ class Verifier:
         """Each photo decoded, turned into the model's input and a small copy for the copy check
         and region map right away: what a chunk holds stays small whatever the photos' size."""
         reader = self.reader
-        details = self._details
-        # the offline model's forward pass gives the detail vectors too (one pass, not two)
-        same_pass = details is not None and isinstance(self.embedder, EfficientNetLite0) \
+        # the offline model's forward pass gives the detail vectors too (one pass, not two, and no
+        # second model loaded)
+        same_pass = self._details_wanted and isinstance(self.embedder, EfficientNetLite0) \
             and self.embedder.runs_imagenet_view
+        details = _detail_features() if self._details_wanted and not same_pass else None
 
         def load(path: str):
             try:
@@ -252,7 +249,7 @@ class Verifier:
                         self._readings.pop(next(iter(self._readings)))
                 tensor = self.embedder.preprocess(image)
                 detail = None
-                if details is not None and not same_pass:
+                if details is not None:
                     detail = details.preprocess(image)
                 image.thumbnail((HELD_PHOTO_SIDE, HELD_PHOTO_SIDE), Image.Resampling.LANCZOS)
                 return tensor, image, reading, photo.sha256, detail
@@ -368,7 +365,7 @@ class Verifier:
             details = None
             if calibration.fakes.needs_details(target, brand):
                 details = np.stack([p.detail for p in readable]) if all(p.detail is not None for p in readable) \
-                    else self._details.of_tensors([p.detail_input for p in readable])
+                    else _detail_features().of_tensors([p.detail_input for p in readable])
             authenticity = calibration.fakes.judge(target, brand, queries, list(photo_views), details)
         copied = self._copied_reference(readable, ids, refs)
         aligned = self._alignment(readable, queries, target)
@@ -584,6 +581,13 @@ def _product_scores(sims: np.ndarray, ids: np.ndarray, refs: dict[int, Reference
         scores[key] = float(np.mean(values))
         best_image[key] = max((best[key] for best in per_photo if key in best), key=lambda t: t[0])[1]
     return scores, best_image
+
+
+def _detail_features():
+    """The detail features' model (``vision.details``), loaded once per process when first needed."""
+    from vision.details import shared
+
+    return shared()
 
 
 def _evidence_record(readable, words, findings, comparison, evidence: Evidence,

@@ -63,8 +63,7 @@ def write(db: sqlite3.Connection, vectors: dict[str, np.ndarray], kind: str) -> 
                        [(sha, kind, np.asarray(v, np.float16).tobytes()) for sha, v in vectors.items()])
 
 
-def for_references(catalog, refs: Sequence, features_factory: Callable | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> np.ndarray | None:
+def for_references(catalog, refs: Sequence, features_factory: Callable | None = None) -> np.ndarray | None:
     """(len(refs), dim) detail vectors of these references, in order; those not kept are computed
     from the catalog's copy of each photo (and kept, if the catalog is writable). None when any
     photo cannot be read (a catalog from before originals were kept, a file gone): the caller
@@ -89,8 +88,6 @@ def for_references(catalog, refs: Sequence, features_factory: Callable | None = 
                 except (UnreadableImage, OSError):
                     return None
             computed.update(zip((r.sha256 for r in chunk), features.of_images(images)))
-            if progress is not None:
-                progress(min(start + BATCH, len(missing)), len(missing))
         if catalog.writable:
             write(db, computed, KIND)
         kept.update(computed)
