@@ -146,7 +146,8 @@ def test_after_tuning_every_product_keeps_a_calibration_of_its_own_on_the_unseen
     from index.judging import calibration
 
     with Catalog.open(catalog_copy) as catalog:
-        before = calibration.current(catalog).summary(0.05)
+        untuned = calibration.current(catalog)
+        before = untuned.summary(0.05)
     assert {info["level"] for info in before.values()} == {"product"} and len(before) == 9
     summary = tune(catalog_copy, Recipe(**QUICK), progress=False)
     with Catalog.open(catalog_copy) as catalog:
@@ -164,6 +165,14 @@ def test_after_tuning_every_product_keeps_a_calibration_of_its_own_on_the_unseen
         # its own references: the unseen ones and, on their scale, those the backbone trained on
         for product, values in current.claim_scores.items():
             assert per_product[product] < len(values) <= 14
+    # Photo sessions are how the photos were taken, not what the tuning learnt: found in the ImageNet
+    # view, they are the untuned catalog's (in the tuned views a product's photos merge: on Grocery
+    # Store 54 of 81 products fell under 10 sessions, against 15, and their badge became 5x stricter)
+    assert current.session_counts == untuned.session_counts
+    # the authenticity models (God Morgon's seized fakes) weigh the ImageNet view, not the tuned draws,
+    # which learnt to draw every photo of the product together, whoever printed it
+    assert current.fakes and all(m.imagenet_width == 1280 for m in current.fakes.models.values())
+    assert all(m.imagenet_width == 0 for m in untuned.fakes.models.values())
     assert (summary.calibrated_before, summary.calibrated_after) == (9, 9)  # said in the tuning's log
     assert "products calibrated on their own photos: 9 before, 9 after" in summary.format()
     with Catalog.open(catalog_copy) as catalog:  # for Status: what the last tuning changed
@@ -215,3 +224,26 @@ def test_an_import_that_changes_the_catalog_enough_starts_tuning_in_the_backgrou
         assert len(catalog) == 135 and catalog.references(product_id="Banana")
     log = (catalog_copy / "tuning.log").read_text()
     assert "tuned on" in log
+
+
+def test_photo_sessions_of_a_tuned_catalog_are_found_in_its_imagenet_view():
+    """Tuning draws every photo of a product together; a photo session is how the photos were
+    taken. Two visits that the tuned draws merge stay two sessions in the ImageNet view."""
+    from index.judging import calibration
+
+    rng = np.random.default_rng(1)
+    first = rng.normal(size=1280)
+    visits = [first, first + 0.8 * rng.normal(size=1280)]  # the same pack on two visits: cosine ~0.78
+    tuned = rng.normal(size=1280)  # the tuned draws: one point for the product, whatever the visit
+    rows = []
+    for visit in visits:
+        for _ in range(3):
+            imagenet = visit + 0.05 * rng.normal(size=1280)
+            parts = [tuned / np.linalg.norm(tuned)] * 2 + [imagenet / np.linalg.norm(imagenet)]
+            rows.append(np.concatenate(parts) / np.sqrt(3))
+    vectors, product = np.stack(rows).astype(np.float32), np.zeros(6, dtype=np.int64)
+    merged = calibration._sessions(vectors, product)
+    assert len(set(merged.tolist())) == 1  # the whole vector: one session (the bug this guards)
+    sessions = calibration._sessions(calibration.session_vectors(vectors, 1280), product)
+    assert len(set(sessions.tolist())) == 2 and len(set(sessions[:3].tolist())) == 1
+    assert calibration.session_vectors(vectors, None) is vectors  # untuned, CLIP: the vectors as they are

@@ -387,11 +387,12 @@ def _calibration_holdout(catalog: Catalog, genuine) -> set[int]:
     for ref in genuine:
         by_product.setdefault(ref.product_id, []).append(ref.image_id)
     held: set[int] = set()
+    view = calibration.imagenet_view(catalog)
     for ids in by_product.values():
         if len(ids) < 5:
             continue
         _, vectors = catalog.vectors(ids)
-        groups = similarity_groups(vectors, calibration.SESSION_SIMILARITY)
+        groups = similarity_groups(calibration.session_vectors(vectors, view), calibration.SESSION_SIMILARITY)
         members = np.asarray(sorted(ids))
         target = max(1, round(CALIBRATION_SHARE * len(ids)))
         taken = 0

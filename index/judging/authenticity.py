@@ -12,7 +12,11 @@ knows fakes of a product, this model answers the second question, and the verdic
 Each model is a logistic regression (class-balanced) on the catalog's vectors and, beside them,
 each photo's detail vector (``vision.details``: max-pooled ImageNet features, where a fake's tell
 sits in one place; on real fake bags 0.83 -> 0.86 AUROC with them, FINDINGS.md) when every
-reference of the catalog's fitted scopes has one (``details``). Out of fold (folds
+reference of the catalog's fitted scopes has one (``details``). In a tuned catalog the models weigh
+the ImageNet view of its vectors, not the tuned draws (``imagenet_width``): tuning teaches the
+backbone to draw every photo of a product together, whoever printed the pack, which is the very
+difference this model looks for (and it trained on most genuine references, not on the fakes).
+Out of fold (folds
 grouped by photo session, each session counted once) it scores every genuine *and* every
 counterfeit reference; from those scores:
 - ``p_value``: the share of genuine photos that look at least as fake (the false-alarm side:
@@ -69,11 +73,15 @@ class AuthenticityModel:
     auroc: float = float("nan")
     #: Whether the model weighs each photo's detail vector beside its catalog vector.
     details: bool = False
+    #: 0: the model weighs the whole catalog vector; else only its last ``imagenet_width`` dimensions,
+    #: unit length: a tuned catalog's ImageNet view (``fit``).
+    imagenet_width: int = 0
 
     def photo_scores(self, vectors: np.ndarray, details: np.ndarray | None = None) -> np.ndarray:
-        """Log-odds of "fake" for each photo (``details``: the photos' detail vectors, which a
-        model fitted with them needs)."""
-        return SCALE * inputs(vectors, details if self.details else None) @ self.weight + self.bias
+        """Log-odds of "fake" for each photo (``vectors``: the catalog's; ``details``: the photos'
+        detail vectors, which a model fitted with them needs)."""
+        return SCALE * inputs(weighed_part(vectors, self.imagenet_width), details if self.details else None) @ self.weight \
+            + self.bias
 
     def score(self, vectors: np.ndarray, details: np.ndarray | None = None) -> float:
         """Mean log-odds over the photos of a case that it shows a fake of the scope."""
@@ -202,6 +210,7 @@ class AuthenticityModels:
                  platt=np.array([m.platt for m in models]).reshape(-1, 2),
                  aurocs=np.array([m.auroc for m in models]),
                  details=np.array([m.details for m in models], dtype=bool),
+                 imagenet_widths=np.array([m.imagenet_width for m in models], dtype=np.int64),
                  genuine_scores=cat("genuine_scores"),
                  genuine_weights=np.concatenate([_weights(m.genuine_weights, m.genuine_scores) for m in models])
                  if models else np.zeros(0),
@@ -221,14 +230,25 @@ class AuthenticityModels:
             f_off = np.concatenate([[0], np.cumsum(a["fake_lengths"])])
             models = {}
             with_details = a["details"] if "details" in a.files else np.zeros(len(a["scopes"]), dtype=bool)
+            widths = a["imagenet_widths"] if "imagenet_widths" in a.files else np.zeros(len(a["scopes"]), dtype=np.int64)
             for i, (scope, view) in enumerate(zip(a["scopes"], a["views"])):
                 g, f = slice(g_off[i], g_off[i + 1]), slice(f_off[i], f_off[i + 1])
                 models[(str(scope), str(view))] = AuthenticityModel(
                     str(scope), a["weights"][i], float(a["biases"][i]), a["genuine_scores"][g], a["fake_scores"][f],
                     a["genuine_weights"][g], a["fake_weights"][f], (float(a["platt"][i][0]), float(a["platt"][i][1])),
                     int(a["counts"][i][0]), int(a["counts"][i][1]), str(view), float(a["aurocs"][i]),
-                    bool(with_details[i]))
+                    bool(with_details[i]), int(widths[i]))
             return cls(models)
+
+
+def weighed_part(vectors: np.ndarray, width: int) -> np.ndarray:
+    """The part of the catalog's vectors a model weighs: all of it, or the last ``width``
+    dimensions (a tuned catalog's ImageNet view), unit length."""
+    vectors = np.atleast_2d(np.asarray(vectors, np.float64))
+    if not width or width >= vectors.shape[1]:
+        return vectors
+    part = vectors[:, -width:]
+    return part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)
 
 
 def inputs(vectors: np.ndarray, details: np.ndarray | None) -> np.ndarray:
@@ -240,15 +260,17 @@ def inputs(vectors: np.ndarray, details: np.ndarray | None) -> np.ndarray:
 
 
 def fit(vectors: np.ndarray, products: list[str], labels: list[str], brands: dict[str, str],
-        groups: np.ndarray, views: list[str] | None = None, details: np.ndarray | None = None) -> AuthenticityModels:
+        groups: np.ndarray, views: list[str] | None = None, details: np.ndarray | None = None,
+        imagenet_width: int = 0) -> AuthenticityModels:
     """A model per product with enough fakes, per brand for the brand's other products, and per
     view of each with enough genuine and counterfeit references in that view.
 
     ``labels``: genuine/counterfeit per reference; ``groups``: photo-session id per reference
     (whole sessions go to one fold); ``views``: each reference's view ("" when none); ``details``:
-    each reference's detail vector (every model then weighs them), or None."""
+    each reference's detail vector (every model then weighs them), or None; ``imagenet_width``: weigh
+    only the vectors' last ``imagenet_width`` dimensions (``weighed_part``), 0 for all."""
     with_details = details is not None
-    vectors = inputs(vectors, details)
+    vectors = inputs(weighed_part(vectors, imagenet_width), details)
     products_arr = np.asarray(products)
     fake = np.asarray(labels) == "counterfeit"
     views_arr = np.asarray(views if views is not None else [""] * len(products), dtype=object)
@@ -265,7 +287,7 @@ def fit(vectors: np.ndarray, products: list[str], labels: list[str], brands: dic
             if view and (scope, "") not in models:
                 break  # a view's model only beside the scope's own
             index = np.flatnonzero(chosen)
-            model = _fit_scope(scope, view, vectors[index], fake[index], groups[index], with_details)
+            model = _fit_scope(scope, view, vectors[index], fake[index], groups[index], with_details, imagenet_width)
             if model is not None:
                 models[(scope, view)] = model
     return AuthenticityModels(models)
@@ -308,7 +330,7 @@ def _normal_sf(z: float) -> float:
 
 
 def _fit_scope(scope: str, view: str, x: np.ndarray, y: np.ndarray, groups: np.ndarray,
-               details: bool = False) -> AuthenticityModel | None:
+               details: bool = False, imagenet_width: int = 0) -> AuthenticityModel | None:
     from sklearn.linear_model import LogisticRegression
 
     from ..evaluation import auroc
@@ -340,7 +362,7 @@ def _fit_scope(scope: str, view: str, x: np.ndarray, y: np.ndarray, groups: np.n
                              oof[genuine][g_order], oof[fake][f_order],
                              session_weight[genuine][g_order], session_weight[fake][f_order], platt,
                              int(y.sum()), int((~y).sum()), view,
-                             float(auroc(oof[genuine], oof[fake])), details)
+                             float(auroc(oof[genuine], oof[fake])), details, imagenet_width)
 
 
 def _platt(scores: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:

@@ -50,7 +50,8 @@ from .views import fit as fit_view_head
 
 MIN_VALUES = 10
 SETTING = "calibration"
-FORMAT = 7  # bump when the stored calibration changes meaning (7: authenticity models weigh detail vectors)
+FORMAT = 8  # bump when the stored calibration changes meaning (8: sessions and authenticity models on a
+#                tuned catalog's ImageNet view; 7: authenticity models weigh detail vectors)
 HEAD_ARTIFACT = "product_head"
 VIEW_HEADS_ARTIFACT = "view_heads.npz"
 CLAIM_MODEL_ARTIFACT = "claim_model.npz"
@@ -315,7 +316,7 @@ def compute(catalog: Catalog) -> Calibration:
     classes = sorted(by_product)
     column = {p: i for i, p in enumerate(classes)}
     y = np.array([column[p] for p in products])
-    sessions = _sessions(vectors, y)
+    sessions = _sessions(session_vectors(vectors, imagenet_view(catalog)), y)
     session_counts = {classes[label]: int(len(np.unique(sessions[y == label]))) for label in np.unique(y)}
     words_by_id = reference_words(catalog)
     words = [words_by_id.get(i, []) for i in ids]
@@ -461,6 +462,39 @@ def _vectors(catalog: Catalog, ids: list[int]) -> np.ndarray:
     return vectors[[order[i] for i in ids]]
 
 
+def imagenet_view(catalog: Catalog) -> int | None:
+    """The width of the ImageNet view of a tuned catalog's vectors (the last, beside the tuned
+    draws: ``vision.offline``), or None where its vectors hold none (untuned, CLIP, tuned alone).
+
+    Photo sessions are found in that view (``session_vectors``), and the authenticity models weigh
+    it: a session is how the photos were taken (one shelf, one visit), not what a model learnt, and
+    tuning pulls a product's photos together by design, so in the tuned views photos of different
+    visits merge into one "session" (Grocery Store, the same 2,721 photos: 15 of 81 products under
+    ``FULL_SESSIONS`` sessions on the untuned vectors, 54 on the tuned ones, which made the green
+    badge five times as strict for them after tuning)."""
+    width = _view_width(catalog)
+    if not width:
+        return None
+    from vision.offline import split_draws, views_of
+
+    from ..importing.tuning import tuned_weights
+
+    state = tuned_weights(catalog)
+    try:
+        return width if state is not None and views_of(catalog.embedder.dim, len(split_draws(state))) else None
+    except ValueError:
+        return None
+
+
+def session_vectors(vectors: np.ndarray, view: int | None) -> np.ndarray:
+    """The vectors sessions are found in: the ImageNet view of ``view`` dimensions
+    (``imagenet_view``), or all of them."""
+    if not view:
+        return vectors
+    imagenet = np.asarray(vectors[:, -view:], np.float32)  # the ImageNet view is the last (vision.offline)
+    return imagenet / np.maximum(np.linalg.norm(imagenet, axis=1, keepdims=True), 1e-12)
+
+
 def _sessions(vectors: np.ndarray, y: np.ndarray) -> np.ndarray:
     """A session id per reference: connected components of 'at least SESSION_SIMILARITY' within
     each product."""
@@ -588,16 +622,18 @@ def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> AuthenticityMo
     groups = np.zeros(len(ids), dtype=np.int64)
     keys = sorted({(p, l) for p, l in zip(products, labels)})
     offset = 0
+    imagenet = imagenet_view(catalog)
+    seen_as = session_vectors(vectors, imagenet)
     for key in keys:
         members = np.flatnonzero([(p, l) == key for p, l in zip(products, labels)])
-        local = head_module.similarity_groups(vectors[members], SESSION_SIMILARITY)
+        local = head_module.similarity_groups(seen_as[members], SESSION_SIMILARITY)
         groups[members] = local + offset
         offset += int(local.max()) + 1
     view_of = dict(catalog.db.execute("SELECT image_id, view FROM refs").fetchall())
     views = [(view_of.get(i) or "").strip().casefold() for i in ids]
     refs = catalog.references_by_id(ids)
     details = detail_store.for_references(catalog, [refs[i] for i in ids])
-    return fit_authenticity(vectors, products, labels, brands, groups, views, details)
+    return fit_authenticity(vectors, products, labels, brands, groups, views, details, imagenet or 0)
 
 
 def _fit_view_head(catalog: Catalog) -> ViewHead | None:
