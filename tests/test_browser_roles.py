@@ -356,6 +356,21 @@ def test_errors_are_sentences_in_the_page_language_beside_what_caused_them(brows
         button, said = page.locator("#save-product").bounding_box(), message.bounding_box()
         assert 0 <= said["y"] - (button["y"] + button["height"]) < 60  # right under the button pressed
         page.locator("#edit-accordion").screenshot(path=str(ARTIFACTS / f"catalog-edit-{language}-{size[0]}.png"))
+
+        # a PDF given as the products manifest: refused in the page's language with its name and
+        # the reason (before: Gradio's English "Invalid file type" toast; the picker offers CSVs)
+        page.locator("#import-accordion").click()
+        manifest_input = page.locator("#import-manifest input[type=file]")
+        manifest_input.wait_for(state="attached", timeout=20_000)
+        assert manifest_input.get_attribute("accept") == ".csv"
+        manifest_input.set_input_files(str(pdf))
+        page.locator("#import-manifest").get_by_text("hoa-don.pdf").first.wait_for(timeout=20_000)
+        page.click("#import-button")
+        toast = page.locator(".toast-body", has_text="hoa-don.pdf").first
+        toast.wait_for(timeout=30_000)
+        missing = "dòng 1: thiếu cột path, product_id" if vi else "line 1: missing column(s) path, product_id"
+        assert missing in toast.inner_text(), toast.inner_text()
+        assert no_pill_shown(page)
     finally:
         context.close()
 

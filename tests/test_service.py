@@ -399,3 +399,68 @@ def test_the_card_and_case_file_show_no_ocr_noise_nor_raw_words_and_one_number_f
     assert not re.search(r"\b0\.\d", visible), re.findall(r".{30}\b0\.\d.{10}", visible)
     assert re.search(r"\b0,\d", visible)
     assert "offline" not in visible and "mô hình có sẵn, chạy không cần mạng" in visible
+
+
+def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(service, tmp_path):
+    """Before: a products manifest, a register of serials or a zip that could not be used was
+    refused with the importer's English inside a Vietnamese toast ("3 problems, nothing was
+    imported: line 3: empty product_id ...")."""
+    import re
+
+    from ui.tabs.common import user_error
+    from ui.uploads import UploadError
+
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_demo_data import gtin_of
+
+    GTIN = gtin_of("Oatly-Oat-Milk").rjust(14, "0")  # noqa: N806 - the demo register's GTIN
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(demo_photo("God-Morgon-Orange-Juice_002.jpg").read_bytes())
+    manifest = tmp_path / "products.csv"
+    manifest.write_text("path,product_id,label,gtin\n"
+                        "a.jpg,P1,genuine,07350001070088\n"  # the check digit is 7
+                        "a.jpg,,fake,\n", encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        service.import_manifest("owner", str(manifest), [str(photo)])
+    vi, en = user_error(refused.value, "vi"), user_error(refused.value, "en")
+    assert vi.splitlines() == [
+        "products.csv: có 4 lỗi, chưa nhập gì:",
+        "- dòng 2: Mã GTIN 07350001070088: chữ số cuối (số kiểm tra) phải là 7, không phải 8; hãy đối chiếu với "
+        "dãy số in dưới mã vạch.",
+        "- dòng 3: cột product_id (mã sản phẩm) để trống",
+        "- dòng 3: nhãn &#x27;fake&#x27; không hợp lệ (ghi &#x27;genuine&#x27; cho hàng thật, &#x27;counterfeit&#x27; "
+        "cho hàng giả)",
+        "- dòng 3: trùng ảnh với dòng 2 (a.jpg)"]
+    # English: the importer's own sentences, as the command line says them
+    assert "products.csv: 4 problems, nothing was imported:" in en and "- line 3: empty product_id" in en
+    assert "tmp" not in vi and str(tmp_path) not in en  # the server's folders are never shown
+
+    header = tmp_path / "bang-ke.csv"
+    header.write_text("%PDF-1.4\n", encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        service.import_manifest("owner", str(header), [])
+    assert user_error(refused.value, "vi").startswith("bang-ke.csv: dòng 1: thiếu cột path, product_id; dòng tiêu "
+                                                      "đề phải có path, product_id (có thể thêm: label, name")
+
+    register = tmp_path / "so-seri.csv"
+    register.write_text(f"gtin,serial,batch,expiry\n{GTIN},GOOD1,,\n12345,BAD2,,\n{GTIN},HAS SPACE,,\n"
+                        f"{GTIN},GOOD3,,2030-02-30\n{GTIN},GOOD1,,\n", encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        service.import_serials("owner", str(register))
+    vi = user_error(refused.value, "vi")
+    assert vi.splitlines() == [
+        "so-seri.csv: 4 trên 5 dòng bị từ chối, chưa nhập gì:",
+        "- dòng 3: Mã GTIN 12345: có 5 chữ số; mã GTIN phải có 8, 12, 13 hoặc 14 chữ số.",
+        "- dòng 4: số sê-ri có dấu cách hoặc ký tự không phải chữ, số hay dấu câu",
+        "- dòng 5: hạn dùng &#x27;2030-02-30&#x27; không phải ngày viết theo dạng NNNN-TT-NN (năm-tháng-ngày)",
+        "- dòng 6: trùng mã GTIN và số sê-ri với dòng 2"]
+    assert not re.search(r"\b(line|refused|serial|GTIN [0-9]+ is)\b", vi)
+
+    broken = tmp_path / "anh.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(UploadError) as refused:
+        service.import_manifest("owner", str(manifest), [str(broken)])
+    assert user_error(refused.value, "vi") == "anh.zip: không phải tệp zip đọc được"
+    assert user_error(refused.value, "en") == "anh.zip: not a readable zip file"

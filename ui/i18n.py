@@ -549,6 +549,83 @@ TEXT: dict[str, dict[str, str]] = {
                                "it with the number under the barcode.",
                          "vi": "Mã GTIN {gtin}: chữ số cuối (số kiểm tra) phải là {expected}, không phải {got}; hãy "
                                "đối chiếu với dãy số in dưới mã vạch."},
+    # a problem with an uploaded or imported file (``index.problems.Problem``; the English is the
+    # importer's own sentence, ``file_problem``), a manifest or a register refused whole
+    "file_at_line": {"en": "line {line}: {text}", "vi": "dòng {line}: {text}"},
+    "file_problems": {"en": "{file}: {count} problems, nothing was imported:",
+                      "vi": "{file}: có {count} lỗi, chưa nhập gì:"},
+    "file_rows_refused": {"en": "{file}: {bad} of {rows} rows refused, nothing was imported:",
+                          "vi": "{file}: {bad} trên {rows} dòng bị từ chối, chưa nhập gì:"},
+    "file_more": {"en": "... and {count} more", "vi": "… và {count} lỗi khác"},
+    "file_empty_product_id": {"en": "empty product_id", "vi": "cột product_id (mã sản phẩm) để trống"},
+    "file_unknown_label": {"en": "unknown label '{label}' (use 'genuine' or 'counterfeit')",
+                           "vi": "nhãn '{label}' không hợp lệ (ghi 'genuine' cho hàng thật, 'counterfeit' cho hàng giả)"},
+    "file_same_photo": {"en": "the same photo as line {other} ({name})", "vi": "trùng ảnh với dòng {other} ({name})"},
+    "file_no_photos": {"en": "no photos listed", "vi": "tệp không liệt kê ảnh nào"},
+    "file_unreadable": {"en": "cannot read the file ({reason})", "vi": "không đọc được tệp ({reason})"},
+    "file_not_utf8": {"en": "not UTF-8 text; save the CSV as UTF-8",
+                      "vi": "không phải văn bản UTF-8; hãy lưu lại tệp dưới dạng CSV UTF-8 (trong Excel: Lưu thành → "
+                            "CSV UTF-8)"},
+    "file_not_utf8_further": {"en": "not UTF-8 text (save the file as CSV UTF-8); not read further",
+                              "vi": "không phải văn bản UTF-8 (hãy lưu lại tệp dưới dạng CSV UTF-8); phần sau không "
+                                    "được đọc"},
+    "file_missing_columns": {"en": "missing column(s) {missing}; the header must include {required} (optional: "
+                                   "{optional})",
+                             "vi": "thiếu cột {missing}; dòng tiêu đề phải có {required} (có thể thêm: {optional})"},
+    "file_cell_too_long": {"en": "the {column} cell is longer than {limit} characters; is this the right file?",
+                           "vi": "ô {column} dài hơn {limit} ký tự; tệp này có đúng không?"},
+    "file_not_csv": {"en": "not a readable CSV row; is this the right file?",
+                     "vi": "không phải dòng CSV đọc được; tệp này có đúng không?"},
+    "file_empty_path": {"en": "empty path", "vi": "cột path (đường dẫn ảnh) để trống"},
+    "file_path_outside": {"en": "path '{path}' is outside the manifest's folder",
+                          "vi": "đường dẫn '{path}' nằm ngoài thư mục của tệp danh sách; hãy để ảnh trong thư mục đó"},
+    "file_not_found": {"en": "file not found", "vi": "không tìm thấy tệp"},
+    "file_no_rows": {"en": "no rows under the header: nothing to import",
+                     "vi": "không có dòng nào dưới dòng tiêu đề: không có gì để nhập"},
+    "file_empty_header": {"en": "the file is empty: the first line must be the header {header}",
+                          "vi": "tệp trống: dòng đầu tiên phải là dòng tiêu đề {header}"},
+    "file_register_header": {"en": "the header must be {required} with {optional} optional, not {header}",
+                             "vi": "dòng tiêu đề phải là {required} (có thể thêm {optional}), không phải {header}"},
+    "file_fields": {"en": "{fields} fields, the header has {width}",
+                    "vi": "có {fields} cột, trong khi dòng tiêu đề có {width}"},
+    "file_serial_empty": {"en": "the serial is empty", "vi": "số sê-ri để trống"},
+    "file_serial_long": {"en": "the serial is {length} characters long, more than {limit}",
+                         "vi": "số sê-ri dài {length} ký tự, quá giới hạn {limit}"},
+    "file_serial_characters": {"en": "the serial holds a space or a character other than letters, digits and "
+                                     "punctuation",
+                               "vi": "số sê-ri có dấu cách hoặc ký tự không phải chữ, số hay dấu câu"},
+    "file_state": {"en": "state '{state}' is not one of {states}", "vi": "trạng thái '{state}' không thuộc: {states}"},
+    "file_batch": {"en": "batch '{batch}' is not a GS1 batch (up to {limit} letters, digits or punctuation)",
+                   "vi": "số lô '{batch}' không đúng dạng lô GS1 (tối đa {limit} chữ, số hoặc dấu câu)"},
+    "file_date": {"en": "{what} '{value}' is not a date written YYYY-MM-DD",
+                  "vi": "{what} '{value}' không phải ngày viết theo dạng NNNN-TT-NN (năm-tháng-ngày)"},
+    "file_what_date": {"en": "date", "vi": "ngày"},
+    "file_what_expiry": {"en": "expiry", "vi": "hạn dùng"},
+    "file_gtin_not_yours": {"en": "GTIN {gtin} is not the GTIN of a product of your brands in the catalog",
+                            "vi": "Mã GTIN {gtin} không thuộc sản phẩm nào của thương hiệu bạn quản lý trong danh mục"},
+    "file_gtin_no_serials": {"en": "GTIN {gtin} has no serials in the register",
+                             "vi": "Mã GTIN {gtin} chưa có số sê-ri nào trong sổ đăng ký"},
+    "file_serial_not_registered": {"en": "this GTIN and serial are not in the register",
+                                   "vi": "mã GTIN và số sê-ri này không có trong sổ đăng ký"},
+    "file_serial_twice": {"en": "the same GTIN and serial as line {other}",
+                          "vi": "trùng mã GTIN và số sê-ri với dòng {other}"},
+    "upload_several_csv": {"en": "several CSV files uploaded ({names}); upload one manifest",
+                           "vi": "đã tải lên nhiều tệp CSV ({names}); hãy chỉ tải lên một tệp danh sách"},
+    "upload_same_name": {"en": "{name}: two different uploaded files have this name; rename one",
+                         "vi": "{name}: hai tệp khác nhau có cùng tên này; hãy đổi tên một tệp"},
+    "upload_not_copied": {"en": "{name}: cannot be copied ({reason})", "vi": "{name}: không sao chép được ({reason})"},
+    "upload_zip_files": {"en": "{name}: {files} files, more than the limit of {limit}",
+                         "vi": "{name}: có {files} tệp, vượt giới hạn {limit} tệp"},
+    "upload_zip_size": {"en": "{name}: {size} GiB uncompressed, more than the limit of {limit} GiB",
+                        "vi": "{name}: {size} GiB khi giải nén, vượt giới hạn {limit} GiB"},
+    "upload_zip_entry": {"en": "{name}: cannot extract {entry}: {reason}",
+                         "vi": "{name}: không giải nén được {entry}: {reason}"},
+    "upload_zip_unreadable": {"en": "{name}: not a readable zip file", "vi": "{name}: không phải tệp zip đọc được"},
+    "upload_unreadable": {"en": "{name}: cannot be read ({reason})", "vi": "{name}: không đọc được ({reason})"},
+    "upload_serials_csv": {"en": "upload a CSV file of serials (gtin,serial[,batch][,expiry])",
+                           "vi": "Hãy tải lên tệp CSV các số sê-ri (gtin,serial[,batch][,expiry])."},
+    "upload_manifest_csv": {"en": "upload a products manifest (CSV)",
+                            "vi": "Hãy tải lên tệp danh sách sản phẩm (CSV)."},
     "nothing_saved": {"en": "Nothing was saved.", "vi": "Chưa lưu gì."},
     "product_unchanged": {"en": "Nothing changed for {product}.", "vi": "Không có thay đổi nào cho {product}."},
     "product_field_too_long": {"en": "The product's {field} holds {length} characters (or codes); at most {limit} are "
@@ -940,6 +1017,52 @@ CONTENTS_VI = {"PDF document": "tài liệu PDF", "ZIP archive": "tệp nén ZIP
                "HTML page, perhaps a saved web page instead of the photo":
                    "trang HTML, có lẽ là trang web đã lưu chứ không phải ảnh",
                "SVG vector drawing; export it as PNG or JPEG": "hình vẽ SVG; hãy xuất thành PNG hoặc JPEG"}
+
+
+def file_problem(problem: str, language: str) -> str:
+    """A problem with an uploaded or imported file (``index.problems.Problem``) in the reader's
+    language; in English, or without a wording, the importer's own sentence."""
+    key = getattr(problem, "key", None)
+    if language == "en" or key is None:
+        return str(problem)
+    fields = dict(problem.fields)
+    line = fields.pop("line", None)
+    if key == "as_written":
+        text = fields.get("text", str(problem))
+    elif key in TEXT:
+        if key == "file_date":
+            fields["what"] = t(f"file_what_{fields.get('what')}", language) \
+                if f"file_what_{fields.get('what')}" in TEXT else fields.get("what", "")
+        fields = {name: number(value, language, 2) if isinstance(value, float) else value
+                  for name, value in fields.items()}
+        text = t(key, language, **fields)
+    else:
+        return str(problem)
+    return t("file_at_line", language, line=line, text=text) if line is not None else text
+
+
+def file_error(exc: BaseException, language: str) -> str | None:
+    """A refused upload, manifest or register as sentences in the reader's language, or None for
+    an error that is not one (``ManifestError``, ``RegisterFileError``, an error carrying a
+    ``Problem``)."""
+    from pathlib import Path
+
+    from index.importing.manifests import ManifestError
+
+    if isinstance(exc, ManifestError):
+        name = Path(exc.manifest).name
+        shown = [file_problem(problem, language) for problem in exc.problems[:20]]
+        if hasattr(exc, "bad"):  # a register refused whole: its bad rows, the first ones shown
+            head, more = t("file_rows_refused", language, file=name, bad=exc.bad, rows=exc.rows), exc.bad - len(shown)
+        elif len(shown) == 1:
+            return f"{name}: {shown[0]}"
+        else:
+            head, more = t("file_problems", language, file=name, count=len(exc.problems)), len(exc.problems) - len(shown)
+        return "\n".join([head, *(f"- {line}" for line in shown)] + ([t("file_more", language, count=more)] if more > 0 else []))
+    problem = exc.args[0] if exc.args else None
+    if getattr(problem, "key", None) is not None:
+        return file_problem(problem, language)
+    return None
 
 
 def photo_problem(reason: str, language: str) -> str:

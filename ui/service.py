@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 
 from index import Case, Verifier, cases_from_queries, read_queries
 from index.verify import read_photo_codes
+from index.problems import Problem
 from index.storing import audit, editing
 from index.storing.history import CheckRecord, History
 from index.importing.manifests import ProductRow, parse_gtins, read_products, spreadsheet_safe
@@ -423,7 +424,7 @@ class Service:
 
         user, allowed = self._serial_rights(user)
         if not path:
-            raise ValueError("upload a CSV file of serials (gtin,serial[,batch][,expiry])")
+            raise ValueError(Problem("upload_serials_csv", "upload a CSV file of serials (gtin,serial[,batch][,expiry])"))
         summary = import_register(self.catalog_dir, path, user, decommission, progress or False, name=Path(path).name,
                                   allowed_gtins=allowed)
         with self._lock:

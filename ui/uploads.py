@@ -13,13 +13,15 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from index.importing.manifests import IMAGE_SUFFIXES
+from index.problems import Problem
 
 MAX_ZIP_BYTES = 4 * 1024**3
 MAX_ZIP_FILES = 50_000
 
 
 class UploadError(ValueError):
-    """An upload that cannot be used; the message names the file and the reason."""
+    """An upload that cannot be used; the message (a ``Problem``: also said in the page's language)
+    names the file and the reason."""
 
 
 def stage(files: list[str], folder: Path, manifest: str | None = None, max_zip_files: int = MAX_ZIP_FILES,
@@ -48,7 +50,8 @@ def stage(files: list[str], folder: Path, manifest: str | None = None, max_zip_f
         staged_manifest = found_manifests[0]
     elif len(found_manifests) > 1:
         names = ", ".join(p.name for p in found_manifests)
-        raise UploadError(f"several CSV files uploaded ({names}); upload one manifest")
+        raise UploadError(Problem("upload_several_csv", f"several CSV files uploaded ({names}); upload one manifest",
+                                  names=names))
     return staged_manifest, photos
 
 
@@ -58,11 +61,13 @@ def _copy(source: Path, folder: Path) -> Path:
         # the same photos dropped again for a second run arrive twice: one copy is enough
         if filecmp.cmp(source, target, shallow=False):
             return target
-        raise UploadError(f"{source.name}: two different uploaded files have this name; rename one")
+        raise UploadError(Problem("upload_same_name", f"{source.name}: two different uploaded files have this name; "
+                                  "rename one", name=source.name))
     try:
         shutil.copyfile(source, target)
     except OSError as exc:
-        raise UploadError(f"{source.name}: cannot be copied ({_why(exc)})") from None
+        raise UploadError(Problem("upload_not_copied", f"{source.name}: cannot be copied ({_why(exc)})",
+                                  name=source.name, reason=_why(exc))) from None
     return target
 
 
@@ -71,11 +76,14 @@ def _extract(archive: Path, folder: Path, max_files: int, max_bytes: int) -> lis
         with zipfile.ZipFile(archive) as bundle:
             members = [m for m in bundle.infolist() if not m.is_dir()]
             if len(members) > max_files:
-                raise UploadError(f"{archive.name}: {len(members)} files, more than the limit of {max_files}")
+                raise UploadError(Problem("upload_zip_files", f"{archive.name}: {len(members)} files, more than the "
+                                          f"limit of {max_files}", name=archive.name, files=len(members),
+                                          limit=max_files))
             total = sum(m.file_size for m in members)
             if total > max_bytes:
-                raise UploadError(f"{archive.name}: {total / 1024**3:.2f} GiB uncompressed, more than the "
-                                  f"limit of {max_bytes / 1024**3:.2f} GiB")
+                raise UploadError(Problem("upload_zip_size", f"{archive.name}: {total / 1024**3:.2f} GiB uncompressed, "
+                                          f"more than the limit of {max_bytes / 1024**3:.2f} GiB", name=archive.name,
+                                          size=round(total / 1024**3, 2), limit=round(max_bytes / 1024**3, 2)))
             extracted = []
             root = folder.resolve()
             for member in members:
@@ -94,13 +102,17 @@ def _extract(archive: Path, folder: Path, max_files: int, max_bytes: int) -> lis
                     with bundle.open(member) as source, open(target, "wb") as sink:
                         shutil.copyfileobj(source, sink)
                 except OSError as exc:  # a sentence naming the entry, never the server's folder
-                    raise UploadError(f"{archive.name}: cannot extract {member.filename}: {_why(exc)}") from None
+                    raise UploadError(Problem("upload_zip_entry", f"{archive.name}: cannot extract {member.filename}: "
+                                              f"{_why(exc)}", name=archive.name, entry=member.filename,
+                                              reason=_why(exc))) from None
                 extracted.append(target)
             return extracted
     except (zipfile.BadZipFile, zlib.error, EOFError):
-        raise UploadError(f"{archive.name}: not a readable zip file") from None
+        raise UploadError(Problem("upload_zip_unreadable", f"{archive.name}: not a readable zip file",
+                                  name=archive.name)) from None
     except OSError as exc:
-        raise UploadError(f"{archive.name}: cannot be read ({_why(exc)})") from None
+        raise UploadError(Problem("upload_unreadable", f"{archive.name}: cannot be read ({_why(exc)})",
+                                  name=archive.name, reason=_why(exc))) from None
 
 
 def _why(exc: OSError) -> str:

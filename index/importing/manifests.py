@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..ids import clean
 from ..storing.catalog import LABELS
+from ..problems import Problem, at_line, gtin_problem
 
 #: Longest manifest cell accepted: paths, ids and a package's text fit well within it.
 MAX_CELL_CHARS = 4000
@@ -71,15 +72,16 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
         product_id = clean(record.get("product_id"))
         label = (record.get("label") or "genuine").strip().lower()
         gtins, gtin_problems = parse_gtins(record.get("gtin", ""))
-        problems += [f"line {line}: {p}" for p in gtin_problems]
+        problems += [at_line(line, p) for p in gtin_problems]
         if problem:
-            problems.append(f"line {line}: {problem}")
+            problems.append(at_line(line, problem))
         if not product_id:
-            problems.append(f"line {line}: empty product_id")
+            problems.append(Problem("file_empty_product_id", f"line {line}: empty product_id", line=line))
         if label not in LABELS:
-            problems.append(f"line {line}: unknown label {record.get('label')!r} (use 'genuine' or 'counterfeit')")
+            problems.append(_unknown_label(line, record.get("label")))
         if path is not None and path in seen:
-            problems.append(f"line {line}: the same photo as line {seen[path]} ({path.name})")
+            problems.append(Problem("file_same_photo", f"line {line}: the same photo as line {seen[path]} ({path.name})",
+                                    line=line, other=seen[path], name=path.name))
         if path is not None:
             seen.setdefault(path, line)
         if path is not None and product_id and label in LABELS:
@@ -88,7 +90,7 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
     if problems:
         raise ManifestError(str(manifest), problems)
     if not rows:
-        raise ManifestError(str(manifest), ["no photos listed"])
+        raise ManifestError(str(manifest), [NO_PHOTOS])
     return rows
 
 
@@ -100,17 +102,25 @@ def read_queries(manifest: str | Path, allow_outside: bool = False) -> list[Quer
         path, problem = _resolve(manifest, record.get("path", ""), allow_outside)
         label = (record.get("label") or "").strip().lower() or None
         if problem:
-            problems.append(f"line {line}: {problem}")
+            problems.append(at_line(line, problem))
         if label is not None and label not in LABELS:
-            problems.append(f"line {line}: unknown label {record.get('label')!r} (use 'genuine' or 'counterfeit')")
+            problems.append(_unknown_label(line, record.get("label")))
         if path is not None and not problem:
             rows.append(QueryRow(line, path, _blank_to_none(record.get("claimed_product_id")),
                                  _blank_to_none(record.get("case_id")), _blank_to_none(record.get("true_product_id")), label))
     if problems:
         raise ManifestError(str(manifest), problems)
     if not rows:
-        raise ManifestError(str(manifest), ["no photos listed"])
+        raise ManifestError(str(manifest), [NO_PHOTOS])
     return rows
+
+
+NO_PHOTOS = Problem("file_no_photos", "no photos listed")
+
+
+def _unknown_label(line: int, label) -> Problem:
+    return Problem("file_unknown_label", f"line {line}: unknown label {label!r} (use 'genuine' or 'counterfeit')",
+                   line=line, label=str(label or "")[:40])
 
 
 def parse_gtins(cell: str) -> tuple[tuple[str, ...], list[str]]:
@@ -123,12 +133,12 @@ def parse_gtins(cell: str) -> tuple[tuple[str, ...], list[str]]:
         if not raw:
             continue
         if not raw.isdigit():
-            problems.append(f"GTIN {raw!r} is not a number (8, 12, 13 or 14 digits)")
+            problems.append(gtin_problem(raw))
             continue
         try:
             gtin = Gtin.parse(raw)
         except Exception as exc:  # biip explains: wrong length, wrong check digit
-            problems.append(f"GTIN {raw!r}: {exc}")
+            problems.append(gtin_problem(raw, str(exc)))
             continue
         found.append(gtin.as_gtin_14())
     return tuple(dict.fromkeys(found)), problems
@@ -171,20 +181,24 @@ def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...
     try:
         raw = manifest.read_bytes()
     except OSError as exc:
-        raise ManifestError(str(manifest), [f"cannot read the file ({exc.strerror or exc})"]) from None
+        reason = exc.strerror or str(exc)
+        raise ManifestError(str(manifest), [Problem("file_unreadable", f"cannot read the file ({reason})",
+                                                    reason=reason)]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ManifestError(str(manifest), [f"line {line}: not UTF-8 text; save the CSV as UTF-8"]) from None
+        raise ManifestError(str(manifest), [Problem("file_not_utf8", f"line {line}: not UTF-8 text; save the CSV as UTF-8",
+                                                    line=line)]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [column for column in required if column not in header]
     if missing:
         raise ManifestError(
             str(manifest),
-            [f"line 1: missing column(s) {', '.join(missing)}; the header must include "
-             f"{', '.join(required)} (optional: {', '.join(optional)})"],
+            [Problem("file_missing_columns", f"line 1: missing column(s) {', '.join(missing)}; the header must include "
+                     f"{', '.join(required)} (optional: {', '.join(optional)})", line=1, missing=", ".join(missing),
+                     required=", ".join(required), optional=", ".join(optional))],
         )
     reader.fieldnames = header
     line = 1
@@ -195,25 +209,27 @@ def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...
                 continue  # blank line
             too_long = [key for key, value in record.items() if key is not None and len(value or "") > MAX_CELL_CHARS]
             if too_long:
-                raise ManifestError(str(manifest), [f"line {line}: the {too_long[0]} cell is longer than "
-                                                    f"{MAX_CELL_CHARS} characters; is this the right file?"])
+                raise ManifestError(str(manifest), [Problem(
+                    "file_cell_too_long", f"line {line}: the {too_long[0]} cell is longer than {MAX_CELL_CHARS} "
+                    "characters; is this the right file?", line=line, column=too_long[0], limit=MAX_CELL_CHARS)])
             yield reader.line_num, {key: (value or "") for key, value in record.items() if key is not None}
     except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
-        raise ManifestError(str(manifest), [f"line {line + 1}: not a readable CSV row ({exc}); "
-                                            "is this the right file?"]) from None
+        raise ManifestError(str(manifest), [Problem("file_not_csv", f"line {line + 1}: not a readable CSV row ({exc}); "
+                                                    "is this the right file?", line=line + 1)]) from None
 
 
 def _resolve(manifest: Path, raw: str, allow_outside: bool) -> tuple[Path | None, str | None]:
     raw = (raw or "").strip()
     if not raw:
-        return None, "empty path"
+        return None, Problem("file_empty_path", "empty path")
     # Containment is judged on the written path with ".." folded, not on symlink targets: a link
     # the folder's owner placed inside it is deliberate; "../../etc/x" is not.
     base = Path(os.path.abspath(manifest.parent))
     path = Path(os.path.abspath(base / raw))
     if not allow_outside and not path.is_relative_to(base):
-        return None, (f"path {raw!r} is outside the manifest's folder {base}; "
-                      "move the photos under it, or allow it explicitly with --allow-outside-paths")
+        return None, Problem("file_path_outside", f"path {raw!r} is outside the manifest's folder {base}; "
+                             "move the photos under it, or allow it explicitly with --allow-outside-paths",
+                             path=raw[:200])
     return path, None
 
 

@@ -28,6 +28,7 @@ from typing import Callable
 from ..storing.catalog import Catalog
 from ..storing.serials import CHUNK, STATE_CODES, RegisterWriter
 from .manifests import ManifestError
+from ..problems import Problem, at_line, gtin_problem
 
 ISSUED_COLUMNS = (("gtin", "serial"), ("batch", "expiry"))
 DECOMMISSION_COLUMNS = (("gtin", "serial"), ("state", "date"))
@@ -98,7 +99,7 @@ def load_register(catalog: Catalog, path: str | Path, decommission: bool = False
     path = Path(path)
     name = name or path.name
     if not path.is_file():
-        raise ManifestError(name, ["file not found"])
+        raise ManifestError(name, [Problem("file_not_found", "file not found")])
     started = time.perf_counter()
     writer = RegisterWriter(catalog, decommission)
     writer.allowed_gtins = allowed_gtins
@@ -111,7 +112,7 @@ def load_register(catalog: Catalog, path: str | Path, decommission: bool = False
         if problems:
             raise RegisterFileError(name, problems, bad, rows)
         if not rows:
-            raise ManifestError(name, ["no rows under the header: nothing to import"])
+            raise ManifestError(name, [Problem("file_no_rows", "no rows under the header: nothing to import")])
         change = writer.commit({"rows": rows})
     except BaseException:
         writer.abandon()
@@ -141,10 +142,12 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
         try:
             first = next(text, "").lstrip("\ufeff")
         except _NotText:
-            raise ManifestError(name, ["line 1: not UTF-8 text (save the file as CSV UTF-8)"]) from None
+            raise ManifestError(name, [Problem("file_not_utf8", "line 1: not UTF-8 text (save the file as CSV UTF-8)",
+                                               line=1)]) from None
         if not first.strip():
-            raise ManifestError(name, ["the file is empty: the first line must be the header "
-                                       + ",".join(required + optional)])
+            raise ManifestError(name, [Problem("file_empty_header", "the file is empty: the first line must be the "
+                                               "header " + ",".join(required + optional),
+                                               header=",".join(required + optional))])
         # a spreadsheet set to a comma-decimal locale saves CSV with semicolons
         delimiter = ";" if ";" in first and "," not in first else ","
         header = [cell.strip().lower() for cell in next(csv.reader([first], delimiter=delimiter))]
@@ -152,8 +155,10 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
         missing = [c for c in required if c not in header]
         unknown = [c for c in header if c not in required + optional]
         if missing or unknown or len(set(header)) != len(header):
-            raise ManifestError(name, [f"line 1: the header must be {','.join(required)} with "
-                                       f"{' and '.join(optional)} optional, not {','.join(header)}"])
+            raise ManifestError(name, [Problem("file_register_header", f"line 1: the header must be {','.join(required)} "
+                                               f"with {' and '.join(optional)} optional, not {','.join(header)}",
+                                               line=1, required=",".join(required), optional=", ".join(optional),
+                                               header=",".join(header)[:200])])
         width = len(header)
         at = {column: header.index(column) for column in header}
         chunk: list[tuple] = []
@@ -168,7 +173,7 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
                 if problem:
                     bad += 1
                     if len(problems) < SHOWN:
-                        problems.append(f"line {line}: {problem}")
+                        problems.append(at_line(line, problem))
                 else:  # staged even after a bad row: a serial listed twice is found among them
                     chunk.append((*staged, line))
                     if len(chunk) >= CHUNK:
@@ -182,10 +187,11 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
                         report(raw.tell(), size)
         except _NotText as exc:
             bad, rows = bad + 1, rows + 1
-            problems.append(f"line {exc.line}: not UTF-8 text (save the file as CSV UTF-8); not read further")
+            problems.append(Problem("file_not_utf8_further", f"line {exc.line}: not UTF-8 text (save the file as CSV "
+                                    "UTF-8); not read further", line=exc.line))
         except csv.Error as exc:
             bad += 1
-            problems.append(f"line {reader.line_num + 1}: {exc}")
+            problems.append(Problem("file_not_csv", f"line {reader.line_num + 1}: {exc}", line=reader.line_num + 1))
         if chunk:
             writer.stage(chunk)
     finally:
@@ -217,22 +223,25 @@ def _row(writer: RegisterWriter, row: list[str], width: int, at: dict[str, int],
          today: date) -> tuple[tuple | None, str | None]:
     """The staging tuple of one row (without its line), or the problem with it."""
     if len(row) != width:
-        return None, f"{len(row)} fields, the header has {width}"
+        return None, Problem("file_fields", f"{len(row)} fields, the header has {width}", fields=len(row), width=width)
     raw = row[at["gtin"]].strip()
     number, problem = _cached(seen, ("gtin", raw), lambda: _gtin(raw, writer, decommission))
     if problem:
         return None, problem
     serial = row[at["serial"]].strip()
     if not serial:
-        return None, "the serial is empty"
+        return None, Problem("file_serial_empty", "the serial is empty")
     if len(serial) > MAX_SERIAL:
-        return None, f"the serial is {len(serial)} characters long, more than {MAX_SERIAL}"
+        return None, Problem("file_serial_long", f"the serial is {len(serial)} characters long, more than {MAX_SERIAL}",
+                             length=len(serial), limit=MAX_SERIAL)
     if not _PRINTABLE.fullmatch(serial):
-        return None, "the serial holds a space or a character other than letters, digits and punctuation"
+        return None, Problem("file_serial_characters",
+                             "the serial holds a space or a character other than letters, digits and punctuation")
     if decommission:
         state = (row[at["state"]].strip().lower() if "state" in at else "") or "sold"
         if state not in STATE_CODES:
-            return None, f"state {state!r} is not one of {', '.join(STATE_CODES)}"
+            return None, Problem("file_state", f"state {state!r} is not one of {', '.join(STATE_CODES)}",
+                                 state=state[:40], states=", ".join(STATE_CODES))
         cell = row[at["date"]].strip() if "date" in at else ""
         when, problem = _cached(seen, ("date", cell), lambda: _day(cell, "date"))
         if problem:
@@ -265,7 +274,8 @@ def _cached(seen: dict, key: tuple, check) -> tuple:
 
 def _batch_problem(batch: str) -> str | None:
     if len(batch) > MAX_BATCH or not _PRINTABLE.fullmatch(batch):
-        return f"batch {batch[:40]!r} is not a GS1 batch (up to {MAX_BATCH} letters, digits or punctuation)"
+        return Problem("file_batch", f"batch {batch[:40]!r} is not a GS1 batch (up to {MAX_BATCH} letters, digits or "
+                       "punctuation)", batch=batch[:40], limit=MAX_BATCH)
     return None
 
 
@@ -273,17 +283,18 @@ def _gtin(raw: str, writer: RegisterWriter, decommission: bool) -> tuple[int | N
     from biip.gtin import Gtin
 
     if not raw.isdigit() or len(raw) not in (8, 12, 13, 14):
-        return None, f"GTIN {raw[:40]!r} is not a number of 8, 12, 13 or 14 digits"
+        return None, gtin_problem(raw)
     try:
         gtin = Gtin.parse(raw).as_gtin_14()
     except Exception as exc:  # biip says why: the check digit
-        return None, f"GTIN {raw}: {exc}"
+        return None, gtin_problem(raw, str(exc))
     allowed = getattr(writer, "allowed_gtins", None)
     if allowed is not None and gtin not in allowed:
-        return None, f"GTIN {gtin} is not the GTIN of a product of your brands in the catalog"
+        return None, Problem("file_gtin_not_yours", f"GTIN {gtin} is not the GTIN of a product of your brands in the "
+                             "catalog", gtin=gtin)
     number = writer.gtin_number(gtin, create=not decommission)
     if number is None:
-        return None, f"GTIN {gtin} has no serials in the register"
+        return None, Problem("file_gtin_no_serials", f"GTIN {gtin} has no serials in the register", gtin=gtin)
     return number, None
 
 
@@ -296,7 +307,8 @@ def _day(cell: str, what: str) -> tuple[int | None, str | None]:
             raise ValueError
         return _number(date.fromisoformat(cell)), None
     except ValueError:
-        return None, f"{what} {cell[:40]!r} is not a date written YYYY-MM-DD"
+        return None, Problem("file_date", f"{what} {cell[:40]!r} is not a date written YYYY-MM-DD", what=what,
+                             value=cell[:40])
 
 
 def _number(day: date) -> int:

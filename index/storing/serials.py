@@ -41,6 +41,7 @@ from pathlib import Path
 
 from vision.unit_codes import StampPattern
 
+from ..problems import Problem
 from .catalog import Catalog, CatalogError
 
 SCHEMA = """
@@ -315,13 +316,15 @@ class RegisterWriter:
                       "WHERE r.serial = s.serial AND r.gtin_no = s.gtin_no)")
             lines = self.db.execute(f"SELECT line {absent} ORDER BY line LIMIT 20").fetchall()
             total = self.db.execute(f"SELECT COUNT(*) {absent}").fetchone()[0] if lines else 0
-            return [f"line {line}: this GTIN and serial are not in the register" for (line,) in lines], total
+            return [Problem("file_serial_not_registered", f"line {line}: this GTIN and serial are not in the register",
+                            line=line) for (line,) in lines], total
         if kept == self.staged:
             return [], 0
         rows = self.db.execute(
             "SELECT line, first FROM (SELECT line, FIRST_VALUE(line) OVER (PARTITION BY serial, gtin_no ORDER BY line) "
             "AS first FROM temp.staged) WHERE line != first ORDER BY line LIMIT 20").fetchall()
-        return [f"line {line}: the same GTIN and serial as line {first}" for line, first in rows], self.staged - kept
+        return [Problem("file_serial_twice", f"line {line}: the same GTIN and serial as line {first}", line=line,
+                        other=first) for line, first in rows], self.staged - kept
 
     def commit(self, details: dict) -> dict:
         """Merge in one transaction, with the audit row (``catalog.audited`` names who); returns

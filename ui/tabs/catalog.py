@@ -10,6 +10,7 @@ import gradio as gr
 
 from index.storing.accounts import AccountError
 from index.storing.editing import FieldTooLong
+from index.problems import Problem
 from ui.service import NotAllowed
 from ui.i18n import TEXT, local_time, number, photo_problem, t, zone_words
 from ui.render import serial_register_html, view_words
@@ -141,7 +142,7 @@ def build(page: Page, **shared):
                 raise _error(t("product_field_too_long", language, field=t(PRODUCT_FIELDS[exc.field], language),
                                length=exc.length, limit=exc.limit), language) from None
             except (ValueError, KeyError, RuntimeError) as exc:
-                raise _error(user_error(exc), language) from None
+                raise _error(user_error(exc, language), language) from None
             except OSError as exc:
                 raise _error(user_error(_os_sentence(exc)), language) from None
         # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
@@ -178,7 +179,7 @@ def build(page: Page, **shared):
     @guarded
     def import_products(user, manifest, files, language):
         if not manifest:
-            raise ValueError("upload a products manifest (CSV)")
+            raise ValueError(Problem("upload_manifest_csv", "upload a products manifest (CSV)"))
         summary = service.import_manifest(user, manifest if isinstance(manifest, str) else manifest.name, _paths(files))
         return _import_message(summary, language, "")
 
@@ -265,7 +266,7 @@ def build(page: Page, **shared):
         except (NotAllowed, AccountError) as exc:
             raise _error(refusal(exc, language), language) from None
         except (ValueError, KeyError, RuntimeError, OSError) as exc:
-            raise _error(user_error(exc), language) from None
+            raise _error(user_error(exc, language), language) from None
         message = t("serials_marked", language, file=done.file, marked=done.marked) if kind == "decommission" else \
             t("serials_imported", language, file=done.file, new=done.new, updated=done.updated, rows=done.rows,
               seconds=number(done.seconds, language, 1))
@@ -353,18 +354,18 @@ def build(page: Page, **shared):
                 add_gtins = tr(gr.Textbox(label=t("gtins"), elem_id="add-gtins"), "gtins")
             add_button = tr(gr.Button(t("add"), variant="primary", elem_id="add-button"), "add", "value")
             add_message = gr.Markdown(elem_id="add-message")
-        with tr(gr.Accordion(t("import_title"), open=False), "import_title"):
-            import_manifest = tr(gr.File(label=t("import_manifest"), file_types=[".csv"], type="filepath"),
-                                 "import_manifest")
-            import_files = tr(gr.File(label=t("import_files"), file_count="multiple",
-                                      file_types=["image", ".zip"], type="filepath"), "import_files")
+        with tr(gr.Accordion(t("import_title"), open=False, elem_id="import-accordion"), "import_title"):
+            import_manifest = tr(gr.File(label=t("import_manifest"), type="filepath", elem_id="import-manifest"),
+                                 "import_manifest")  # a CSV: PHOTO_PICKER_JS, ui.i18n.file_error
+            import_files = tr(gr.File(label=t("import_files"), file_count="multiple", type="filepath",
+                                      elem_id="import-files"), "import_files")  # photos or zips: PHOTO_PICKER_JS
             import_button = tr(gr.Button(t("import"), elem_id="import-button"), "import", "value")
             import_message = gr.Markdown(elem_id="import-message")
         with tr(gr.Accordion(t("serials_title"), open=False, elem_id="serials-accordion"), "serials_title"):
             serials_help = gr.Markdown(t("serials_help"))
             localized.append((serials_help, "serials_help", "value", "{}"))
             with gr.Row():
-                serials_file = tr(gr.File(label=t("serials_file"), file_types=[".csv"], type="filepath",
+                serials_file = tr(gr.File(label=t("serials_file"), type="filepath",  # a CSV: PHOTO_PICKER_JS
                                           elem_id="serials-file"), "serials_file")
                 serials_kind = tr(gr.Radio(serial_kind_choices("en"), value="issued", label=t("serials_kind")),
                                   "serials_kind")

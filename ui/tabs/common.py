@@ -54,10 +54,14 @@ PRODUCT_FIELDS = {"name": "field_name", "brand": "field_brand", "label_text": "f
 FIELD_LABELS = {"claimed": "claimed_short", "inspector": "col_inspector", "notes": "col_notes", "case_id": "col_case"}
 
 
-def user_error(exc: BaseException) -> str:
-    """An error as a sentence for the page: the server's temporary folders cut down to the file's
-    own name, and nothing in it rendered as HTML (a manifest's cells come from the uploader)."""
-    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+def user_error(exc: BaseException | str, language: str = "en") -> str:
+    """An error as a sentence for the page, in its language where the error is a refused file
+    (``ui.i18n.file_error``): the server's temporary folders cut down to the file's own name, and
+    nothing in it rendered as HTML (a manifest's cells come from the uploader)."""
+    from ui.i18n import file_error
+
+    said = file_error(exc, language) if isinstance(exc, BaseException) else None
+    text = said if said is not None else exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
     temp = re.escape(tempfile.gettempdir().rstrip("/"))
     text = re.sub(temp + r"/[^\s:'\"]*/([^/\s:'\"]+)", r"\1", str(text))
     return html.escape(text)
@@ -120,13 +124,16 @@ def _similar_id(product_id: str, known: list[str]) -> str | None:
     return match[2] if match else None
 
 
-#: Uploads of photos (their elem_id): the picker offers photos (a phone opens its camera or
-#: gallery). Set on the file input in the browser (``PHOTO_PICKER_JS``) rather than as Gradio's
+#: Every upload (its elem_id) and the files its picker offers (a phone opens its camera or gallery
+#: for photos). Set on the file input in the browser (``PHOTO_PICKER_JS``) rather than as Gradio's
 #: ``file_types``: with those, Gradio refuses another file in the browser with an English toast and a
 #: bare "Error" on the upload box (issue 26: a PDF on the Vietnamese page); without them, the file
-#: reaches the server and is named with its reason in the page's language (``photo_problems``).
+#: reaches the server and is named with its reason in the page's language (``photo_problems``,
+#: ``ui.i18n.file_error``).
 PHOTO_UPLOADS = {"photos": "image/*,.heic,.heif", "add-photos": "image/*,.heic,.heif",
-                 "batch-files": "image/*,.heic,.heif,.zip"}
+                 "batch-files": "image/*,.heic,.heif,.zip", "batch-manifest": ".csv",
+                 "import-manifest": ".csv", "import-files": "image/*,.heic,.heif,.zip", "serials-file": ".csv",
+                 "check-report-file": ".html,.json"}
 PHOTO_PICKER_JS = """
 () => {
   const accepts = %s;

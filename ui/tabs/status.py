@@ -96,8 +96,8 @@ def build(page: Page, **shared):
                 "check_report_title"):
             check_report_help = gr.Markdown(t("check_report_help"))
             localized.append((check_report_help, "check_report_help", "value", "{}"))
-            report_file = tr(gr.File(label=t("check_report_file"), file_types=[".html", ".json"],
-                                     type="filepath", elem_id="check-report-file"), "check_report_file")
+            report_file = tr(gr.File(label=t("check_report_file"), type="filepath",  # .html/.json: PHOTO_PICKER_JS
+                                     elem_id="check-report-file"), "check_report_file")
             report_verdict = gr.HTML(elem_id="check-report-result")  # escaped text, never markup
         report_file.upload(check_report, [report_file, language], report_verdict, **BROWSE)
     return dict(status=status, status_text=status_text, tuning_text=tuning_text)
