@@ -80,7 +80,8 @@ def read_products(manifest: str | Path, allow_outside: bool = False) -> list[Pro
         if label not in LABELS:
             problems.append(_unknown_label(line, record.get("label")))
         if path is not None and path in seen:
-            problems.append(Problem("file_same_photo", f"line {line}: the same photo as line {seen[path]} ({path.name})",
+            problems.append(Problem("file_same_photo",
+                                    f"line {line}: the same photo as line {seen[path]} ({path.name})",
                                     line=line, other=seen[path], name=path.name))
         if path is not None:
             seen.setdefault(path, line)
@@ -188,7 +189,8 @@ def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ManifestError(str(manifest), [Problem("file_not_utf8", f"line {line}: not UTF-8 text; save the CSV as UTF-8",
+        raise ManifestError(str(manifest), [Problem("file_not_utf8",
+                                                    f"line {line}: not UTF-8 text; save the CSV as UTF-8",
                                                     line=line)]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]

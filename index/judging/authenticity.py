@@ -80,8 +80,8 @@ class AuthenticityModel:
     def photo_scores(self, vectors: np.ndarray, details: np.ndarray | None = None) -> np.ndarray:
         """Log-odds of "fake" for each photo (``vectors``: the catalog's; ``details``: the photos'
         detail vectors, which a model fitted with them needs)."""
-        return SCALE * inputs(weighed_part(vectors, self.imagenet_width), details if self.details else None) @ self.weight \
-            + self.bias
+        weighed = inputs(weighed_part(vectors, self.imagenet_width), details if self.details else None)
+        return SCALE * weighed @ self.weight + self.bias
 
     def score(self, vectors: np.ndarray, details: np.ndarray | None = None) -> float:
         """Mean log-odds over the photos of a case that it shows a fake of the scope."""
@@ -230,7 +230,8 @@ class AuthenticityModels:
             f_off = np.concatenate([[0], np.cumsum(a["fake_lengths"])])
             models = {}
             with_details = a["details"] if "details" in a.files else np.zeros(len(a["scopes"]), dtype=bool)
-            widths = a["imagenet_widths"] if "imagenet_widths" in a.files else np.zeros(len(a["scopes"]), dtype=np.int64)
+            widths = a["imagenet_widths"] if "imagenet_widths" in a.files else \
+                np.zeros(len(a["scopes"]), dtype=np.int64)
             for i, (scope, view) in enumerate(zip(a["scopes"], a["views"])):
                 g, f = slice(g_off[i], g_off[i + 1]), slice(f_off[i], f_off[i + 1])
                 models[(str(scope), str(view))] = AuthenticityModel(
