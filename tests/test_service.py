@@ -464,3 +464,26 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
         service.import_manifest("owner", str(manifest), [str(broken)])
     assert user_error(refused.value, "vi") == "anh.zip: không phải tệp zip đọc được"
     assert user_error(refused.value, "en") == "anh.zip: not a readable zip file"
+
+
+def test_the_calibration_table_says_what_each_products_seized_fakes_measure(service):
+    """A brand owner sees, per product, whether genuine-or-fake is judged at all and how well its
+    seized fakes are told from its genuine photos (out of fold, at the level a check accuses at)."""
+    from ui.tabs.catalog import known_fakes_words
+
+    rows = {row[0]: row for row in service.calibration_rows()}
+    fakes = rows["God-Morgon-Orange-Juice"][5]
+    assert fakes["model"] == "God-Morgon-Orange-Juice" and (fakes["fakes"], fakes["genuine"]) == (8, 14)
+    # reprints of the product's own photos: the model calls most of them counterfeit; with 8 fakes,
+    # few genuine photos are clear of all but 5% of them (measured 0.625 and 0.167 on 2026-12-07)
+    assert fakes["fakes_caught"] >= 0.5 and 0.0 < fakes["genuine_clear"] < 1.0 and fakes["auroc"] >= 0.8
+    model = service.verifier.calibration.fakes.for_product("God-Morgon-Orange-Juice")
+    caught = sum(model.p_value(score) < service.verifier.policy.false_alarm_rate / 2 for score in model.fake_scores)
+    assert caught == round(fakes["fakes_caught"] * len(model.fake_scores))  # as a check would judge them
+    clear = sum(model.fake_share(score) <= 0.05 for score in model.genuine_scores)
+    assert clear == round(fakes["genuine_clear"] * len(model.genuine_scores))
+    said = known_fakes_words(fakes, "vi")
+    assert said.startswith("8 ảnh hàng giả: ") and "sẽ bị kết luận là hàng giả" in said and "100%" not in said
+    assert rows["Oatly-Oat-Milk"][5] is None  # no seized fakes: only which product, never genuine or fake
+    assert known_fakes_words(None, "vi") == "chưa có ảnh hàng giả: chỉ xác định đúng sản phẩm, chưa đánh giá được " \
+        "thật hay giả"

@@ -759,6 +759,21 @@ TEXT: dict[str, dict[str, str]] = {
     "col_sessions": {"en": "photo sessions", "vi": "số đợt chụp"},
     "col_calibrated_on": {"en": "calibrated on", "vi": "hiệu chỉnh theo"},
     "col_meaning": {"en": "what it means", "vi": "ý nghĩa"},
+    "col_known_fakes": {"en": "seized fakes (measured on its own photos)",
+                        "vi": "hàng giả đã thu giữ (đo trên ảnh của chính sản phẩm)"},
+    "known_fakes_none": {"en": "none filed: genuine or fake is not judged, only which product it is",
+                         "vi": "chưa có ảnh hàng giả: chỉ xác định đúng sản phẩm, chưa đánh giá được thật hay giả"},
+    "known_fakes_own": {"en": "{fakes} photos of fakes: {caught}% would be called counterfeit; {clear}% of its "
+                              "genuine photos are clear of them",
+                        "vi": "{fakes} ảnh hàng giả: {caught}% sẽ bị kết luận là hàng giả; {clear}% ảnh hàng thật "
+                              "tách rõ khỏi chúng"},
+    "known_fakes_brand": {"en": "fewer than 3 of its own: judged by brand {brand}'s {fakes} photos of fakes, of which "
+                                "{caught}% would be called counterfeit; {clear}% of the brand's genuine photos are "
+                                "clear of them. Add photos of seized fakes of this product",
+                          "vi": "chưa đủ 3 ảnh hàng giả của chính sản phẩm: đánh giá theo {fakes} ảnh hàng giả của "
+                                "thương hiệu {brand}, trong đó {caught}% sẽ bị kết luận là hàng giả; {clear}% ảnh hàng "
+                                "thật của thương hiệu tách rõ khỏi chúng. Hãy thêm ảnh hàng giả thu giữ của chính sản "
+                                "phẩm này"},
     "level_product": {"en": "its own photos", "vi": "ảnh của chính sản phẩm"},
     "level_brand": {"en": "its brand's photos", "vi": "ảnh cùng thương hiệu"},
     "level_catalog": {"en": "the whole catalog", "vi": "toàn bộ danh mục"},

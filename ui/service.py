@@ -333,8 +333,9 @@ class Service:
         return self.catalog.references(product_id=(product_id or "").strip())
 
     def calibration_rows(self) -> list[list]:
-        """Per product: genuine references, photo sessions, the level it is calibrated at, and how
-        many more genuine photos would calibrate it on its own (0 when it is)."""
+        """Per product: genuine references, photo sessions, the level it is calibrated at, how
+        many more genuine photos would calibrate it on its own (0 when it is), and what its known
+        fakes' model did out of fold (``Calibration.known_fakes``; None without seized fakes)."""
         from index.judging.calibration import MIN_VALUES
 
         calibration = self.verifier.calibration  # what the verdicts use, computed once per catalog change
@@ -346,7 +347,8 @@ class Service:
             if not info.get("can_confirm", True):
                 level = "thin"  # too few photo sessions: no green badge yet (issue 28)
             rows.append([product, references, info.get("sessions") or 0, level,
-                         calibration.photos_needed([product]) if level == "thin" else max(0, MIN_VALUES - references)])
+                         calibration.photos_needed([product]) if level == "thin" else max(0, MIN_VALUES - references),
+                         info.get("known_fakes")])
         return rows
 
     def thin_products(self) -> list[str]:
@@ -424,7 +426,8 @@ class Service:
 
         user, allowed = self._serial_rights(user)
         if not path:
-            raise ValueError(Problem("upload_serials_csv", "upload a CSV file of serials (gtin,serial[,batch][,expiry])"))
+            raise ValueError(Problem("upload_serials_csv",
+                                     "upload a CSV file of serials (gtin,serial[,batch][,expiry])"))
         summary = import_register(self.catalog_dir, path, user, decommission, progress or False, name=Path(path).name,
                                   allowed_gtins=allowed)
         with self._lock:

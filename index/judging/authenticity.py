@@ -102,6 +102,19 @@ class AuthenticityModel:
         """Share of known fakes that look at least as genuine (conformal, session-weighted)."""
         return tail_share(self.fake_scores, self.fake_weights, score, upper=False)
 
+    def out_of_fold(self, alpha: float, genuine_fake_share: float = GENUINE_FAKE_SHARE) -> dict:
+        """What the model did to its own references, each scored by a model that had not seen its
+        photo session: the share of known fakes it would call ``counterfeit`` (more fake-looking
+        than all but ``alpha`` of the genuine photos), and the share of genuine photos clear of the
+        fakes as the green badge needs them (no more than ``genuine_fake_share`` of the fakes look
+        as genuine); each session counted once."""
+        g_w, f_w = _weights(self.genuine_weights, self.genuine_scores), _weights(self.fake_weights, self.fake_scores)
+        caught = [self.p_value(score) < alpha for score in self.fake_scores]
+        clear = [self.fake_share(score) <= genuine_fake_share for score in self.genuine_scores]
+        return {"fakes": self.fakes, "genuine": self.genuine, "auroc": round(self.auroc, 3),
+                "fakes_caught": round(float(np.average(caught, weights=f_w)), 3) if len(caught) else None,
+                "genuine_clear": round(float(np.average(clear, weights=g_w)), 3) if len(clear) else None}
+
 
 @dataclass(frozen=True)
 class AuthenticityEvidence:

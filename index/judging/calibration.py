@@ -219,8 +219,19 @@ class Calibration:
                 "claim_threshold": None if threshold is None else round(threshold, 4),
                 "photo_sessions": self.session_counts.get(product, 0),
                 "can_confirm": product not in self.thin_products([product]),
+                "known_fakes": self.known_fakes(product, false_alarm_rate),
             }
         return out
+
+    def known_fakes(self, product: str, false_alarm_rate: float) -> dict | None:
+        """How the authenticity model that judges ``product`` (its own, or its brand's) did on its
+        own references, out of fold (``AuthenticityModel.out_of_fold``), at the level a check
+        accuses at (half the false-alarm budget, ``decision``); None without seized fakes."""
+        model = self.fakes.for_product(product, self.brands.get(product, ""))
+        if model is None:
+            return None
+        return {"model": str(model.scope), "brand": self.brands.get(product, ""),
+                **model.out_of_fold(false_alarm_rate / 2)}
 
     def to_json(self) -> str:
         return json.dumps({

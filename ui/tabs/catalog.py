@@ -40,6 +40,23 @@ def audit_words(details: str) -> str:
     return " · ".join(f"{k.replace('_', ' ')}: {value(v)}" for k, v in data.items() if v not in (None, "", [], {}))
 
 
+def known_fakes_words(fakes: dict | None, language: str) -> str:
+    """What a product's known-fakes model did to its own references, out of fold, in words: how
+    many seized fakes, the share it would call counterfeit, the share of genuine photos clear of
+    them (the green badge needs it); a brand's model says so (its fakes are other products')."""
+    if not fakes:
+        return t("known_fakes_none", language)
+    def whole_percent(share: float | None) -> str:  # never "100%" for less than all, nor "0%" for some
+        value = round(100 * (share or 0.0))
+        value = min(value, 99) if (share or 0.0) < 1.0 else value
+        return number(max(value, 1) if (share or 0.0) > 0.0 else value, language, 0)
+
+    model = fakes.get("model", "")
+    key = "known_fakes_brand" if model.startswith("brand:") else "known_fakes_own"
+    return t(key, language, fakes=fakes.get("fakes", 0), caught=whole_percent(fakes.get("fakes_caught")),
+             clear=whole_percent(fakes.get("genuine_clear")), brand=fakes.get("brand") or model.removeprefix("brand:"))
+
+
 def gtin_problems(text: str | None, language: str) -> list[str]:
     """What is wrong with each GTIN typed in a Catalog form, as sentences in the reader's language
     (the service refuses the same GTINs, in English, for any other route): not a number, a
@@ -282,14 +299,15 @@ def build(page: Page, **shared):
         """How each product is calibrated, in words a brand owner reads."""
         rows = []
         pct = 100 * (1 - service.verifier.policy.false_alarm_rate)
-        for product, references, sessions, level, more in service.calibration_rows():
+        for product, references, sessions, level, more, fakes in service.calibration_rows():
             meaning = t("calibration_own", language, pct=pct) if level == "product" else \
                 t("calibration_thin", language, more=more) if level == "thin" else \
                 t("calibration_add", language, more=more)
             rows.append([product, references, sessions, t("level_" + level, language) if "level_" + level in TEXT
-                         else level, meaning])
+                         else level, meaning, known_fakes_words(fakes, language)])
         return _frame(rows, [t("product_id", language), t("references", language), t("col_sessions", language),
-                             t("col_calibrated_on", language), t("col_meaning", language)])
+                             t("col_calibrated_on", language), t("col_meaning", language),
+                             t("col_known_fakes", language)])
 
     def audit_table(language, request: gr.Request = None):
         """Who changed what, when: user names and review notes, so for those who may read the
