@@ -45,3 +45,19 @@ def gtin_problem(raw: str, reason: str = "") -> Problem:
         return Problem("gtin_check_digit", f"GTIN {raw}: the check digit (the last) should be {expected}, not "
                        f"{raw[-1]}", gtin=raw, expected=expected, got=raw[-1])
     return Problem("as_written", f"GTIN {raw}: {reason}", text=f"GTIN {raw}: {reason}")
+
+
+#: The first bytes of files people give where a CSV is asked for, and what they are, in words.
+NOT_CSV = ((b"%PDF", "pdf", "a PDF document"), (b"PK\x03\x04", "workbook", "an Excel workbook or a zip archive"),
+           (b"\xd0\xcf\x11\xe0", "xls", "an Excel workbook"), (b"\xff\xd8\xff", "photo", "a photo"),
+           (b"\x89PNG", "photo", "a photo"))
+
+
+def not_csv(head: bytes) -> Problem | None:
+    """A file whose first bytes say it is no CSV (a PDF, a workbook, a photo): what it is, and to
+    export the list as CSV; None otherwise."""
+    for magic, kind, words in NOT_CSV:
+        if head.startswith(magic):
+            return Problem("file_not_csv_kind", f"not a CSV file but {words}; save or export the list as CSV UTF-8",
+                           kind=kind)
+    return None

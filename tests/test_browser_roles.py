@@ -368,8 +368,8 @@ def test_errors_are_sentences_in_the_page_language_beside_what_caused_them(brows
         page.click("#import-button")
         toast = page.locator(".toast-body", has_text="hoa-don.pdf").first
         toast.wait_for(timeout=30_000)
-        missing = "dòng 1: thiếu cột path, product_id" if vi else "line 1: missing column(s) path, product_id"
-        assert missing in toast.inner_text(), toast.inner_text()
+        said = "không phải tệp CSV mà là tài liệu PDF" if vi else "not a CSV file but a PDF document"
+        assert said in toast.inner_text(), toast.inner_text()
         assert no_pill_shown(page)
     finally:
         context.close()

@@ -425,7 +425,7 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
     with pytest.raises(ValueError) as refused:
         service.import_manifest("owner", str(manifest), [str(photo)])
     vi, en = user_error(refused.value, "vi"), user_error(refused.value, "en")
-    assert vi.splitlines() == [
+    assert vi.split("<br>") == [
         "products.csv: có 4 lỗi, chưa nhập gì:",
         "- dòng 2: Mã GTIN 07350001070088: chữ số cuối (số kiểm tra) phải là 7, không phải 8; hãy đối chiếu với "
         "dãy số in dưới mã vạch.",
@@ -438,11 +438,22 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
     assert "tmp" not in vi and str(tmp_path) not in en  # the server's folders are never shown
 
     header = tmp_path / "bang-ke.csv"
-    header.write_text("%PDF-1.4\n", encoding="utf-8")
+    header.write_text("ten hang,so luong\nsua,12\n", encoding="utf-8")
     with pytest.raises(ValueError) as refused:
         service.import_manifest("owner", str(header), [])
     assert user_error(refused.value, "vi").startswith("bang-ke.csv: dòng 1: thiếu cột path, product_id; dòng tiêu "
                                                       "đề phải có path, product_id (có thể thêm: label, name")
+    for name, head, said in (("hoa-don.pdf", b"%PDF-1.4\n", "tài liệu PDF"),
+                             ("bang-ke.xlsx", b"PK\x03\x04\x14\x00", "bảng tính Excel hoặc tệp nén zip")):
+        given = tmp_path / name
+        given.write_bytes(head + b"rest of the file")
+        with pytest.raises(ValueError) as refused:
+            service.import_manifest("owner", str(given), [])
+        assert user_error(refused.value, "vi") == f"{name}: không phải tệp CSV mà là {said}; hãy lưu hoặc xuất danh " \
+            "sách dưới dạng CSV UTF-8"
+        with pytest.raises(ValueError) as refused:  # a register of serials, the same
+            service.import_serials("owner", str(given))
+        assert said in user_error(refused.value, "vi")
 
     register = tmp_path / "so-seri.csv"
     register.write_text(f"gtin,serial,batch,expiry\n{GTIN},GOOD1,,\n12345,BAD2,,\n{GTIN},HAS SPACE,,\n"
@@ -450,7 +461,7 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
     with pytest.raises(ValueError) as refused:
         service.import_serials("owner", str(register))
     vi = user_error(refused.value, "vi")
-    assert vi.splitlines() == [
+    assert vi.split("<br>") == [
         "so-seri.csv: 4 trên 5 dòng bị từ chối, chưa nhập gì:",
         "- dòng 3: Mã GTIN 12345: có 5 chữ số; mã GTIN phải có 8, 12, 13 hoặc 14 chữ số.",
         "- dòng 4: số sê-ri có dấu cách hoặc ký tự không phải chữ, số hay dấu câu",

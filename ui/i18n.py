@@ -574,6 +574,12 @@ TEXT: dict[str, dict[str, str]] = {
                              "vi": "thiếu cột {missing}; dòng tiêu đề phải có {required} (có thể thêm: {optional})"},
     "file_cell_too_long": {"en": "the {column} cell is longer than {limit} characters; is this the right file?",
                            "vi": "ô {column} dài hơn {limit} ký tự; tệp này có đúng không?"},
+    "file_not_csv_kind": {"en": "not a CSV file but {kind}; save or export the list as CSV UTF-8",
+                          "vi": "không phải tệp CSV mà là {kind}; hãy lưu hoặc xuất danh sách dưới dạng CSV UTF-8"},
+    "file_kind_pdf": {"en": "a PDF document", "vi": "tài liệu PDF"},
+    "file_kind_workbook": {"en": "an Excel workbook or a zip archive", "vi": "bảng tính Excel hoặc tệp nén zip"},
+    "file_kind_xls": {"en": "an Excel workbook", "vi": "bảng tính Excel"},
+    "file_kind_photo": {"en": "a photo", "vi": "ảnh"},
     "file_not_csv": {"en": "not a readable CSV row; is this the right file?",
                      "vi": "không phải dòng CSV đọc được; tệp này có đúng không?"},
     "file_empty_path": {"en": "empty path", "vi": "cột path (đường dẫn ảnh) để trống"},
@@ -1045,6 +1051,8 @@ def file_problem(problem: str, language: str) -> str:
     if key == "as_written":
         text = fields.get("text", str(problem))
     elif key in TEXT:
+        if key == "file_not_csv_kind":
+            fields["kind"] = t(f"file_kind_{fields.get('kind')}", language)
         if key == "file_date":
             fields["what"] = t(f"file_what_{fields.get('what')}", language) \
                 if f"file_what_{fields.get('what')}" in TEXT else fields.get("what", "")

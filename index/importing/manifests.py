@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..ids import clean
 from ..storing.catalog import LABELS
-from ..problems import Problem, at_line, gtin_problem
+from ..problems import Problem, at_line, gtin_problem, not_csv
 
 #: Longest manifest cell accepted: paths, ids and a package's text fit well within it.
 MAX_CELL_CHARS = 4000
@@ -185,6 +185,9 @@ def _records(manifest: Path, required: tuple[str, ...], optional: tuple[str, ...
         reason = exc.strerror or str(exc)
         raise ManifestError(str(manifest), [Problem("file_unreadable", f"cannot read the file ({reason})",
                                                     reason=reason)]) from None
+    kind = not_csv(raw[:8])
+    if kind is not None:
+        raise ManifestError(str(manifest), [kind])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

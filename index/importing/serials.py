@@ -28,7 +28,7 @@ from typing import Callable
 from ..storing.catalog import Catalog
 from ..storing.serials import CHUNK, STATE_CODES, RegisterWriter
 from .manifests import ManifestError
-from ..problems import Problem, at_line, gtin_problem
+from ..problems import Problem, at_line, gtin_problem, not_csv
 
 ISSUED_COLUMNS = (("gtin", "serial"), ("batch", "expiry"))
 DECOMMISSION_COLUMNS = (("gtin", "serial"), ("state", "date"))
@@ -138,6 +138,10 @@ def _stage(writer: RegisterWriter, path: Path, name: str, decommission: bool, pr
     today = date.today()
     raw = open(path, "rb")
     try:
+        kind = not_csv(raw.read(8))
+        if kind is not None:
+            raise ManifestError(name, [kind])
+        raw.seek(0)
         text = _lines(raw)
         try:
             first = next(text, "").lstrip("\ufeff")

@@ -64,7 +64,7 @@ def user_error(exc: BaseException | str, language: str = "en") -> str:
     text = said if said is not None else exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
     temp = re.escape(tempfile.gettempdir().rstrip("/"))
     text = re.sub(temp + r"/[^\s:'\"]*/([^/\s:'\"]+)", r"\1", str(text))
-    return html.escape(text)
+    return html.escape(text).replace("\n", "<br>")  # a toast is HTML: each problem of a file on its own line
 
 
 def _plain(*lines: str) -> str:
