@@ -505,6 +505,11 @@ def test_a_json_case_file_renamed_html_is_refused_and_its_markup_is_escaped(serv
     assert "NOT VERIFIED" in said[renamed.name] and "issued as JSON and is named .html" in said[renamed.name]
     [vietnamese] = event(url, "check_report", [upload(url, renamed), "vi"])
     assert "KHÔNG HỢP LỆ" in vietnamese and "được cấp dạng JSON" in vietnamese
+    # a photo given as the case file is said to be no case file, not a tampered one
+    photo = tmp_path / "casefile.png"
+    photo.write_bytes(demo_photo("Oatly-Oat-Milk_001.jpg").read_bytes())
+    [said] = event(url, "check_report", [upload(url, photo), "vi"])
+    assert "casefile.png không phải biên bản kiểm tra" in said and "KHÔNG HỢP LỆ" not in said
 
 
 def test_reports_issued_before_still_verify_and_only_in_their_own_format(tmp_path):

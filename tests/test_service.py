@@ -427,8 +427,8 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
     vi, en = user_error(refused.value, "vi"), user_error(refused.value, "en")
     assert vi.split("<br>") == [
         "products.csv: có 4 lỗi, chưa nhập gì:",
-        "- dòng 2: Mã GTIN 07350001070088: chữ số cuối (số kiểm tra) phải là 7, không phải 8; hãy đối chiếu với "
-        "dãy số in dưới mã vạch.",
+        "- dòng 2: mã GTIN 07350001070088: chữ số cuối (số kiểm tra) phải là 7, không phải 8; hãy đối chiếu với "
+        "dãy số in dưới mã vạch",
         "- dòng 3: cột product_id (mã sản phẩm) để trống",
         "- dòng 3: nhãn &#x27;fake&#x27; không hợp lệ (ghi &#x27;genuine&#x27; cho hàng thật, &#x27;counterfeit&#x27; "
         "cho hàng giả)",
@@ -463,9 +463,9 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
     vi = user_error(refused.value, "vi")
     assert vi.split("<br>") == [
         "so-seri.csv: 4 trên 5 dòng bị từ chối, chưa nhập gì:",
-        "- dòng 3: Mã GTIN 12345: có 5 chữ số; mã GTIN phải có 8, 12, 13 hoặc 14 chữ số.",
-        "- dòng 4: số sê-ri có dấu cách hoặc ký tự không phải chữ, số hay dấu câu",
-        "- dòng 5: hạn dùng &#x27;2030-02-30&#x27; không phải ngày viết theo dạng NNNN-TT-NN (năm-tháng-ngày)",
+        "- dòng 3: mã GTIN 12345: có 5 chữ số; mã GTIN phải có 8, 12, 13 hoặc 14 chữ số",
+        "- dòng 4: số sê-ri &#x27;HAS SPACE&#x27; có dấu cách hoặc ký tự không phải chữ, số hay dấu câu",
+        "- dòng 5: hạn dùng &#x27;2030-02-30&#x27; không có trong lịch",
         "- dòng 6: trùng mã GTIN và số sê-ri với dòng 2"]
     assert not re.search(r"\b(line|refused|serial|GTIN [0-9]+ is)\b", vi)
 
@@ -473,8 +473,10 @@ def test_a_refused_manifest_register_or_upload_is_said_in_the_page_language(serv
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(UploadError) as refused:
         service.import_manifest("owner", str(manifest), [str(broken)])
-    assert user_error(refused.value, "vi") == "anh.zip: không phải tệp zip đọc được"
-    assert user_error(refused.value, "en") == "anh.zip: not a readable zip file"
+    assert user_error(refused.value, "vi") == "anh.zip: tệp zip bị hỏng hoặc không phải tệp zip; hãy nén lại ảnh rồi " \
+        "tải lên lại"
+    assert user_error(refused.value, "en") == "anh.zip: not a readable zip file (damaged, or not a zip); zip the " \
+        "photos again and upload it"
 
 
 def test_the_calibration_table_says_what_each_products_seized_fakes_measure(service):

@@ -597,14 +597,16 @@ TEXT: dict[str, dict[str, str]] = {
     "file_serial_empty": {"en": "the serial is empty", "vi": "số sê-ri để trống"},
     "file_serial_long": {"en": "the serial is {length} characters long, more than {limit}",
                          "vi": "số sê-ri dài {length} ký tự, quá giới hạn {limit}"},
-    "file_serial_characters": {"en": "the serial holds a space or a character other than letters, digits and "
-                                     "punctuation",
-                               "vi": "số sê-ri có dấu cách hoặc ký tự không phải chữ, số hay dấu câu"},
+    "file_serial_characters": {"en": "the serial '{serial}' holds a space or a character other than letters, digits "
+                                     "and punctuation",
+                               "vi": "số sê-ri '{serial}' có dấu cách hoặc ký tự không phải chữ, số hay dấu câu"},
     "file_state": {"en": "state '{state}' is not one of {states}", "vi": "trạng thái '{state}' không thuộc: {states}"},
     "file_batch": {"en": "batch '{batch}' is not a GS1 batch (up to {limit} letters, digits or punctuation)",
                    "vi": "số lô '{batch}' không đúng dạng lô GS1 (tối đa {limit} chữ, số hoặc dấu câu)"},
     "file_date": {"en": "{what} '{value}' is not a date written YYYY-MM-DD",
-                  "vi": "{what} '{value}' không phải ngày viết theo dạng NNNN-TT-NN (năm-tháng-ngày)"},
+                  "vi": "{what} '{value}' không phải ngày viết theo dạng YYYY-MM-DD (năm-tháng-ngày)"},
+    "file_no_such_day": {"en": "{what} '{value}' is no day of the calendar",
+                         "vi": "{what} '{value}' không có trong lịch"},
     "file_what_date": {"en": "date", "vi": "ngày"},
     "file_what_expiry": {"en": "expiry", "vi": "hạn dùng"},
     "file_gtin_not_yours": {"en": "GTIN {gtin} is not the GTIN of a product of your brands in the catalog",
@@ -626,7 +628,9 @@ TEXT: dict[str, dict[str, str]] = {
                         "vi": "{name}: {size} GiB khi giải nén, vượt giới hạn {limit} GiB"},
     "upload_zip_entry": {"en": "{name}: cannot extract {entry}: {reason}",
                          "vi": "{name}: không giải nén được {entry}: {reason}"},
-    "upload_zip_unreadable": {"en": "{name}: not a readable zip file", "vi": "{name}: không phải tệp zip đọc được"},
+    "upload_zip_unreadable": {"en": "{name}: not a readable zip file (damaged, or not a zip); zip the photos again and "
+                                    "upload it",
+                              "vi": "{name}: tệp zip bị hỏng hoặc không phải tệp zip; hãy nén lại ảnh rồi tải lên lại"},
     "upload_unreadable": {"en": "{name}: cannot be read ({reason})", "vi": "{name}: không đọc được ({reason})"},
     "upload_serials_csv": {"en": "upload a CSV file of serials (gtin,serial[,batch][,expiry])",
                            "vi": "Hãy tải lên tệp CSV các số sê-ri (gtin,serial[,batch][,expiry])."},
@@ -654,6 +658,10 @@ TEXT: dict[str, dict[str, str]] = {
     "check_report_file": {"en": "Case file (HTML or JSON)", "vi": "Tệp biên bản (HTML hoặc JSON)"},
     "report_ok": {"en": "✔ {name}: issued by this system (key {fingerprint}) and unchanged since.",
                   "vi": "✔ {name}: do hệ thống này cấp (khóa {fingerprint}) và chưa bị sửa đổi."},
+    "report_not_case_file": {"en": "{name} is not a case file: choose the .html or .json report downloaded from a "
+                                   "check.",
+                             "vi": "{name} không phải biên bản kiểm tra: hãy chọn tệp báo cáo .html hoặc .json đã tải "
+                                   "về từ một lần kiểm tra."},
     "report_bad": {"en": "✘ {name}: NOT VERIFIED: {reason}.", "vi": "✘ {name}: KHÔNG HỢP LỆ: {reason}."},
     "report_not_text": {"en": "not a text report: it was changed or is not a report",
                         "vi": "không phải biên bản dạng văn bản: tệp đã bị sửa hoặc không phải biên bản"},
@@ -844,7 +852,7 @@ TEXT: dict[str, dict[str, str]] = {
                            "optional. A file with a bad row is refused whole, each bad row named with its line.",
                      "vi": "Tệp CSV, mã UTF-8: `gtin,serial`, có thể thêm `batch` (số lô) và `expiry` (hạn sử dụng, "
                            "YYYY-MM-DD); hoặc danh sách số sê-ri đã bán hay đã kiểm tra: `gtin,serial`, có thể thêm "
-                           "`state` (sold, seen) và `date`. Tệp có dòng sai sẽ bị từ chối toàn bộ, mỗi dòng sai được "
+                           "`state` (trạng thái: `sold` = đã bán, `seen` = đã kiểm tra) và `date` (ngày, YYYY-MM-DD). Tệp có dòng sai sẽ bị từ chối toàn bộ, mỗi dòng sai được "
                            "nêu kèm số dòng."},
     "serials_file": {"en": "Register file (CSV)", "vi": "Tệp sổ đăng ký (CSV)"},
     "serials_kind": {"en": "The file lists", "vi": "Tệp này liệt kê"},
@@ -1044,7 +1052,7 @@ def file_problem(problem: str, language: str) -> str:
     """A problem with an uploaded or imported file (``index.problems.Problem``) in the reader's
     language; in English, or without a wording, the importer's own sentence."""
     key = getattr(problem, "key", None)
-    if language == "en" or key is None:
+    if key is None:
         return str(problem)
     fields = dict(problem.fields)
     line = fields.pop("line", None)
@@ -1053,7 +1061,7 @@ def file_problem(problem: str, language: str) -> str:
     elif key in TEXT:
         if key == "file_not_csv_kind":
             fields["kind"] = t(f"file_kind_{fields.get('kind')}", language)
-        if key == "file_date":
+        if key in ("file_date", "file_no_such_day"):
             fields["what"] = t(f"file_what_{fields.get('what')}", language) \
                 if f"file_what_{fields.get('what')}" in TEXT else fields.get("what", "")
         fields = {name: number(value, language, 2) if isinstance(value, float) else value
@@ -1061,7 +1069,12 @@ def file_problem(problem: str, language: str) -> str:
         text = t(key, language, **fields)
     else:
         return str(problem)
-    return t("file_at_line", language, line=line, text=text) if line is not None else text
+    if line is None:
+        return text
+    text = text.rstrip(".")  # an item of a list: no full stop, lower case after "line N:" (not "GTIN")
+    if text[:1].isupper() and not text[1:2].isupper():
+        text = text[:1].lower() + text[1:]
+    return t("file_at_line", language, line=line, text=text)
 
 
 def file_error(exc: BaseException, language: str) -> str | None:

@@ -108,8 +108,8 @@ def _extract(archive: Path, folder: Path, max_files: int, max_bytes: int) -> lis
                 extracted.append(target)
             return extracted
     except (zipfile.BadZipFile, zlib.error, EOFError):
-        raise UploadError(Problem("upload_zip_unreadable", f"{archive.name}: not a readable zip file",
-                                  name=archive.name)) from None
+        raise UploadError(Problem("upload_zip_unreadable", f"{archive.name}: not a readable zip file (damaged, or not a "
+                                  "zip); zip the photos again and upload it", name=archive.name)) from None
     except OSError as exc:
         raise UploadError(Problem("upload_unreadable", f"{archive.name}: cannot be read ({_why(exc)})",
                                   name=archive.name, reason=_why(exc))) from None

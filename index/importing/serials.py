@@ -239,8 +239,8 @@ def _row(writer: RegisterWriter, row: list[str], width: int, at: dict[str, int],
         return None, Problem("file_serial_long", f"the serial is {len(serial)} characters long, more than {MAX_SERIAL}",
                              length=len(serial), limit=MAX_SERIAL)
     if not _PRINTABLE.fullmatch(serial):
-        return None, Problem("file_serial_characters",
-                             "the serial holds a space or a character other than letters, digits and punctuation")
+        return None, Problem("file_serial_characters", f"the serial {serial[:40]!r} holds a space or a character other "
+                             "than letters, digits and punctuation", serial=serial[:40])
     if decommission:
         state = (row[at["state"]].strip().lower() if "state" in at else "") or "sold"
         if state not in STATE_CODES:
@@ -306,13 +306,13 @@ def _day(cell: str, what: str) -> tuple[int | None, str | None]:
     """A date cell as YYYYMMDD (None when empty), or the problem with it."""
     if not cell:
         return None, None
-    try:
-        if not _DATE.fullmatch(cell):
-            raise ValueError
-        return _number(date.fromisoformat(cell)), None
-    except ValueError:
+    if not _DATE.fullmatch(cell):
         return None, Problem("file_date", f"{what} {cell[:40]!r} is not a date written YYYY-MM-DD", what=what,
                              value=cell[:40])
+    try:
+        return _number(date.fromisoformat(cell)), None
+    except ValueError:  # written right, but 30 February
+        return None, Problem("file_no_such_day", f"{what} {cell!r} is no day of the calendar", what=what, value=cell)
 
 
 def _number(day: date) -> int:

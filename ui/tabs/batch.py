@@ -29,7 +29,7 @@ def build(page: Page, **shared):
         except LimitExceeded as exc:
             raise _error(_limit_message(exc, language), language) from None
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
-            raise _error(user_error(exc, language), language) from None
+            raise _error(user_error(exc, language), language, lasting=True) from None
         except OSError as exc:  # a file that cannot be read or written: its name and why, no path, no traceback
             raise _error(user_error(_os_sentence(exc)), language) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))

@@ -159,7 +159,7 @@ def build(page: Page, **shared):
                 raise _error(t("product_field_too_long", language, field=t(PRODUCT_FIELDS[exc.field], language),
                                length=exc.length, limit=exc.limit), language) from None
             except (ValueError, KeyError, RuntimeError) as exc:
-                raise _error(user_error(exc, language), language) from None
+                raise _error(user_error(exc, language), language, lasting=True) from None
             except OSError as exc:
                 raise _error(user_error(_os_sentence(exc)), language) from None
         # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
@@ -283,7 +283,7 @@ def build(page: Page, **shared):
         except (NotAllowed, AccountError) as exc:
             raise _error(refusal(exc, language), language) from None
         except (ValueError, KeyError, RuntimeError, OSError) as exc:
-            raise _error(user_error(exc, language), language) from None
+            raise _error(user_error(exc, language), language, lasting=True) from None
         message = t("serials_marked", language, file=done.file, marked=done.marked) if kind == "decommission" else \
             t("serials_imported", language, file=done.file, new=done.new, updated=done.updated, rows=done.rows,
               seconds=number(done.seconds, language, 1))

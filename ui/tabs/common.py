@@ -91,10 +91,13 @@ def _os_sentence(exc: OSError) -> str:
     return f"{name}: {reason}" if name else reason
 
 
-def _error(message: str, language: str) -> gr.Error:
+def _error(message: str, language: str, lasting: bool = False) -> gr.Error:
     """An error toast in the reader's language, title included (Gradio's own says "Error"); the
-    message is the user's to act on, not a fault of the server, so no traceback is logged."""
-    return gr.Error(message, title=t("error_title", language), print_exception=False)
+    message is the user's to act on, not a fault of the server, so no traceback is logged.
+    ``lasting``: it stays until closed (a refused file's problems are a list to fix the file by;
+    Gradio's 10 seconds took it away before it was read)."""
+    return gr.Error(message, title=t("error_title", language), print_exception=False,
+                    duration=None if lasting else 10)
 
 
 def refusal(exc, language: str) -> str:

@@ -30,6 +30,8 @@ def build(page: Page, **shared):
         try:
             checked = await service.case_files.check(path)
         except ReportNotVerified as exc:
+            if exc.reason == "bad_name":  # a photo or a document, not a case file: nothing was tampered with
+                return _plain(t("report_not_case_file", language, name=name))
             return _plain(t("report_bad", language, name=name, reason=t("report_" + exc.reason, language,
                                                                           **exc.details)))
         lines = [t("report_ok", language, name=name, fingerprint=checked.verified.fingerprint)]
