@@ -25,10 +25,10 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from ..problems import Problem, at_line, gtin_problem, not_csv
 from ..storing.catalog import Catalog
 from ..storing.serials import CHUNK, STATE_CODES, RegisterWriter
 from .manifests import ManifestError
-from ..problems import Problem, at_line, gtin_problem, not_csv
 
 ISSUED_COLUMNS = (("gtin", "serial"), ("batch", "expiry"))
 DECOMMISSION_COLUMNS = (("gtin", "serial"), ("state", "date"))

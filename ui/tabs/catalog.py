@@ -46,6 +46,7 @@ def known_fakes_words(fakes: dict | None, language: str) -> str:
     them (the green badge needs it); a brand's model says so (its fakes are other products')."""
     if not fakes:
         return t("known_fakes_none", language)
+
     def whole_percent(share: float | None) -> str:  # never "100%" for less than all, nor "0%" for some
         value = round(100 * (share or 0.0))
         value = min(value, 99) if (share or 0.0) < 1.0 else value
