@@ -327,7 +327,8 @@ def compute(catalog: Catalog) -> Calibration:
     classes = sorted(by_product)
     column = {p: i for i, p in enumerate(classes)}
     y = np.array([column[p] for p in products])
-    sessions = _sessions(session_vectors(vectors, imagenet_view(catalog)), y)
+    imagenet = imagenet_view(catalog)
+    sessions = _sessions(session_vectors(vectors, imagenet), y)
     session_counts = {classes[label]: int(len(np.unique(sessions[y == label]))) for label in np.unique(y)}
     words_by_id = reference_words(catalog)
     words = [words_by_id.get(i, []) for i in ids]
@@ -343,7 +344,7 @@ def compute(catalog: Catalog) -> Calibration:
     head = head_module.fit(vectors, products, catalog.generation)
     width = _view_width(catalog)
     views = head_module.fit_views(vectors, products, catalog.generation, width) if width and head is not None else None
-    fakes = _fit_fakes(catalog, rows, brands)
+    fakes = _fit_fakes(catalog, rows, brands, imagenet)
     view_head = _fit_view_head(catalog)
     if head is None:  # one product: nothing to tell apart, similarity alone calibrates
         return Calibration(catalog.generation, similarities=_loo_similarities(vectors, y, sessions, usable, classes),
@@ -488,11 +489,15 @@ def imagenet_view(catalog: Catalog) -> int | None:
         return None
     from vision.offline import split_draws, views_of
 
-    from ..importing.tuning import tuned_weights
+    from ..importing.tuning import BACKBONE_ARTIFACT
 
-    state = tuned_weights(catalog)
+    blob = catalog.artifact(BACKBONE_ARTIFACT)
+    if blob is None:
+        return None
+    # the draws are told by the weights' names: the safetensors header, not the tensors
+    names = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])
     try:
-        return width if state is not None and views_of(catalog.embedder.dim, len(split_draws(state))) else None
+        return width if views_of(catalog.embedder.dim, len(split_draws(dict.fromkeys(names)))) else None
     except ValueError:
         return None
 
@@ -619,7 +624,7 @@ def _loo_similarities(vectors, y, sessions, usable, classes) -> dict[str, tuple[
     return out
 
 
-def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> AuthenticityModels:
+def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str], imagenet: int | None) -> AuthenticityModels:
     """Genuine-versus-counterfeit models for the products (and brands, and views) with known fakes."""
     fake_products = {r[1] for r in rows if r[3] == "counterfeit"}
     if not fake_products:
@@ -633,7 +638,6 @@ def _fit_fakes(catalog: Catalog, rows, brands: dict[str, str]) -> AuthenticityMo
     groups = np.zeros(len(ids), dtype=np.int64)
     keys = sorted({(p, l) for p, l in zip(products, labels)})
     offset = 0
-    imagenet = imagenet_view(catalog)
     seen_as = session_vectors(vectors, imagenet)
     for key in keys:
         members = np.flatnonzero([(p, l) == key for p, l in zip(products, labels)])

@@ -61,22 +61,12 @@ def known_fakes_words(fakes: dict | None, language: str) -> str:
 def gtin_problems(text: str | None, language: str) -> list[str]:
     """What is wrong with each GTIN typed in a Catalog form, as sentences in the reader's language
     (the service refuses the same GTINs, in English, for any other route): not a number, a
-    length no GTIN has, or a wrong check digit with the digit it should be (GS1's, by biip)."""
-    import re
+    length no GTIN has, or a wrong check digit with the digit it should be (``index.problems``)."""
+    from index.importing.manifests import parse_gtins
+    from ui.i18n import file_problem
 
-    from biip.checksums import gs1_standard_check_digit
-
-    problems = []
-    for raw in dict.fromkeys(re.split(r"[\s,;|]+", text or "")):
-        if not raw:
-            continue
-        if not raw.isdigit():
-            problems.append(t("gtin_not_number", language, gtin=raw[:32]))
-        elif len(raw) not in (8, 12, 13, 14):
-            problems.append(t("gtin_length", language, gtin=raw[:32], digits=len(raw)))
-        elif (expected := gs1_standard_check_digit(raw[:-1])) != int(raw[-1]):
-            problems.append(t("gtin_check_digit", language, gtin=raw, expected=expected, got=raw[-1]))
-    return problems
+    _, problems = parse_gtins(text or "")
+    return [file_problem(problem, language) for problem in dict.fromkeys(problems)]
 
 
 def form_checked(count: int, gtins: int, photos: int | None = None):
