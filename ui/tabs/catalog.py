@@ -410,7 +410,8 @@ def build(page: Page, **shared):
             undo_button = tr(gr.Button(t("undo_removal"), visible=False, elem_id="undo-removal"),
                              "undo_removal", "value")
         with tr(gr.Accordion(t("calibration_title"), open=False), "calibration_title"):
-            calibration = gr.Dataframe(calibration_table("en"), interactive=False)
+            calibration = gr.Dataframe(calibration_table("en"), interactive=False, wrap=True, elem_id="calibration-table",
+                                       column_widths=["210px", "90px", "90px", "130px", "270px", "320px"])
         with tr(gr.Accordion(t("audit_title"), open=False), "audit_title"):
             audit_refresh = tr(gr.Button(t("refresh"), elem_id="audit-refresh"), "refresh", "value")
             audit = gr.Dataframe(audit_table("en"), interactive=False, wrap=True, elem_id="audit-table")
