@@ -272,6 +272,7 @@ def build_app(service: Service) -> gr.Blocks:
         demo.load(None, None, None, js=EARLIER_CHECK_JS, **BROWSE)
         demo.load(None, None, None, js=PHOTO_PICKER_JS, **BROWSE)
         demo.load(tabs_shown, None, role_tabs, **BROWSE)  # a page reloaded while logged in
+        demo.load(the_login["fields_shown"], None, the_login["fields"], **BROWSE)
         demo.load(lambda saved: saved if saved in ("en", "vi") else "en", saved_language, language, **BROWSE) \
             .then(page_data, [c["product_query"], language], page_outputs, **BROWSE) \
             .then(history_table, history_inputs, history_frame, **BROWSE)

@@ -376,6 +376,7 @@ class Verifier:
             claimed_in_catalog=target_similarity is not None if claimed else False,
             target_similarity=target_similarity,
             target_counterfeit_similarity=target_fake,
+            target_fakes=self._fake_count(target) if target_fake is not None else 0,
             other_similarity=other_similarity,
             target_claim_score=probabilities.get(target) if target else None,
             identified_claim_score=probabilities.get(identified) if identified else None,
@@ -395,7 +396,8 @@ class Verifier:
         decision = decide(evidence, calibration, self.policy)
         order = {product: rank for rank, product in enumerate(ranking)}
         matches = _matches(scores, best_image, refs, order, head_scores, probabilities,
-                           must_include=_must_show(decision.flags, target, copied, authenticity is not None))
+                           must_include=_must_show(decision.flags, target, copied,
+                                                   authenticity is not None or "too_few_known_fakes" in decision.flags))
         details: dict = {"identified_product_id": identified, "message": _message(decision)}
         names = self.catalog.product_names([decision.product_id, claimed, identified, *photo_products])
         if names:
@@ -424,6 +426,10 @@ class Verifier:
         return Verdict(decision.verdict, decision.counterfeit_score, decision.product_id, explanation=decision.explanation,
                        flags=decision.flags, matches=tuple(matches), details=details, regions=region,
                        advice=decision.advice, evidence=record, looks_like_product_id=identified, **base)
+
+    def _fake_count(self, product: str) -> int:
+        """How many photos of seized fakes of ``product`` the catalog holds."""
+        return len(self.catalog.references(product_id=product, label="counterfeit"))
 
     def _alignment(self, readable: list[_Embedded], queries: np.ndarray, product: str | None,
                    view: str | None = None) -> dict | None:

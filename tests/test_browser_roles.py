@@ -84,8 +84,13 @@ def test_an_inspector_finds_their_own_case_in_history_and_not_another_inspectors
     context, page = open_page(browser, agency[0])
     try:
         other = check_as(page, "binh.inspector", "Oatly-Oat-Milk_001.jpg", "CASE-BINH-7")
+        # logged in: only the logout button is left of the login row (the empty boxes asked again)
+        page.locator("#login-name").wait_for(state="hidden", timeout=10_000)
+        assert page.locator("#login-button").is_hidden()
         page.click("#logout-button")
         page.locator("#login-status", has_text="Not logged in").wait_for(timeout=10_000)
+        page.locator("#login-name").wait_for(state="visible", timeout=10_000)
+        assert page.locator("#logout-button").is_hidden()
         mine = check_as(page, "an.inspector", "God-Morgon-Orange-Juice_002.jpg", "CASE-AN-3")
         assert "Role: Inspector" in page.locator("#login-status").inner_text()
         page.get_by_role("tab", name="History").click()

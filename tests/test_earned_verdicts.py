@@ -400,3 +400,37 @@ def test_a_calibration_estimated_after_tuning_does_not_accuse_a_photo_identified
     assert "85%" in explain(estimated.message, estimated.message_args)
     assert "ước tính" in explain(estimated.message, estimated.message_args, "vi")
     assert judged(0.5).verdict == "suspicious"
+
+
+def test_a_product_with_too_few_seized_fakes_for_a_model_is_not_green_until_more_are_filed(catalog_copy,
+                                                                                          offline_embedder):
+    """Issue 24: a product with known fakes needs its authenticity model to favour genuine before
+    the badge. Before: with fewer than 3 seized fakes on file no model could be fitted, and the
+    same photos got the green badge on identity alone, as if the fakes were not there."""
+    from index import Catalog, Verifier
+    from index.judging import calibration
+    from index.judging.authenticity import MIN_FAKES
+
+    product, photo = "God-Morgon-Orange-Juice", demo_photo("God-Morgon-Orange-Juice_002.jpg")
+    with Catalog.open(catalog_copy, writable=True) as catalog:
+        fakes = [r.image_id for r in catalog.references(product_id=product, label="counterfeit")]
+        assert len(fakes) > MIN_FAKES  # the demo files 8: its model earns the badge (test above)
+        catalog.remove_images(fakes[MIN_FAKES - 1:])  # 2 left: too few for a model
+        calibration.refresh(catalog)
+    with Catalog.open(catalog_copy) as catalog:
+        verdict = Verifier(catalog, offline_embedder).check([photo], claimed_product_id=product)
+    assert verdict.verdict == "unknown" and verdict.details["message"]["key"] == "too_few_known_fakes"
+    assert {"too_few_known_fakes", "insufficient_evidence"} <= set(verdict.flags)
+    assert verdict.product_id == product and verdict.details["claim_probability"] >= verdict.details["accept_at"]
+    assert "2 photo(s) of its seized fakes" in verdict.explanation and "at least 3" in verdict.explanation
+    assert any(m.label == "counterfeit" and m.product_id == product for m in verdict.matches)  # a fake to compare
+    from ui.i18n import flag, verdict_sentence
+
+    said = verdict_sentence(verdict.to_dict(), "vi")
+    assert "chỉ có 2 ảnh hàng giả đã thu giữ" in said and "cần ít nhất 3 ảnh" in said
+    assert flag("too_few_known_fakes", "vi") == "quá ít mẫu hàng giả đã thu giữ để đánh giá thật giả"
+    with Catalog.open(catalog_copy, writable=True) as catalog:  # no fakes on file: identity alone, green
+        catalog.remove_images(fakes[:MIN_FAKES - 1])
+        calibration.refresh(catalog)
+    with Catalog.open(catalog_copy) as catalog:
+        assert Verifier(catalog, offline_embedder).check([photo], claimed_product_id=product).verdict == "genuine"

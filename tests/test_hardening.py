@@ -187,10 +187,35 @@ def test_a_review_that_cannot_add_its_photos_saves_nothing(service, tmp_path):
 
     record = service.check([str(ROOT / "tests" / "data" / "Banana_001.jpg")])  # nothing claimed, nothing identified
     assert record.product_id is None and record.claimed_product_id is None
-    with pytest.raises(ValueError, match="nothing was saved"):
+    from ui.tabs.common import user_error
+
+    with pytest.raises(ValueError, match="nothing was saved") as refused:
         service.review("owner", record.check_id, "counterfeit", "seized", add_as="genuine", product_id="")
     assert service.history.get(record.check_id).review_verdict is None
     assert not [e for e in entries(service.catalog_dir) if e.action == "review_check"]
+    # said in the page's language (it was the English sentence in a Vietnamese toast)
+    assert user_error(refused.value, "vi") == (f"Lần kiểm tra #{record.check_id} không gắn với sản phẩm nào: hãy nhập "
+                                               "mã sản phẩm cần thêm ảnh vào (chưa có gì được lưu).")
+    with pytest.raises(KeyError) as missing:
+        service.review("owner", 999999, "genuine", "")
+    assert user_error(missing.value, "vi") == "Không có lần kiểm tra #999999 trong lịch sử."
+    assert user_error(missing.value, "en") == "No check #999999 in the history."
+
+
+def test_a_file_the_server_cannot_read_or_write_is_said_in_the_page_language_with_who_can_act():
+    """Before: the operating system's English ("photo.jpg: no such file or directory") in a
+    Vietnamese toast, and no word of what to do."""
+    import errno
+
+    from ui.tabs.common import _os_sentence
+
+    gone = FileNotFoundError(errno.ENOENT, "No such file or directory", "/tmp/gradio/abc/anh-1.jpg")
+    assert _os_sentence(gone, "vi") == "anh-1.jpg: tệp không còn nữa; hãy tải lên lại."
+    assert _os_sentence(gone, "en") == "anh-1.jpg: the file is no longer there; upload it again."
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert _os_sentence(full, "vi") == "Ổ đĩa của máy chủ đã đầy; chưa có gì được lưu. Hãy báo quản trị viên."
+    odd = OSError(errno.EIO, "Input/output error", "/srv/x/anh-2.jpg")
+    assert _os_sentence(odd, "vi") == "anh-2.jpg: không đọc hoặc ghi được tệp (input/output error)."
 
 
 @pytest.mark.parametrize("kind", ["another program's database", "not a database at all"])

@@ -383,13 +383,13 @@ class Service:
         user = _require(user)
         product_id = (product_id or "").strip()
         if not product_id:
-            raise ValueError("a product id is needed")
+            raise ValueError(Problem("add_need_product", "a product id is needed"))
         if action != "add_from_review":  # a review's additions are the reviewer's right (``review``)
             self._authorize_products(user, [product_id], brand)
         if label not in ("genuine", "counterfeit"):
             raise ValueError(f"label must be genuine or counterfeit, not {label!r}")
         if not photos:
-            raise ValueError("no photos to add")
+            raise ValueError(Problem("add_no_photos", "no photos to add"))
         rows = [ProductRow(i + 1, Path(p), product_id, label, name.strip(), brand.strip(), view.strip())
                 for i, p in enumerate(photos)]
         with self._lock:
@@ -526,11 +526,11 @@ class Service:
         user = self._authorize(user, "review")
         record = self.history.get(check_id)
         if record is None:
-            raise KeyError(f"no check #{check_id} in the history")
+            raise KeyError(Problem("no_check", f"no check #{check_id} in the history", check_id=check_id))
         target = (product_id or record.claimed_product_id or record.product_id or "").strip()
         if add_as and not target:  # refused before anything is saved, not half done
-            raise ValueError(f"check #{check_id} names no product: give the product id its photos are to be added to "
-                             "(nothing was saved)")
+            raise ValueError(Problem("review_no_product", f"check #{check_id} names no product: give the product id "
+                                     "its photos are to be added to (nothing was saved)", check_id=check_id))
         self.history.review(check_id, verdict, note.strip(), user)  # with its audit row
         if add_as:
             return self.add_references(user, [p.path for p in record.photos], target, add_as,

@@ -26,14 +26,16 @@ dressed as the real product, so the green badge has to be earned:
   as the claimed product above the green badge's level yet scoring below the genuine photos of
   its brand or catalog, pooled because the product has too few of its own; or photos that the
   product's known-fakes model finds more like its seized fakes than like its genuine references,
-  too weakly to call them counterfeit (``resembles_known_fakes``: never green).
+  too weakly to call them counterfeit (``resembles_known_fakes``: never green); or photos of a
+  product whose seized fakes on file are too few for that model (``too_few_known_fakes``: the
+  badge needs the model, so it waits for more fakes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .authenticity import AuthenticityEvidence
+from .authenticity import MIN_FAKES, AuthenticityEvidence
 from .calibration import Calibration
 from .codes import BAD_CHECK_DIGIT, FOREIGN_COMPANY, OTHER_PRODUCT, CodeFinding
 from .messages import explain
@@ -76,6 +78,8 @@ class Evidence:
     target_counterfeit_similarity: float | None = None
     #: Same, to the genuine references of the most similar other product.
     other_similarity: float | None = None
+    #: How many photos of seized fakes of the product judged the catalog holds (its own).
+    target_fakes: int = 0
     #: The claim model's probability that the photos show the product judged / the identified one.
     target_claim_score: float | None = None
     identified_claim_score: float | None = None
@@ -389,6 +393,18 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         return Decision("unknown", score, target, tuple(flags), "too_few_references",
                         {**args, "products": list(thin), "photos": calibration.photos_needed(thin)},
                         p_value, level, _advice(evidence, calibration, target))
+    if earned and p_value is not None and evidence.target_fakes and evidence.authenticity is None \
+            and not any(f.supports for f in evidence.serials):
+        # Seized fakes of the product are on file, too few (or too alike its genuine photos, fold by
+        # fold) for an authenticity model: nothing measured says how its fakes are told from its
+        # genuine photos, so the badge, which for such a product needs the photos to look more
+        # genuine than all but 5% of its known fakes (issue 24), cannot be earned (a serial the
+        # brand issued, unseen before, still earns it). A product with no fakes on file is judged on
+        # identity alone, and its calibration table says so.
+        flags += ["too_few_known_fakes", "insufficient_evidence"]
+        return Decision("unknown", score, target, tuple(flags), "too_few_known_fakes",
+                        {**args, "fakes": evidence.target_fakes, "needed": MIN_FAKES}, p_value, level,
+                        _advice(evidence, calibration, target))
     if earned and p_value is not None:
         key = "consistent_with_genuine_serial" if any(f.supports for f in evidence.serials) else \
             "consistent_with_genuine_code" if any(f.relation == "supports" for f in evidence.codes) \

@@ -226,6 +226,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chưa kết luận được: ảnh giống {target}, nhưng trên bao bì còn có chữ “{word}” của {other}. Hãy "
               "kiểm tra bao bì có đúng là sản phẩm khai báo không, và chụp gần, thẳng nhãn mặt trước.",
     },
+    "too_few_known_fakes": {
+        "en": "Inconclusive: the photos look like {target}, but the catalog holds only {fakes} photo(s) of its seized "
+              "fakes, too few (at least {needed} are needed) to measure how its fakes are told from genuine photos, "
+              "so no green badge can be given. Compare the item with the fake shown; the brand owner should add "
+              "photos of more seized fakes.",
+        "vi": "Chưa kết luận được: ảnh giống {target}, nhưng danh mục chỉ có {fakes} ảnh hàng giả đã thu giữ của sản "
+              "phẩm này, quá ít (cần ít nhất {needed} ảnh) để đo được khả năng phân biệt hàng giả với hàng thật, nên "
+              "chưa thể đưa ra nhãn xanh. Hãy đối chiếu món hàng với mẫu hàng giả được hiển thị; chủ nhãn hàng cần "
+              "bổ sung ảnh của thêm các mẫu hàng giả đã thu giữ.",
+    },
     "resembles_known_fakes": {
         "en": "Inconclusive: the photos look more like the seized fakes of {target} than like its genuine "
               "references, though not clearly enough to call them counterfeit. Compare the item with the fake "

@@ -31,7 +31,7 @@ def build(page: Page, **shared):
         except (ValueError, RuntimeError) as exc:  # manifest and upload errors name the file and the reason
             raise _error(user_error(exc, language), language, lasting=True) from None
         except OSError as exc:  # a file that cannot be read or written: its name and why, no path, no traceback
-            raise _error(user_error(_os_sentence(exc)), language) from None
+            raise _error(user_error(_os_sentence(exc, language)), language) from None
         counts = ", ".join(f"{t('outcome_' + k, language).lower()} {v}" for k, v in sorted(result.counts.items()))
         return ([api_result(r) for r in result.results], t("batch_summary", language, cases=len(result.rows), counts=counts),
                 batch_triage(result, language), str(result.csv_path), str(result.jsonl_path))

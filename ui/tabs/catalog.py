@@ -152,7 +152,7 @@ def build(page: Page, **shared):
             except (ValueError, KeyError, RuntimeError) as exc:
                 raise _error(user_error(exc, language), language, lasting=True) from None
             except OSError as exc:
-                raise _error(user_error(_os_sentence(exc)), language) from None
+                raise _error(user_error(_os_sentence(exc, language)), language) from None
         # Gradio finds special arguments by signature and type hints: the action's inputs, then the request
         inputs = list(inspect.signature(action).parameters.values())[1:]
         handler.__signature__ = inspect.Signature(

@@ -84,11 +84,25 @@ def _code_text(text: str) -> str:
     return text if len(text) <= CODE_SHOWN_CHARS else text[:CODE_SHOWN_CHARS] + "…"
 
 
-def _os_sentence(exc: OSError) -> str:
-    """An OS error as a sentence: the file's own name and the reason, no server path."""
+def _os_sentence(exc: OSError, language: str = "en") -> str:
+    """An OS error as a sentence in the reader's language: the file's own name (no server path),
+    what happened and who can act on it (a file gone: upload it again; no right to it or a full
+    disk: the administrator)."""
+    import errno
+
     name = Path(str(exc.filename)).name if exc.filename else ""
-    reason = (exc.strerror or type(exc).__name__).lower()
-    return f"{name}: {reason}" if name else reason
+    if exc.errno == errno.ENOENT:
+        key = "os_not_found"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        key = "os_denied"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        key = "os_no_space"
+    else:
+        key = "os_other"
+    text = t(key, language, file=name, reason=(exc.strerror or type(exc).__name__).lower())
+    if not name and text.startswith(": "):  # no file named: the sentence alone
+        text = text[2].upper() + text[3:]
+    return text
 
 
 def _error(message: str, language: str, lasting: bool = False) -> gr.Error:

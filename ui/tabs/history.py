@@ -8,7 +8,7 @@ import gradio as gr
 
 from index.storing.accounts import AccountError
 from ui.service import NotAllowed
-from ui.tabs.common import refusal
+from ui.tabs.common import refusal, user_error
 
 from index.verdict import OUTCOMES
 from ui.i18n import local_time, outcome, t, zone_words
@@ -130,8 +130,8 @@ def build(page: Page, **shared):
                                      product_id)
         except (NotAllowed, AccountError) as exc:
             raise _error(refusal(exc, language), language) from None
-        except (KeyError, ValueError) as exc:
-            raise _error(str(exc), language) from None
+        except (KeyError, ValueError) as exc:  # no such check, no product to add its photos to: said in the page's language
+            raise _error(user_error(exc, language), language) from None
         message = t("reviewed", language, check_id=int(check_id), verdict=outcome(verdict, language), user=user)
         if summary is not None:
             message += " " + t("added_ref" if summary.added == 1 else "added_refs", language, added=summary.added,

@@ -39,8 +39,16 @@ def build(page: Page, **shared):
         login_password = tr(gr.Textbox(label=t("password"), type="password", elem_id="login-password", scale=2,
                                        min_width=120), "password")
         login_button = tr(gr.Button(t("login"), elem_id="login-button", scale=1, min_width=90), "login", "value")
-        logout_button = tr(gr.Button(t("logout"), elem_id="logout-button", scale=1, min_width=90), "logout", "value")
+        logout_button = tr(gr.Button(t("logout"), elem_id="logout-button", scale=1, min_width=90, visible=False),
+                           "logout", "value")
     login_status = gr.Markdown(t("logged_out"), elem_id="login-status")
+    fields = [login_name, login_password, login_button, logout_button]
+
+    def fields_shown(request: gr.Request):
+        """The name, password and login button for a visitor; only the logout button once logged in
+        (a helper's walk: the empty login boxes stayed under "Logged in as …", asking again)."""
+        user = page.session_user(request)
+        return [gr.update(visible=not user)] * 3 + [gr.update(visible=bool(user))]
 
     def wire(after):
         login = dict(fn=login_done, inputs=[login_name, login_password, language],
@@ -48,7 +56,8 @@ def build(page: Page, **shared):
         # what the user may see opens at once at login, and closes at logout
         for event in (login_button.click(**login), login_password.submit(**login),
                       logout_button.click(login_status_text, [language], login_status, js=LOGOUT_JS, **BROWSE)):
-            for fn, inputs, output in after:
+            for fn, inputs, output in [(fields_shown, None, fields), *after]:
                 event = event.then(fn, inputs, output, **BROWSE)
 
-    return dict(login_status=login_status, login_status_text=login_status_text, wire=wire)
+    return dict(login_status=login_status, login_status_text=login_status_text, wire=wire, fields=fields,
+                fields_shown=fields_shown)
