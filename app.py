@@ -64,6 +64,9 @@ CSS = """
 .verdict .flag{background:#eef;border-radius:4px;padding:1px 6px;margin-right:4px;white-space:nowrap}
 .verdict .retake{background:#fff4e5;border-left:4px solid #b26a00;padding:4px 10px;margin:6px 0}
 .check-no{color:#666;margin-left:8px;white-space:nowrap}
+.dash-legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:-4px 0 8px 4px;font-size:.9em}
+.dash-key{white-space:nowrap}
+.dash-key i{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:-1px;border-radius:2px}
 #verdict .earlier-check, #history-badge .earlier-check{cursor:pointer;color:#1a55b0;text-decoration:underline}
 /* every tab stays in sight on a phone (two rows), none hidden behind Gradio's "more" menu: Gradio
    measures its hidden copy of the tab row to decide what overflows */

@@ -399,7 +399,10 @@ class Verifier:
                            must_include=_must_show(decision.flags, target, copied,
                                                    authenticity is not None or "too_few_known_fakes" in decision.flags))
         details: dict = {"identified_product_id": identified, "message": _message(decision)}
-        names = self.catalog.product_names([decision.product_id, claimed, identified, *photo_products])
+        named_in_sentence = [v for k, v in decision.message_args.items()
+                             if k in ("target", "identified", "other", "product", "first", "second") and isinstance(v, str)]
+        names = self.catalog.product_names([decision.product_id, claimed, identified, *photo_products,
+                                            *named_in_sentence])  # the sentence names products by name too
         if names:
             details["product_names"] = names  # for people: ids such as SKU numbers say little
         if decision.p_value is not None:
@@ -621,6 +624,8 @@ def _evidence_record(readable, words, findings, comparison, evidence: Evidence,
         record["serials"] = [finding.to_dict() for finding in evidence.serials]
     if evidence.authenticity is not None:
         record["known_fakes"] = evidence.authenticity.to_dict()
+    elif evidence.target_fakes:  # filed, but too few for a model: said, not taken for "none filed"
+        record["known_fakes_filed"] = evidence.target_fakes
     return record
 
 

@@ -176,7 +176,7 @@ def test_switch_to_vietnamese(page):
     page.get_by_role("tab", name="Lịch sử").wait_for(timeout=10_000)
     assert page.locator("#verify-button").inner_text().strip() == "Kiểm tra"
     assert page.locator("#title h1").inner_text().strip() == "Kiểm tra ảnh sản phẩm nghi giả"
-    assert page.locator("#report-html").inner_text().strip() == "Báo cáo (HTML)"
+    assert page.locator("#report-html").inner_text().strip() == "Biên bản (HTML)"
     # the upload areas are drawn again in Vietnamese after the switch: a file set before that is lost
     page.locator("#photos").get_by_text("Thả tệp vào đây").first.wait_for(timeout=20_000)
     page.wait_for_timeout(500)

@@ -422,15 +422,34 @@ def test_a_product_with_too_few_seized_fakes_for_a_model_is_not_green_until_more
     assert verdict.verdict == "unknown" and verdict.details["message"]["key"] == "too_few_known_fakes"
     assert {"too_few_known_fakes", "insufficient_evidence"} <= set(verdict.flags)
     assert verdict.product_id == product and verdict.details["claim_probability"] >= verdict.details["accept_at"]
-    assert "2 photo(s) of its seized fakes" in verdict.explanation and "at least 3" in verdict.explanation
+    assert "too few photos of its seized fakes (2; at least 3 are needed)" in verdict.explanation
+    assert not verdict.advice  # more photos of the item cannot settle it: no "photograph ..." list
     assert any(m.label == "counterfeit" and m.product_id == product for m in verdict.matches)  # a fake to compare
     from ui.i18n import flag, verdict_sentence
 
     said = verdict_sentence(verdict.to_dict(), "vi")
-    assert "chỉ có 2 ảnh hàng giả đã thu giữ" in said and "cần ít nhất 3 ảnh" in said
+    assert "(2 ảnh; cần ít nhất 3 ảnh)" in said and "chủ sở hữu nhãn hiệu giám định" in said
     assert flag("too_few_known_fakes", "vi") == "quá ít mẫu hàng giả đã thu giữ để đánh giá thật giả"
+    from ui.render import evidence_html
+
+    # the card's known-counterfeits line says 2 are filed (it said "no seized counterfeits" before)
+    card = evidence_html(verdict.to_dict(), "en")
+    assert "holds 2 photo(s) of seized fakes of this product" in card and "no seized counterfeits" not in card
+    assert "mới có 2 ảnh hàng giả đã thu giữ" in evidence_html(verdict.to_dict(), "vi")
     with Catalog.open(catalog_copy, writable=True) as catalog:  # no fakes on file: identity alone, green
         catalog.remove_images(fakes[:MIN_FAKES - 1])
         calibration.refresh(catalog)
     with Catalog.open(catalog_copy) as catalog:
         assert Verifier(catalog, offline_embedder).check([photo], claimed_product_id=product).verdict == "genuine"
+
+
+def test_a_product_named_in_the_sentence_is_named_by_its_name(verifier):
+    """A helper's walk: "… còn có chữ “FARSK” của Oatly-Oat-Milk": the product a word belongs to was
+    said by its id, while the claimed product beside it was said by its name."""
+    from ui.i18n import verdict_sentence
+
+    verdict = verifier.check([demo_photo("Arla-Standard-Milk_002.jpg")], claimed_product_id="Arla-Standard-Milk")
+    message = verdict.details["message"]
+    assert message["key"] == "text_mentions_other_product" and message["args"]["other"] == "Oatly-Oat-Milk"
+    said = verdict_sentence(verdict.to_dict(), "vi")
+    assert "của Oatly Oat Milk" in said and "Oatly-Oat-Milk" not in said

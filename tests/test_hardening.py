@@ -200,6 +200,15 @@ def test_a_review_that_cannot_add_its_photos_saves_nothing(service, tmp_path):
         service.review("owner", 999999, "genuine", "")
     assert user_error(missing.value, "vi") == "Không có lần kiểm tra #999999 trong lịch sử."
     assert user_error(missing.value, "en") == "No check #999999 in the history."
+    # a look-alike flagged as claimed: its photos are never filed under the claimed product by default
+    flagged = service.check([str(demo_photo("Bravo-Orange-Juice_003_claimed-as-God-Morgon-Orange-Juice.jpg"))],
+                            claimed="God-Morgon-Orange-Juice")
+    assert flagged.result["verdict"] in ("suspicious", "unknown")
+    before = service.catalog.stats()["references"]
+    with pytest.raises(ValueError, match="nothing was saved"):
+        service.review("owner", flagged.check_id, "genuine", "", add_as="genuine", product_id="")
+    assert service.catalog.stats()["references"] == before
+    assert service.history.get(flagged.check_id).review_verdict is None
 
 
 def test_a_file_the_server_cannot_read_or_write_is_said_in_the_page_language_with_who_can_act():

@@ -275,7 +275,7 @@ def test_every_interface_text_key_is_written_once():
     for table in tables:
         counts = Counter(key.value for key in table.keys if isinstance(key, ast.Constant))
         assert [key for key, n in counts.items() if n > 1] == []
-    assert i18n.t("col_case", "en") == "case" and i18n.t("col_case_or_photos", "vi") == "vụ việc hoặc ảnh"
+    assert i18n.t("col_case", "en") == "Case" and i18n.t("col_case_or_photos", "vi") == "Vụ việc hoặc ảnh"
 
 
 def test_a_photo_that_cannot_be_read_is_explained_in_vietnamese():
@@ -500,3 +500,42 @@ def test_the_calibration_table_says_what_each_products_seized_fakes_measure(serv
     assert rows["Oatly-Oat-Milk"][5] is None  # no seized fakes: only which product, never genuine or fake
     assert known_fakes_words(None, "vi") == "chưa có ảnh hàng giả: chỉ xác định đúng sản phẩm, chưa đánh giá được " \
         "thật hay giả"
+    # one seized fake filed: too few for a model, and the table says so (it said "none filed")
+    service.add_references("owner", [str(demo_photo("Oatly-Natural-Oatghurt_001.jpg"))], "Oatly-Oat-Milk",
+                           "counterfeit")
+    rows = {row[0]: row for row in service.calibration_rows()}
+    assert rows["Oatly-Oat-Milk"][5] == {"filed": 1}
+    assert known_fakes_words(rows["Oatly-Oat-Milk"][5], "vi").startswith(
+        "mới có 1 ảnh hàng giả, quá ít để lập mô hình (cần 3 ảnh)")
+
+
+def test_the_audit_log_reads_in_the_page_language():
+    """A helper's walk: "add_from_review_skipped", "app start" and "check id: 10 · was: unknown ·
+    now: unknown" on a Vietnamese page."""
+    from ui.i18n import TEXT
+    from ui.tabs.catalog import audit_words
+
+    details = '{"check_id": 10, "was": "unknown", "now": "genuine", "labels": ["counterfeit"], "photos": 1}'
+    assert audit_words(details, "vi") == ("lần kiểm tra: 10 · kết luận cũ: CHƯA ĐỦ CĂN CỨ · kết luận mới: GIỐNG HÀNG "
+                                          "THẬT · loại: hàng giả · số ảnh: 1")
+    assert audit_words(details, "en") == "check: 10 · was: INCONCLUSIVE · now: GENUINE-LOOKING · as: counterfeit · photos: 1"
+    for action in ("add_from_review_skipped", "add_references_skipped", "import_manifest", "keypoints"):
+        assert TEXT[f"action_{action}"]["vi"]
+
+
+def test_a_reviewed_check_reads_as_overturned_or_confirmed_on_its_own_line(service):
+    """A helper's walk on a phone: "God Morgon ĐÁNG NGỜ → GIỐNG HÀNG THẬT / Orange Juice" (the reviewed
+    verdict floated into the product's name), and a review that kept the verdict still drew an arrow."""
+    from ui.tabs.history import history_cards, verdict_words
+
+    record = service.check([str(demo_photo("God-Morgon-Orange-Juice_002.jpg"))], claimed="God-Morgon-Orange-Juice")
+    verdict = record.result["verdict"]
+    other = "suspicious" if verdict != "suspicious" else "genuine"
+    service.review("owner", record.check_id, other, "")
+    overturned = service.history.get(record.check_id)
+    assert verdict_words(overturned, "en").endswith("→ " + {"suspicious": "SUSPICIOUS", "genuine": "GENUINE-LOOKING"}[other])
+    card = history_cards([overturned], "vi")
+    assert '<div class="top"><b>#' in card and '<div class="verdict"' in card  # its own line, not floated
+    service.review("owner", record.check_id, verdict, "")
+    kept = service.history.get(record.check_id)
+    assert "→" not in verdict_words(kept, "vi") and verdict_words(kept, "vi").endswith("(đã xác nhận khi thẩm định)")

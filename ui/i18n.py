@@ -62,8 +62,8 @@ TEXT: dict[str, dict[str, str]] = {
     "fakes": {"en": "Nearest known counterfeits", "vi": "Hàng giả đã biết gần nhất"},
     "heatmap": {"en": "Where the photo matches the best genuine reference (green) and where not (red)",
                 "vi": "Vùng ảnh khớp với ảnh mẫu chính hãng gần nhất (xanh) và vùng không khớp (đỏ)"},
-    "report_html": {"en": "Report (HTML)", "vi": "Báo cáo (HTML)"},
-    "report_json": {"en": "Report (JSON)", "vi": "Báo cáo (JSON)"},
+    "report_html": {"en": "Case file (HTML)", "vi": "Biên bản (HTML)"},
+    "report_json": {"en": "Case file (JSON)", "vi": "Biên bản (JSON)"},
     "raw": {"en": "Full result (JSON)", "vi": "Kết quả đầy đủ (JSON)"},
     "need_photo": {"en": "Add at least one photo of the item.", "vi": "Hãy thêm ít nhất một ảnh của món hàng."},
     # a file that is not a photo (a PDF, a saved web page ...), named with its reason (issue 26: a PDF
@@ -270,6 +270,14 @@ TEXT: dict[str, dict[str, str]] = {
                          "says which product the photos show and what its package says, not who made it.",
                    "vi": "Danh mục chưa có mẫu hàng giả đã thu giữ nào của sản phẩm hoặc nhãn hàng này, nên lần "
                          "kiểm tra này chỉ cho biết ảnh là sản phẩm nào và bao bì ghi gì, chưa cho biết ai sản xuất."},
+    "fakes_too_few": {"en": "The catalog holds {fakes} photo(s) of seized fakes of this product, too few for a model "
+                            "that tells its fakes from its genuine photos ({needed} needed): this check says which "
+                            "product the photos show and what its package says, not who made it. Compare the item "
+                            "with the fake shown.",
+                      "vi": "Danh mục mới có {fakes} ảnh hàng giả đã thu giữ của sản phẩm này, quá ít để lập mô hình "
+                            "phân biệt hàng giả với hàng thật (cần {needed} ảnh): lần kiểm tra này chỉ cho biết ảnh là "
+                            "sản phẩm nào và bao bì ghi gì, chưa cho biết ai sản xuất. Hãy đối chiếu món hàng với mẫu "
+                            "hàng giả được hiển thị."},
     # the known-fakes model's reading: leaning fake; leaning genuine yet further toward the fakes
     # than most genuine photos (worth a closer look); leaning genuine as genuine photos do
     "fakes_model": {"en": "Compared with a model of {fakes} known counterfeits and {genuine} genuine photos ({scope}): "
@@ -341,7 +349,11 @@ TEXT: dict[str, dict[str, str]] = {
     "history_table": {"en": "Past checks (newest first)", "vi": "Các lần kiểm tra trước (mới nhất trước)"},
     "open_check": {"en": "Check number to open", "vi": "Số hiệu lần kiểm tra cần mở"},
     "open": {"en": "Open", "vi": "Mở"},
-    "review_title": {"en": "Review (brand owners, after login)", "vi": "Thẩm định lại (dành cho chủ sở hữu nhãn hiệu, sau khi đăng nhập)"},
+    "review_title": {"en": "Review (supervisors and administrators, after login)",
+                     "vi": "Thẩm định lại (dành cho trưởng nhóm và quản trị viên, sau khi đăng nhập)"},
+    "review_login": {"en": "Log in (top of the page) as a supervisor or administrator to review a check.",
+                     "vi": "Hãy đăng nhập (đầu trang) bằng tài khoản trưởng nhóm hoặc quản trị viên để thẩm định lại "
+                           "lần kiểm tra."},
     "review_verdict": {"en": "Reviewed verdict", "vi": "Kết luận thẩm định"},
     "review_note": {"en": "Review note", "vi": "Ghi chú thẩm định"},
     "review_add": {"en": "Add this check's photos to the catalog as", "vi": "Thêm ảnh của lần kiểm tra này vào danh mục dưới dạng"},
@@ -351,6 +363,7 @@ TEXT: dict[str, dict[str, str]] = {
     "no_check": {"en": "No check #{check_id} in the history.", "vi": "Không có lần kiểm tra #{check_id} trong lịch sử."},
     "reviewed": {"en": "Check #{check_id} reviewed by {user}: {verdict}.",
                  "vi": "{user} đã thẩm định lại lần kiểm tra #{check_id}: {verdict}."},
+    "review_confirmed": {"en": "confirmed on review", "vi": "đã xác nhận khi thẩm định"},
     "review_pick": {"en": "Choose the reviewed verdict first.", "vi": "Hãy chọn kết luận thẩm định trước."},
     "review_no_product": {"en": "Check #{check_id} names no product: type the product id its photos are to be added "
                                 "to (nothing was saved).",
@@ -367,10 +380,13 @@ TEXT: dict[str, dict[str, str]] = {
                     "vi": "Ổ đĩa của máy chủ đã đầy; chưa có gì được lưu. Hãy báo quản trị viên."},
     "os_other": {"en": "{file}: the file could not be read or written ({reason}).",
                  "vi": "{file}: không đọc hoặc ghi được tệp ({reason})."},
-    "added_refs": {"en": "Added {added} reference photos to {product} ({present} already present).",
-                   "vi": "Đã thêm {added} ảnh mẫu cho {product} ({present} ảnh đã có sẵn)."},
-    "added_ref": {"en": "Added 1 reference photo to {product} ({present} already present).",
-                  "vi": "Đã thêm 1 ảnh mẫu cho {product} ({present} ảnh đã có sẵn)."},
+    "added_refs": {"en": "Added {added} reference photos to {product}.",
+                   "vi": "Đã thêm {added} ảnh mẫu cho {product}."},
+    "added_ref": {"en": "Added 1 reference photo to {product}.",
+                  "vi": "Đã thêm 1 ảnh mẫu cho {product}."},
+    "added_none": {"en": "No photo added to {product}.", "vi": "Không thêm ảnh nào cho {product}."},
+    "added_present": {"en": "{present} of them already in the catalog (not added twice).",
+                      "vi": "{present} ảnh đã có sẵn trong danh mục (không thêm lần nữa)."},
     # a product id that was not in the catalog: a new product, or a typo
     "new_product": {"en": "{product} is a new product: no product had this id before. If that is a typing mistake, "
                           "remove {product} (Remove, below) and add the photos again.",
@@ -400,7 +416,7 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_accounts": {"en": "Users", "vi": "Người dùng"},
     "role_inspector": {"en": "Inspector", "vi": "Kiểm soát viên"},
     "role_supervisor": {"en": "Supervisor", "vi": "Trưởng nhóm"},
-    "role_brand_owner": {"en": "Brand owner", "vi": "Chủ thương hiệu"},
+    "role_brand_owner": {"en": "Brand owner", "vi": "Chủ sở hữu nhãn hiệu"},
     "role_administrator": {"en": "Administrator", "vi": "Quản trị viên"},
     "logged_in_as": {"en": "Logged in as {user}. Role: {role}.", "vi": "Đã đăng nhập: {user}. Vai trò: {role}."},
     "not_allowed": {"en": "Your role does not allow this. Ask an administrator.",
@@ -413,7 +429,7 @@ TEXT: dict[str, dict[str, str]] = {
                              "and the reviews, brand owners change their own brands' products. Only administrators "
                              "manage accounts here.",
                        "vi": "Tài khoản của đơn vị: kiểm soát viên xem các lần kiểm tra của mình, trưởng nhóm xem "
-                             "các lần kiểm tra của nhóm và thẩm định, chủ thương hiệu sửa sản phẩm của thương hiệu "
+                             "các lần kiểm tra của nhóm và thẩm định, chủ sở hữu nhãn hiệu sửa sản phẩm của thương hiệu "
                              "mình. Chỉ quản trị viên quản lý tài khoản ở đây."},
     "accounts_table": {"en": "Accounts", "vi": "Tài khoản"},
     "accounts_login": {"en": "Log in as an administrator to see and manage the accounts.",
@@ -422,7 +438,7 @@ TEXT: dict[str, dict[str, str]] = {
     "account_role": {"en": "Role", "vi": "Vai trò"},
     "account_unit": {"en": "Unit (team, district)", "vi": "Đơn vị (đội, quận/huyện)"},
     "account_brands": {"en": "Brands (brand owner; separated by commas)",
-                       "vi": "Thương hiệu (chủ thương hiệu; cách nhau bằng dấu phẩy)"},
+                       "vi": "Thương hiệu (chủ sở hữu nhãn hiệu; cách nhau bằng dấu phẩy)"},
     "account_password": {"en": "New password (at least 8 characters)", "vi": "Mật khẩu mới (ít nhất 8 ký tự)"},
     "account_state": {"en": "State", "vi": "Trạng thái"},
     "account_active": {"en": "active", "vi": "đang dùng"},
@@ -444,7 +460,7 @@ TEXT: dict[str, dict[str, str]] = {
     "account_field_too_long": {"en": "Unit and brands are at most {limit} characters.",
                                "vi": "Đơn vị và thương hiệu dài tối đa {limit} ký tự."},
     "account_needs_brand": {"en": "A brand owner needs at least one brand.",
-                            "vi": "Chủ thương hiệu cần ít nhất một thương hiệu."},
+                            "vi": "Chủ sở hữu nhãn hiệu cần ít nhất một thương hiệu."},
     "account_exists": {"en": "There is already an account {name}.", "vi": "Đã có tài khoản {name}."},
     "account_unknown": {"en": "There is no account {name}.", "vi": "Không có tài khoản {name}."},
     "account_not_self": {"en": "You cannot disable your own account.", "vi": "Không thể tự khóa tài khoản của mình."},
@@ -460,18 +476,18 @@ TEXT: dict[str, dict[str, str]] = {
     "dash_checks": {"en": "Checks", "vi": "Số lần kiểm tra"},
     "dash_day": {"en": "Day", "vi": "Ngày"},
     "dash_inspector": {"en": "Inspector", "vi": "Cán bộ kiểm tra"},
-    "dash_flagged": {"en": "Flagged", "vi": "Bị gắn cờ"},
+    "dash_flagged": {"en": "Flagged", "vi": "Nghi vấn"},
     "dash_inconclusive": {"en": "Inconclusive", "vi": "Chưa đủ căn cứ"},
     "dash_reason": {"en": "Reason", "vi": "Lý do"},
     "dash_total": {"en": "Checks", "vi": "Số lần kiểm tra"},
     "dash_per_day": {"en": "Checks per day, by verdict", "vi": "Số lần kiểm tra mỗi ngày, theo kết luận"},
     "dash_products": {"en": "Most-flagged products (suspicious or counterfeit)",
-                      "vi": "Sản phẩm bị gắn cờ nhiều nhất (đáng ngờ hoặc hàng giả)"},
-    "dash_places": {"en": "Most-flagged places", "vi": "Địa điểm bị gắn cờ nhiều nhất"},
+                      "vi": "Sản phẩm có nhiều dấu hiệu nghi vấn nhất (đáng ngờ hoặc hàng giả)"},
+    "dash_places": {"en": "Most-flagged places", "vi": "Địa điểm có nhiều dấu hiệu nghi vấn nhất"},
     "dash_inspectors": {"en": "Checks per inspector", "vi": "Số lần kiểm tra theo cán bộ"},
     "dash_why": {"en": "Why checks were inconclusive", "vi": "Vì sao chưa đủ căn cứ"},
-    "dash_summary": {"en": "Checks: **{total}** · inconclusive: **{inconclusive}** ({share} %).",
-                     "vi": "Số lần kiểm tra: **{total}** · chưa đủ căn cứ: **{inconclusive}** ({share} %)."},
+    "dash_summary": {"en": "Checks: **{total}** · inconclusive: **{inconclusive}** ({share}%).",
+                     "vi": "Số lần kiểm tra: **{total}** · chưa đủ căn cứ: **{inconclusive}** ({share}%)."},
     "accounts_off": {"en": "Accounts are not kept in this catalog.", "vi": "Danh mục này không lưu tài khoản."},
     # catalog
     "login_title": {"en": "Log in to change the catalog", "vi": "Đăng nhập để thay đổi danh mục"},
@@ -749,12 +765,12 @@ TEXT: dict[str, dict[str, str]] = {
     # where the vectors live when several app servers share them (no server address on the page)
     "store_shared": {"en": ", in the shared vector database (Milvus)", "vi": ", trong cơ sở dữ liệu vectơ dùng chung (Milvus)"},
     "status_body": {
-        "en": "**Catalog** {catalog}: {references} references of {products} products ({genuine} genuine, "
+        "en": "**Catalog** (folder “{catalog}”): {references} references of {products} products ({genuine} genuine, "
               "{counterfeit} known counterfeit), generation {generation}.\n\n"
               "**Search**: {index}.\n\n**Photo comparison**: {model}.\n\n"
               "**Calibration**: false-alarm target {far:.0%} of genuine photos; {calibrated} of {products} products "
               "calibrated on their own references.\n\n**Checks kept**: {checks}.\n\n**Version** {version}.",
-        "vi": "**Danh mục** {catalog}: {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
+        "vi": "**Danh mục** (thư mục “{catalog}”): {references} ảnh mẫu của {products} sản phẩm ({genuine} chính hãng, "
               "{counterfeit} hàng giả đã biết), phiên bản dữ liệu {generation}.\n\n"
               "**Tìm kiếm**: {index}.\n\n**So sánh ảnh**: {model}.\n\n"
               "**Hiệu chỉnh**: mục tiêu báo nhầm {far:.0%} ảnh chính hãng; {calibrated}/{products} sản phẩm được "
@@ -768,32 +784,39 @@ TEXT: dict[str, dict[str, str]] = {
     "photos_checked": {"en": "Photos checked", "vi": "Ảnh đã kiểm tra"},
     "why": {"en": "Why", "vi": "Lý do"},
     "matches_table": {"en": "Evidence: nearest references", "vi": "Bằng chứng: ảnh mẫu gần nhất"},
-    "col_product": {"en": "product", "vi": "sản phẩm"},
-    "col_label": {"en": "label", "vi": "loại"},
-    "col_similarity": {"en": "similarity", "vi": "độ tương đồng"},
-    "col_view": {"en": "view", "vi": "góc chụp"},
-    "col_image": {"en": "image id", "vi": "mã ảnh"},
-    "col_inspector": {"en": "inspector", "vi": "cán bộ"},
+    "col_product": {"en": "Product", "vi": "Sản phẩm"},
+    "col_genuine": {"en": "Genuine photos", "vi": "Ảnh chính hãng"},
+    "col_counterfeit": {"en": "Photos of fakes", "vi": "Ảnh hàng giả"},
+    "col_label": {"en": "Label", "vi": "Loại"},
+    "col_similarity": {"en": "Similarity", "vi": "Độ tương đồng"},
+    "col_view": {"en": "View", "vi": "Góc chụp"},
+    "col_image": {"en": "Image id", "vi": "Mã ảnh"},
+    "col_inspector": {"en": "Inspector", "vi": "Cán bộ"},
     "report_inspector": {"en": "Inspector", "vi": "Cán bộ kiểm tra"},
-    "col_notes": {"en": "notes", "vi": "ghi chú"},
-    "col_checked": {"en": "checked (UTC)", "vi": "thời điểm (UTC)"},
-    "col_case": {"en": "case", "vi": "vụ việc"},
+    "col_notes": {"en": "Notes", "vi": "Ghi chú"},
+    "col_checked": {"en": "Checked (UTC)", "vi": "Thời điểm (UTC)"},
+    "col_case": {"en": "Case", "vi": "Vụ việc"},
     "review": {"en": "Review", "vi": "Thẩm định lại"},
     # catalog tables
-    "col_file": {"en": "file", "vi": "tệp"},
-    "col_photo": {"en": "photo", "vi": "ảnh"},
-    "col_case_or_photos": {"en": "case or photos", "vi": "vụ việc hoặc ảnh"},
-    "col_added": {"en": "added ({zone})", "vi": "thời điểm thêm ({zone})"},
-    "col_at": {"en": "when ({zone})", "vi": "thời điểm ({zone})"},
-    "col_action": {"en": "change", "vi": "thay đổi"},
-    "col_details": {"en": "details", "vi": "chi tiết"},
-    "col_sessions": {"en": "photo sessions", "vi": "số đợt chụp"},
-    "col_calibrated_on": {"en": "calibrated on", "vi": "hiệu chỉnh theo"},
-    "col_meaning": {"en": "what it means", "vi": "ý nghĩa"},
-    "col_known_fakes": {"en": "seized fakes (measured on its own photos)",
-                        "vi": "hàng giả đã thu giữ (đo trên ảnh của chính sản phẩm)"},
+    "col_file": {"en": "File", "vi": "Tệp"},
+    "col_photo": {"en": "Photo", "vi": "Ảnh"},
+    "col_case_or_photos": {"en": "Case or photos", "vi": "Vụ việc hoặc ảnh"},
+    "col_added": {"en": "Added ({zone})", "vi": "Thời điểm thêm ({zone})"},
+    "col_at": {"en": "When ({zone})", "vi": "Thời điểm ({zone})"},
+    "col_action": {"en": "Change", "vi": "Thay đổi"},
+    "col_details": {"en": "Details", "vi": "Chi tiết"},
+    "col_sessions": {"en": "Photo sessions", "vi": "Số đợt chụp"},
+    "col_calibrated_on": {"en": "Calibrated on", "vi": "Hiệu chỉnh theo"},
+    "col_meaning": {"en": "What it means", "vi": "Ý nghĩa"},
+    "col_known_fakes": {"en": "Seized fakes (measured on its own photos)",
+                        "vi": "Hàng giả đã thu giữ (đo trên ảnh của chính sản phẩm)"},
     "known_fakes_none": {"en": "none filed: genuine or fake is not judged, only which product it is",
                          "vi": "chưa có ảnh hàng giả: chỉ xác định đúng sản phẩm, chưa đánh giá được thật hay giả"},
+    "known_fakes_too_few": {"en": "{fakes} photo(s) of fakes filed, too few for a model ({needed} needed): genuine or "
+                                  "fake is not judged, and no check is called genuine-looking until more are filed",
+                            "vi": "mới có {fakes} ảnh hàng giả, quá ít để lập mô hình (cần {needed} ảnh): chưa đánh giá "
+                                  "được thật hay giả, và chưa lần kiểm tra nào được kết luận là giống hàng thật cho đến "
+                                  "khi bổ sung thêm"},
     "known_fakes_own": {"en": "{fakes} photos of fakes: {caught}% would be called counterfeit; {clear}% of its "
                               "genuine photos are clear of them",
                         "vi": "{fakes} ảnh hàng giả: {caught}% sẽ bị kết luận là hàng giả; {clear}% ảnh hàng thật "
@@ -838,6 +861,36 @@ TEXT: dict[str, dict[str, str]] = {
                         "vi": "thêm khoảng {more} ảnh chính hãng chụp vào ngày khác hoặc ở cửa hàng khác để hiệu chỉnh "
                               "riêng cho sản phẩm này"},
     "action_create_account": {"en": "account created", "vi": "tạo tài khoản"},
+    "action_add_references_skipped": {"en": "photos not added (already in the catalog or unreadable)",
+                                      "vi": "ảnh không được thêm (đã có trong danh mục hoặc không đọc được)"},
+    "action_add_from_review_skipped": {"en": "review photos not added (already in the catalog or unreadable)",
+                                       "vi": "ảnh từ thẩm định không được thêm (đã có trong danh mục hoặc không đọc được)"},
+    "action_import_manifest": {"en": "products imported from a list", "vi": "nhập sản phẩm từ danh sách"},
+    "action_import_manifest_skipped": {"en": "photos of a list not added (already in the catalog or unreadable)",
+                                       "vi": "ảnh trong danh sách không được thêm (đã có trong danh mục hoặc không đọc được)"},
+    "action_keypoints": {"en": "keypoints kept for print alignment", "vi": "lưu điểm đặc trưng để đối chiếu bản in"},
+    "action_rebuild_index": {"en": "search index rebuilt", "vi": "dựng lại chỉ mục tìm kiếm"},
+    "audit_app_start": {"en": "app start", "vi": "khởi động ứng dụng"},
+    "audit_key_products": {"en": "products", "vi": "sản phẩm"},
+    "audit_key_labels": {"en": "as", "vi": "loại"},
+    "audit_key_photos": {"en": "photos", "vi": "số ảnh"},
+    "audit_key_check_id": {"en": "check", "vi": "lần kiểm tra"},
+    "audit_key_was": {"en": "was", "vi": "kết luận cũ"},
+    "audit_key_now": {"en": "now", "vi": "kết luận mới"},
+    "audit_key_note": {"en": "note", "vi": "ghi chú"},
+    "audit_key_already_present": {"en": "already in the catalog", "vi": "đã có trong danh mục"},
+    "audit_key_unreadable": {"en": "unreadable", "vi": "không đọc được"},
+    "audit_key_product_id": {"en": "product", "vi": "sản phẩm"},
+    "audit_key_image_ids": {"en": "photos (ids)", "vi": "mã ảnh"},
+    "audit_key_name": {"en": "name", "vi": "tên"},
+    "audit_key_role": {"en": "role", "vi": "vai trò"},
+    "audit_key_unit": {"en": "unit", "vi": "đơn vị"},
+    "audit_key_brands": {"en": "brands", "vi": "nhãn hàng"},
+    "audit_key_file": {"en": "file", "vi": "tệp"},
+    "audit_key_manifest": {"en": "list", "vi": "danh sách"},
+    "audit_key_mode": {"en": "index", "vi": "chỉ mục"},
+    "audit_key_false_alarm_rate": {"en": "false-alarm target", "vi": "mục tiêu báo nhầm"},
+    "audit_key_trained_on": {"en": "trained on (photos)", "vi": "số ảnh dùng để tinh chỉnh"},
     "action_reset_password": {"en": "password reset", "vi": "đặt lại mật khẩu"},
     "action_disable_account": {"en": "account disabled", "vi": "khóa tài khoản"},
     "action_enable_account": {"en": "account enabled", "vi": "mở lại tài khoản"},
@@ -915,8 +968,8 @@ TEXT: dict[str, dict[str, str]] = {
     "source_app": {"en": "app", "vi": "ứng dụng"},
     "source_batch": {"en": "batch", "vi": "theo lô"},
     "source_api": {"en": "API", "vi": "qua API"},
-    "col_source": {"en": "from", "vi": "nguồn"},
-    "col_checked_local": {"en": "checked at ({zone})", "vi": "thời điểm ({zone})"},
+    "col_source": {"en": "From", "vi": "Nguồn"},
+    "col_checked_local": {"en": "Checked at ({zone})", "vi": "Thời điểm ({zone})"},
     # case file
     "case_no": {"en": "Case / seizure number", "vi": "Số vụ việc / biên bản tạm giữ"},
     "place": {"en": "Place of inspection", "vi": "Địa điểm kiểm tra"},

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from index import Catalog
-from index.judging.authenticity import GENUINE_FAKE_SHARE
+from index.judging.authenticity import GENUINE_FAKE_SHARE, MIN_FAKES
 from index.judging.messages import advice_text
 
 from .i18n import TEXT as TEXT_KEYS
@@ -240,7 +240,8 @@ def badge_html(result: dict, language: str, quality: list[dict] | None = None, c
     if compared:
         parts.append('<p class="compared">' + " · ".join(compared) + "</p>")
     if flags:
-        parts.append(f'<p>{esc(t("flags", language))}: ' + ", ".join(f'<span class="flag">{esc(f)}</span>' for f in flags) + "</p>")
+        # chips side by side, no commas between them (a comma hung at the line's end on a phone)
+        parts.append(f'<p>{esc(t("flags", language))}: ' + " ".join(f'<span class="flag">{esc(f)}</span>' for f in flags) + "</p>")
     if tips:
         parts.append(f'<div class="retake"><b>{esc(t("retake", language))}</b><ul>'
                      + "".join(f"<li>{esc(tip)}</li>" for tip in tips) + "</ul></div>")
@@ -543,6 +544,10 @@ def evidence_html(result: dict, language: str, heading: bool = True) -> str:
     fakes = evidence.get("known_fakes")
     if fakes:
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> {esc(fakes_sentence(result, fakes, language))}</p>')
+    elif evidence.get("known_fakes_filed"):
+        # fakes on file, too few for a model: neither "none" nor a model's reading
+        parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> '
+                     f'{esc(t("fakes_too_few", language, fakes=evidence["known_fakes_filed"], needed=MIN_FAKES))}</p>')
     elif result.get("product_id") and result.get("verdict") in ("genuine", "unknown"):
         # identity is not authenticity: without known fakes of the product, say what was not judged
         parts.append(f'<p><b>{esc(t("fakes_title", language))}:</b> {esc(t("fakes_none", language))}</p>')

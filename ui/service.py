@@ -335,11 +335,14 @@ class Service:
     def calibration_rows(self) -> list[list]:
         """Per product: genuine references, photo sessions, the level it is calibrated at, how
         many more genuine photos would calibrate it on its own (0 when it is), and what its known
-        fakes' model did out of fold (``Calibration.known_fakes``; None without seized fakes)."""
+        fakes' model did out of fold (``Calibration.known_fakes``; ``{"filed": n}`` for fakes too few
+        for a model; None without seized fakes)."""
         from index.judging.calibration import MIN_VALUES
 
         calibration = self.verifier.calibration  # what the verdicts use, computed once per catalog change
         rate = self.verifier.policy.false_alarm_rate
+        filed = dict(self.catalog.db.execute(
+            "SELECT product_id, COUNT(*) FROM refs WHERE label = 'counterfeit' GROUP BY product_id").fetchall())
         rows = []
         for product, info in sorted(calibration.summary(rate).items()):
             references = info.get("references") or 0
@@ -348,7 +351,7 @@ class Service:
                 level = "thin"  # too few photo sessions: no green badge yet (issue 28)
             rows.append([product, references, info.get("sessions") or 0, level,
                          calibration.photos_needed([product]) if level == "thin" else max(0, MIN_VALUES - references),
-                         info.get("known_fakes")])
+                         info.get("known_fakes") or ({"filed": filed[product]} if filed.get(product) else None)])
         return rows
 
     def thin_products(self) -> list[str]:
@@ -519,6 +522,21 @@ class Service:
         return {"product_id": refs[0].product_id, "name": refs[0].name, "brand": refs[0].brand,
                 "label_text": info.label_text if info else "", "gtins": " ".join(info.gtins) if info else ""}
 
+    @staticmethod
+    def review_target(record, product_id: str | None = None, add_as: str | None = None) -> str:
+        """The product a review adds a check's photos to: the one typed; else the one the verdict
+        names (genuine: that product; counterfeit: its fakes); else, for photos added as seized
+        fakes, the product they were claimed as (a fake is filed against what it pretends to be).
+        Never the product merely claimed for photos added as genuine: a Bravo photo claimed as God
+        Morgon and saved "as genuine" would have filed Bravo as genuine God Morgon (a helper's walk:
+        the claimed product was taken when the box was left empty, and the message named none)."""
+        typed = (product_id or "").strip()
+        if typed:
+            return typed
+        if record.result.get("verdict") in ("genuine", "counterfeit") and record.product_id:
+            return record.product_id.strip()
+        return (record.claimed_product_id or "").strip() if add_as == "counterfeit" else ""
+
     def review(self, user: str | None, check_id: int, verdict: str, note: str = "", add_as: str | None = None,
                product_id: str | None = None):
         """Confirm or overturn a past verdict; optionally add its photos to the catalog as genuine or
@@ -527,7 +545,7 @@ class Service:
         record = self.history.get(check_id)
         if record is None:
             raise KeyError(Problem("no_check", f"no check #{check_id} in the history", check_id=check_id))
-        target = (product_id or record.claimed_product_id or record.product_id or "").strip()
+        target = self.review_target(record, product_id, add_as)
         if add_as and not target:  # refused before anything is saved, not half done
             raise ValueError(Problem("review_no_product", f"check #{check_id} names no product: give the product id "
                                      "its photos are to be added to (nothing was saved)", check_id=check_id))

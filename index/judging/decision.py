@@ -403,8 +403,8 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         # identity alone, and its calibration table says so.
         flags += ["too_few_known_fakes", "insufficient_evidence"]
         return Decision("unknown", score, target, tuple(flags), "too_few_known_fakes",
-                        {**args, "fakes": evidence.target_fakes, "needed": MIN_FAKES}, p_value, level,
-                        _advice(evidence, calibration, target))
+                        {**args, "fakes": evidence.target_fakes, "needed": MIN_FAKES}, p_value, level)
+        # no photo advice: more photos of the item cannot settle what more seized fakes on file will
     if earned and p_value is not None:
         key = "consistent_with_genuine_serial" if any(f.supports for f in evidence.serials) else \
             "consistent_with_genuine_code" if any(f.relation == "supports" for f in evidence.codes) \

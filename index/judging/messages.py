@@ -202,7 +202,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "green badge can be earned yet. The brand owner should add at least {photos} more photos of each, "
               "taken on different days or in different places.",
         "vi": "Chưa kết luận được: danh mục có quá ít ảnh của {products} để phân biệt với các sản phẩm gần giống, "
-              "nên chưa thể đưa ra nhãn xanh. Chủ nhãn hàng cần bổ sung ít nhất {photos} ảnh nữa cho mỗi sản phẩm, "
+              "nên chưa thể đưa ra nhãn xanh. Chủ sở hữu nhãn hiệu cần bổ sung ít nhất {photos} ảnh nữa cho mỗi sản phẩm, "
               "chụp vào những ngày hoặc ở những nơi khác nhau.",
     },
     "text_names_other_product": {
@@ -227,14 +227,15 @@ MESSAGES: dict[str, dict[str, str]] = {
               "kiểm tra bao bì có đúng là sản phẩm khai báo không, và chụp gần, thẳng nhãn mặt trước.",
     },
     "too_few_known_fakes": {
-        "en": "Inconclusive: the photos look like {target}, but the catalog holds only {fakes} photo(s) of its seized "
-              "fakes, too few (at least {needed} are needed) to measure how its fakes are told from genuine photos, "
-              "so no green badge can be given. Compare the item with the fake shown; the brand owner should add "
-              "photos of more seized fakes.",
-        "vi": "Chưa kết luận được: ảnh giống {target}, nhưng danh mục chỉ có {fakes} ảnh hàng giả đã thu giữ của sản "
-              "phẩm này, quá ít (cần ít nhất {needed} ảnh) để đo được khả năng phân biệt hàng giả với hàng thật, nên "
-              "chưa thể đưa ra nhãn xanh. Hãy đối chiếu món hàng với mẫu hàng giả được hiển thị; chủ nhãn hàng cần "
-              "bổ sung ảnh của thêm các mẫu hàng giả đã thu giữ.",
+        "en": "Inconclusive: the photos look like {target}, but the catalog holds too few photos of its seized fakes "
+              "({fakes}; at least {needed} are needed) to tell its fakes from genuine photos, so the item cannot be "
+              "called genuine-looking. Compare it with the fake shown and keep it for the brand owner to assess: more "
+              "photos of the item will not settle this, more seized fakes on file will.",
+        "vi": "Chưa kết luận được: ảnh giống {target}, nhưng danh mục có quá ít ảnh hàng giả đã thu giữ của sản phẩm "
+              "này ({fakes} ảnh; cần ít nhất {needed} ảnh) để phân biệt hàng giả với hàng thật, nên chưa thể kết luận "
+              "món hàng giống hàng thật. Hãy đối chiếu với mẫu hàng giả được hiển thị và giữ lại để chủ sở hữu nhãn "
+              "hiệu giám định: chụp thêm ảnh món hàng không giải quyết được, cần bổ sung thêm ảnh hàng giả đã thu giữ "
+              "vào danh mục.",
     },
     "resembles_known_fakes": {
         "en": "Inconclusive: the photos look more like the seized fakes of {target} than like its genuine "

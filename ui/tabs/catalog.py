@@ -12,15 +12,23 @@ from index.storing.accounts import AccountError
 from index.storing.editing import FieldTooLong
 from index.problems import Problem
 from ui.service import NotAllowed
-from ui.i18n import TEXT, local_time, number, photo_problem, t, zone_words
+from ui.i18n import TEXT, local_time, number, outcome, photo_problem, t, zone_words
 from ui.render import serial_register_html, view_words
 from ui.tabs.common import refusal
-from ui.tabs.common import (BROWSE, PRODUCT_FIELDS, Page, _error, _frame, _ids, _os_sentence,
+from ui.tabs.common import (BROWSE, PRODUCT_FIELDS, Page, _error, _frame, _ids, _os_sentence, added_words,
                             _paths, _similar_id, label_choices, photos_usable, serial_kind_choices, user_error)
 
 
-def audit_words(details: str) -> str:
-    """An audit row's details as a line a person reads ("name: tim · role: inspector"), not JSON."""
+#: The audit details a person reads, in their words: the key, and how its values are said.
+AUDIT_KEYS = ("products", "labels", "photos", "check_id", "was", "now", "note", "already_present", "unreadable",
+              "product_id", "image_ids", "name", "role", "unit", "brands", "file", "manifest", "mode",
+              "false_alarm_rate", "trained_on")
+
+
+def audit_words(details: str, language: str = "en") -> str:
+    """An audit row's details as a line a person reads ("name: tim · role: inspector"), not JSON,
+    in the reader's language: the keys a page knows (``AUDIT_KEYS``) and the labels, verdicts and
+    roles among the values (a helper's walk: "check id: 10 · was: unknown" on a Vietnamese page)."""
     import json
 
     try:
@@ -30,14 +38,23 @@ def audit_words(details: str) -> str:
     if not isinstance(data, dict):
         return str(data)
 
-    def value(v):
+    def value(key, v):
         if isinstance(v, list):
-            return ", ".join(value(x) for x in v[:12]) + (" …" if len(v) > 12 else "")
+            return ", ".join(value(key, x) for x in v[:12]) + (" …" if len(v) > 12 else "")
         if isinstance(v, dict):
-            return ", ".join(f"{k} {value(x)}" for k, x in v.items())
+            return ", ".join(f"{k} {value(k, x)}" for k, x in v.items())
+        if key == "labels" and f"label_{v}" in TEXT:
+            return t(f"label_{v}", language)
+        if key in ("was", "now") and isinstance(v, str) and f"outcome_{v}" in TEXT:
+            return outcome(v, language)
+        if key == "role" and isinstance(v, str) and f"role_{v}" in TEXT:
+            return t(f"role_{v}", language)
         return str(v)
 
-    return " · ".join(f"{k.replace('_', ' ')}: {value(v)}" for k, v in data.items() if v not in (None, "", [], {}))
+    def said(key):
+        return t(f"audit_key_{key}", language) if key in AUDIT_KEYS else key.replace("_", " ")
+
+    return " · ".join(f"{said(k)}: {value(k, v)}" for k, v in data.items() if v not in (None, "", [], {}))
 
 
 def known_fakes_words(fakes: dict | None, language: str) -> str:
@@ -46,6 +63,10 @@ def known_fakes_words(fakes: dict | None, language: str) -> str:
     them (the green badge needs it); a brand's model says so (its fakes are other products')."""
     if not fakes:
         return t("known_fakes_none", language)
+    if "model" not in fakes:  # filed, too few for a model: no green badge until more are
+        from index.judging.authenticity import MIN_FAKES
+
+        return t("known_fakes_too_few", language, fakes=fakes.get("filed", 0), needed=MIN_FAKES)
 
     def whole_percent(share: float | None) -> str:  # never "100%" for less than all, nor "0%" for some
         value = round(100 * (share or 0.0))
@@ -99,8 +120,8 @@ def build(page: Page, **shared):
     claimed = shared['claimed']
     def products_table(query, language):
         return _frame(service.products(query), [t("product_id", language), t("product_name", language),
-                                                t("brand", language), t("label_genuine", language),
-                                                t("label_counterfeit", language)])
+                                                t("brand", language), t("col_genuine", language),
+                                                t("col_counterfeit", language)])
 
     def show_references(product_id, language):
         refs = service.references(product_id)
@@ -252,8 +273,7 @@ def build(page: Page, **shared):
         return t("product_saved", language, product=product_id, fields=fields)
 
     def _import_message(summary, language, product_id):
-        message = t("added_ref" if summary.added == 1 else "added_refs", language, added=summary.added,
-                    product=product_id or "—", present=summary.already_present)
+        message = added_words(summary, product_id, language)
         if summary.unreadable:
             message += "\n" + "\n".join(f"- {Path(p).name}: {photo_problem(reason, language)}"
                                         for p, reason in summary.unreadable)
@@ -305,8 +325,9 @@ def build(page: Page, **shared):
         History (issue 25: page_data and this table served it to every visitor)."""
         if not service.may_read_audit(session_user(request)):
             return _frame([[t("audit_login", language)]], [t("audit_title", language)])
-        rows = [[entry_id, local_time(at, language, short=True), user,
-                 t("action_" + action, language) if "action_" + action in TEXT else action, audit_words(details)]
+        rows = [[entry_id, local_time(at, language, short=True), t("audit_app_start", language) if user == "app start" else user,
+                 t("action_" + action, language) if "action_" + action in TEXT else action,
+                 audit_words(details, language)]
                 for entry_id, at, user, action, details in service.audit_rows()]
         return _frame(rows, ["#", t("col_at", language, zone=zone_words(language)), t("username", language), t("col_action", language),
                              t("col_details", language)])

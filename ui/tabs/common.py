@@ -84,6 +84,17 @@ def _code_text(text: str) -> str:
     return text if len(text) <= CODE_SHOWN_CHARS else text[:CODE_SHOWN_CHARS] + "…"
 
 
+def added_words(summary, product: str, language: str) -> str:
+    """What an addition of photos did, in the reader's words: how many were added to which product,
+    and how many were already there, only when some were (a helper's walk: "Đã thêm 0 ảnh mẫu cho …
+    (1 ảnh đã có sẵn)" and "(0 ảnh đã có sẵn)" after every addition)."""
+    key = "added_none" if summary.added == 0 else "added_ref" if summary.added == 1 else "added_refs"
+    said = t(key, language, added=summary.added, product=product or "—")
+    if summary.already_present:
+        said += " " + t("added_present", language, present=summary.already_present)
+    return said
+
+
 def _os_sentence(exc: OSError, language: str = "en") -> str:
     """An OS error as a sentence in the reader's language: the file's own name (no server path),
     what happened and who can act on it (a file gone: upload it again; no right to it or a full

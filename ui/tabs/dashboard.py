@@ -6,6 +6,7 @@ dates, place, product and inspector; the figures as a CSV. Counted by SQLite in
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 import gradio as gr
@@ -32,13 +33,20 @@ def offset_minutes() -> int:
     return int(offset.total_seconds() // 60) if offset else 0
 
 
+def legend_html(language: str) -> str:
+    """The verdicts' colours on the per-day plot, in the reader's words."""
+    keys = "".join(f'<span class="dash-key"><i style="background:{COLOURS[v]}"></i>{html.escape(outcome(v, language))}'
+                   f'</span>' for v in VERDICTS)
+    return f'<div class="dash-legend">{keys}</div>'
+
+
 def build(page: Page, **shared):
     """Lay out the tab inside the page's ``gr.Tabs`` and wire its events; returns what other tabs and the page use."""
     service, tr, language = page.service, page.tr, page.language
 
     def empty(language, key):
         # the plots are not given an empty table: Gradio's plot drawn empty once draws no bars afterwards
-        return (t(key, language), gr.update(), gr.update(),
+        return (t(key, language), gr.update(), legend_html(language), gr.update(),
                 _frame([], [t("dash_place", language), t("dash_checks", language)]),
                 _frame([], [t("dash_inspector", language), t("dash_checks", language)]),
                 _frame([], [t("dash_reason", language), t("dash_checks", language)]),
@@ -57,7 +65,7 @@ def build(page: Page, **shared):
                                         offset_minutes())
         except (NotAllowed, AccountError):  # a role that lost the right since the page opened
             return empty(language, "dash_login")
-        day, verdict, checks = t("dash_day", language), t("verdict", language), t("dash_checks", language)
+        day, checks = t("dash_day", language), t("dash_checks", language)
         # the plots' columns keep fixed names (the plot is drawn with them); the titles are the reader's
         per_day = pd.DataFrame([[d, outcome(v, language), n] for d, v, n in figures.per_day],
                                columns=["day", "verdict", "checks"])
@@ -78,11 +86,9 @@ def build(page: Page, **shared):
                  "flagged_places": t("dash_places", language), "per_inspector": t("dash_inspectors", language),
                  "inconclusive_why": t("dash_why", language)}
         csv_path = service.dashboard_csv(figures, names)
-        colour_map = {outcome(v, language): COLOURS[v] for v in VERDICTS}
         # an empty table is sent as no table (Gradio's plot drawn empty once draws no bars afterwards)
         per_day, products = (per_day if len(per_day) else None), (products if len(products) else None)
-        return (summary, gr.update(value=per_day, color_map=colour_map, x_title=day, y_title=checks,
-                                   color_title=verdict),
+        return (summary, gr.update(value=per_day, x_title=day, y_title=checks), legend_html(language),
                 gr.update(value=products, x_title=product_col, y_title=checks),
                 places, inspectors, why, gr.update(value=str(csv_path), interactive=True))
 
@@ -103,10 +109,16 @@ def build(page: Page, **shared):
             csv = tr(gr.DownloadButton(t("dash_csv"), interactive=False, elem_id="dash-csv", min_width=120), "dash_csv")
         summary = gr.Markdown(elem_id="dash-summary")
         per_day = tr(gr.BarPlot(None, x="day", y="checks",
-                                color="verdict", color_map={outcome(v, "en"): COLOURS[v] for v in VERDICTS},
+                                # the verdicts in both languages: a colour map sent again with the other
+                                # language's words left the bars uncoloured, so none were drawn (a helper's
+                                # walk: the page switched to Vietnamese after a first draw in English)
+                                color="verdict", color_map={outcome(v, lang): COLOURS[v] for v in VERDICTS
+                                                            for lang in ("en", "vi")},
                                 label=t("dash_per_day"), x_label_angle=-45, elem_id="dash-per-day", height=280,
-                                y_lim=[0, None]),
+                                y_lim=[0, None], colors_in_legend=[]),
                      "dash_per_day")
+        # the plot's own legend sat below its frame, cut off (a helper's walk: only its title showed)
+        legend = gr.HTML(legend_html("en"), elem_id="dash-legend")
         products = tr(gr.BarPlot(None, x="product", y="checks",
                                  label=t("dash_products"), x_label_angle=-45, elem_id="dash-products", height=280,
                                  sort="-y", y_lim=[0, None]), "dash_products")
@@ -117,7 +129,7 @@ def build(page: Page, **shared):
         inspectors = tr(gr.Dataframe(label=t("dash_inspectors"), interactive=False, wrap=True,
                                      elem_id="dash-inspectors"), "dash_inspectors")
         inputs = [since, until, place, product, inspector, language]
-        outputs = [summary, per_day, products, places, inspectors, why, csv]
+        outputs = [summary, per_day, legend, products, places, inspectors, why, csv]
         for event in (refresh.click, tab.select, *(box.submit for box in (since, until, place, product, inspector))):
             event(show, inputs, outputs, **BROWSE)
     return dict(dashboard_show=show, dashboard_inputs=inputs, dashboard_outputs=outputs, tab=tab)

@@ -8,7 +8,7 @@ import gradio as gr
 
 from index.storing.accounts import AccountError
 from ui.service import NotAllowed
-from ui.tabs.common import refusal, user_error
+from ui.tabs.common import added_words, refusal, user_error
 
 from index.verdict import OUTCOMES
 from ui.i18n import local_time, outcome, t, zone_words
@@ -21,6 +21,17 @@ from ui.tabs.common import (BROWSE, Page, _error, _frame, _plain, add_as_choices
 CARD_PHOTOS = 4
 
 
+def verdict_words(record, language: str) -> str:
+    """The verdict, and what a review made of it: "SUSPICIOUS → GENUINE-LOOKING" when overturned,
+    "SUSPICIOUS (confirmed on review)" when kept (an arrow to the same verdict read as a change)."""
+    said = outcome(record.verdict, language)
+    if not record.review_verdict:
+        return said
+    if record.review_verdict == record.verdict:
+        return f"{said} ({t('review_confirmed', language)})"
+    return f"{said} → {outcome(record.review_verdict, language)}"
+
+
 def history_cards(records, language: str) -> str:
     """The checks as cards, for a phone (issue 26: at 390 px the table showed number, time and a
     cut verdict): number and time, the verdict, the product, case and place, the photos' names in
@@ -31,14 +42,17 @@ def history_cards(records, language: str) -> str:
         return _plain(t("history_none", language))
     cards = []
     for r in records:
-        verdict = esc(outcome(r.verdict, language)) + (f" → {esc(outcome(r.review_verdict, language))}"
-                                                        if r.review_verdict else "")
+        verdict = esc(verdict_words(r, language))
         product = product_label(r.result, r.claimed_product_id or r.product_id) \
             if (r.claimed_product_id or r.product_id) else ""
         names = [p.name for p in r.photos[:CARD_PHOTOS]] + ([f"+{len(r.photos) - CARD_PHOTOS}"]
                                                              if len(r.photos) > CARD_PHOTOS else [])
-        lines = [f'<div class="top"><b>#{r.check_id}</b> · {esc(local_time(r.checked_at, language, short=True))}'
-                 f' <span class="verdict" style="color:{BADGE_COLOURS.get(r.verdict, "#333")}">{verdict}</span></div>']
+        colour = BADGE_COLOURS.get(r.review_verdict or r.verdict, "#333")
+        top = f'<b>#{r.check_id}</b> · {esc(local_time(r.checked_at, language, short=True))}'
+        if r.review_verdict:  # a reviewed verdict is long: a line of its own, not floated into the product's
+            lines = [f'<div class="top">{top}</div>', f'<div class="verdict" style="color:{colour}">{verdict}</div>']
+        else:
+            lines = [f'<div class="top">{top} <span class="verdict" style="color:{colour}">{verdict}</span></div>']
         if product:
             lines.append(f'<div class="product">{esc(product)}</div>')
         where = " · ".join(esc(x) for x in (r.case_id, r.place) if x)
@@ -79,7 +93,7 @@ def build(page: Page, **shared):
                                          since=window[0], until=window[1], inspector=who or None,
                                          source=source or None)
         rows = [[r.check_id, local_time(r.checked_at, language, short=True),
-                 outcome(r.verdict, language) + (f" → {outcome(r.review_verdict, language)}" if r.review_verdict else ""),
+                 verdict_words(r, language),
                  product_label(r.result, r.claimed_product_id) if r.claimed_product_id else "", r.case_id or "",
                  r.inspector, t("source_" + r.source, language),
                  r.notes[:80]]
@@ -95,10 +109,13 @@ def build(page: Page, **shared):
         try:
             number = int(row[0])
         except (IndexError, TypeError, ValueError):
-            return (gr.update(),) * 9
+            return (gr.update(),) * 13
         return (number, *open_check(number, language, request))
 
     def open_check(check_id, language, request: gr.Request):
+        return (*shown_check(check_id, language, request), None, "", "none", "")  # the review form, emptied
+
+    def shown_check(check_id, language, request: gr.Request):
         def refused(sentence):  # in the badge's place: browsing events show no error toast, only a red "Error"
             return (f'<p class="history-notice">{html.escape(sentence)}</p>', "", [], [], None, None, "", "")
 
@@ -122,7 +139,7 @@ def build(page: Page, **shared):
     def save_review(check_id, verdict, note, add_as, product_id, language, request: gr.Request):
         user = session_user(request)
         if not user:
-            raise _error(t("need_login", language), language)
+            raise _error(t("review_login", language), language)
         if verdict not in OUTCOMES:
             raise _error(t("review_pick", language), language)
         try:
@@ -133,9 +150,9 @@ def build(page: Page, **shared):
         except (KeyError, ValueError) as exc:  # no such check, no product to add its photos to: said in the page's language
             raise _error(user_error(exc, language), language) from None
         message = t("reviewed", language, check_id=int(check_id), verdict=outcome(verdict, language), user=user)
-        if summary is not None:
-            message += " " + t("added_ref" if summary.added == 1 else "added_refs", language, added=summary.added,
-                               product=product_id, present=summary.already_present)
+        if summary is not None:  # the product the photos went to, by name (the box may have been left empty)
+            record = service.history.get(int(check_id))
+            message += " " + added_words(summary, service.review_target(record, product_id, add_as), language)
         return message
 
     with tr(gr.Tab(t("tab_history"), id="history", elem_id="history-tab"), "tab_history") as history_tab:
@@ -198,7 +215,10 @@ def build(page: Page, **shared):
             box.submit(history_table, history_inputs, shown, **BROWSE)
         for box in (history_verdict, history_source):
             box.input(history_table, history_inputs, shown, **BROWSE)
-        opened = [h_badge, h_compared, h_gallery, h_fakes, h_report_html, h_report_json, h_raw, review_product]
+        # the review form starts empty for each check opened, in the same update (a helper's walk: the
+        # last check's choices and "check #10 reviewed" stayed beside "no check #99999")
+        opened = [h_badge, h_compared, h_gallery, h_fakes, h_report_html, h_report_json, h_raw, review_product,
+                  review_verdict, review_note, review_add, review_message]
         for event in (open_button.click(open_check, [check_number, language], opened, **BROWSE),
                       history.select(history_row_picked, [language], [check_number, *opened], **BROWSE)):
             event.then(fakes_gallery_shown, h_fakes, h_fakes, **BROWSE)
