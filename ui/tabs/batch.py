@@ -8,7 +8,7 @@ import gradio as gr
 from ui.i18n import t
 from ui.render import thumbnail_html, triage_html
 from ui.limits import LimitExceeded
-from ui.tabs.common import Page, _error, _limit_message, _os_sentence, _paths, api_result, user_error
+from ui.tabs.common import BROWSE, Page, _error, _limit_message, _os_sentence, _paths, api_result, user_error
 
 
 def build(page: Page, **shared):
@@ -56,10 +56,14 @@ def build(page: Page, **shared):
         batch_summary = gr.Markdown()
         batch_table = gr.HTML(elem_id="batch-table")
         with gr.Row():
-            batch_csv = tr(gr.DownloadButton(t("batch_csv"), elem_id="batch-csv"), "batch_csv")
-            batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl")), "batch_jsonl")
+            # greyed out until a run has results to download (a helper's walk: they looked ready before)
+            batch_csv = tr(gr.DownloadButton(t("batch_csv"), elem_id="batch-csv", interactive=False), "batch_csv")
+            batch_jsonl = tr(gr.DownloadButton(t("batch_jsonl"), elem_id="batch-jsonl", interactive=False),
+                             "batch_jsonl")
         batch_results = gr.JSON(visible=False)  # the API's first output: every case's verdict as data
-        batch_button.click(run_batch, [batch_manifest, batch_files, language],
-                           [batch_results, batch_summary, batch_table, batch_csv, batch_jsonl], api_name="batch",
-                           concurrency_id="batch", concurrency_limit=1)  # its own lane (ui.fairness)
+        run = batch_button.click(run_batch, [batch_manifest, batch_files, language],
+                                 [batch_results, batch_summary, batch_table, batch_csv, batch_jsonl], api_name="batch",
+                                 concurrency_id="batch", concurrency_limit=1)  # its own lane (ui.fairness)
+        # the downloads open once a run has results (the API's outputs stay the files' paths)
+        run.success(lambda: (gr.update(interactive=True),) * 2, None, [batch_csv, batch_jsonl], **BROWSE)
     return dict(batch_manifest=batch_manifest, batch_files=batch_files)

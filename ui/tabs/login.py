@@ -39,7 +39,8 @@ def build(page: Page, **shared):
         login_password = tr(gr.Textbox(label=t("password"), type="password", elem_id="login-password", scale=2,
                                        min_width=120), "password")
         login_button = tr(gr.Button(t("login"), elem_id="login-button", scale=1, min_width=90), "login", "value")
-        logout_button = tr(gr.Button(t("logout"), elem_id="logout-button", scale=1, min_width=90, visible=False),
+        # alone in the row once logged in: its own width, not a bar across the page
+        logout_button = tr(gr.Button(t("logout"), elem_id="logout-button", scale=0, min_width=140, visible=False),
                            "logout", "value")
     login_status = gr.Markdown(t("logged_out"), elem_id="login-status")
     fields = [login_name, login_password, login_button, logout_button]
