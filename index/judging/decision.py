@@ -401,10 +401,10 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         # genuine than all but 5% of its known fakes (issue 24), cannot be earned (a serial the
         # brand issued, unseen before, still earns it). A product with no fakes on file is judged on
         # identity alone, and its calibration table says so.
+        # No photo advice: more photos of the item cannot settle what more seized fakes on file will.
         flags += ["too_few_known_fakes", "insufficient_evidence"]
         return Decision("unknown", score, target, tuple(flags), "too_few_known_fakes",
                         {**args, "fakes": evidence.target_fakes, "needed": MIN_FAKES}, p_value, level)
-        # no photo advice: more photos of the item cannot settle what more seized fakes on file will
     if earned and p_value is not None:
         key = "consistent_with_genuine_serial" if any(f.supports for f in evidence.serials) else \
             "consistent_with_genuine_code" if any(f.relation == "supports" for f in evidence.codes) \
