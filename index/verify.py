@@ -376,7 +376,8 @@ class Verifier:
             claimed_in_catalog=target_similarity is not None if claimed else False,
             target_similarity=target_similarity,
             target_counterfeit_similarity=target_fake,
-            target_fakes=self._fake_count(target) if target_fake is not None else 0,
+            # counted only where no model judges the product (the one case the count is said and used)
+            target_fakes=self._fake_count(target) if target_fake is not None and authenticity is None else 0,
             other_similarity=other_similarity,
             target_claim_score=probabilities.get(target) if target else None,
             identified_claim_score=probabilities.get(identified) if identified else None,

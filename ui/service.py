@@ -341,8 +341,7 @@ class Service:
 
         calibration = self.verifier.calibration  # what the verdicts use, computed once per catalog change
         rate = self.verifier.policy.false_alarm_rate
-        filed = dict(self.catalog.db.execute(
-            "SELECT product_id, COUNT(*) FROM refs WHERE label = 'counterfeit' GROUP BY product_id").fetchall())
+        filed = {p.product_id: p.counterfeit for p in self.catalog.products()}  # photos of seized fakes
         rows = []
         for product, info in sorted(calibration.summary(rate).items()):
             references = info.get("references") or 0
