@@ -38,6 +38,7 @@ from .judging.evidence import features
 from .judging.regions import region_evidence
 from .judging.serials import SerialJudge
 from .judging.text import accented_words, read_words
+from .judging.views import capture_views
 from .storing.catalog import Catalog, Reference
 from .verdict import Match, PhotoError, Verdict
 
@@ -192,6 +193,13 @@ class Verifier:
 
             self.embedder = embedder_for(self.catalog)
         self._load()
+
+    def capture_views(self, product_id: str) -> list[tuple[str, bool]]:
+        """The views of ``product_id`` an inspector should photograph, one photo each: (view, whether
+        its known fakes differ there), those that separate its fakes best first
+        (``index.judging.views.capture_views``); [] for a product whose references name no part of it."""
+        return capture_views(self.catalog.reference_views(product_id),
+                             self.calibration.separating_views(product_id))
 
     def check(self, photos: Sequence[str | Path], claimed_product_id: str | None = None, case_id: str | None = None,
               regions: bool = True, views: Sequence[str] | None = None) -> Verdict:

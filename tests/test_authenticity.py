@@ -65,6 +65,39 @@ def test_each_photo_is_judged_in_its_own_view_and_the_inspector_can_correct_it(v
         assert verdict.advice[0] == "photo_view:label" or "label" in verdict.details.get("views", [])
 
 
+def test_the_capture_checklist_lists_the_views_that_separate_the_products_fakes_first(views_catalog, offline_embedder,
+                                                                                     tmp_path):
+    """Issue 24: "the capture checklist for a product lists the views its references show, the ones
+    that separate its fakes first". Shop, catalog and seized-item photos name how a photo was taken,
+    not a part of the item to photograph."""
+    from index import Catalog, Verifier
+    from ui.auth import Users
+    from ui.render import capture_checklist
+    from ui.service import Service
+
+    service = Service(Verifier(Catalog.open(views_catalog), offline_embedder), Users({}), work_dir=tmp_path)
+    try:
+        name, views = service.capture_views(PRODUCT)
+        assert (name, views) == ("God Morgon Orange Juice", [("label", True)])
+        english, vietnamese = (capture_checklist(name, views, language) for language in ("en", "vi"))
+        assert english.startswith("**Photograph God Morgon Orange Juice, one photo each:** "
+                                  "1. the whole item, front · 2. label (its known fakes differ here) · 3. the barcode")
+        assert "2. nhãn (hàng giả đã biết khác hàng thật ở chỗ này) · 3. mã vạch" in vietnamese
+        # a product whose references are shop and catalog photos only, no claim, a product not
+        # in the catalog: the general checklist
+        for product in ("Oatly-Oat-Milk", "", "No-Such-Product"):
+            assert service.capture_views(product)[1] == []
+            assert capture_checklist(*service.capture_views(product), "vi").startswith("**Nên chụp, mỗi góc một ảnh:**")
+        # a product whose references name its parts, none with fakes filed: listed, none marked,
+        # the most photographed first; the brand owner's words kept as plain text
+        assert capture_checklist("Shoe *X*", [("insole", False), ("toe_box", False)], "vi") == (
+            "**Chụp Shoe \\*X\\*, mỗi góc một ảnh:** 1. toàn bộ món hàng, mặt trước · 2. lót giày · 3. toe\\_box · "
+            "4. mã vạch, chụp thẳng và rõ nét · 5. số lô và hạn sử dụng")
+    finally:
+        service.catalog.close()
+        service.history.close()
+
+
 def test_the_risk_score_is_the_chance_of_a_fake_where_fakes_are_known(demo_catalog_dir, offline_embedder):
     """God Morgon has 8 seized fakes (reprints of its own cartons): its cases are ordered by the
     authenticity model's probability of a fake, a reprint by the same maker above the genuine pack."""

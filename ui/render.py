@@ -99,6 +99,38 @@ def view_words(view: str, language: str) -> str:
     return t(key, language) if key in TEXT_KEYS else view
 
 
+#: At most this many of a product's views in its capture checklist (one photo each is a lot already).
+CHECKLIST_VIEWS = 5
+
+
+def plain_markdown(text: str) -> str:
+    """A brand owner's words (a product or view name) as plain text inside Markdown."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in str(text))
+
+
+def capture_checklist(product: str, views: list[tuple[str, bool]], language: str) -> str:
+    """What to photograph of the item, one photo each: the claimed ``product``'s views as its
+    references show them (``views``: (view, whether its known fakes differ there), those first),
+    then its barcode and batch code; the general list when no product is chosen or its references
+    name no part of it (shop and catalog photos). The whole item comes first: it tells the product."""
+    if not views:
+        return t("capture_checklist", language)
+    items = [t("capture_whole", language)]  # what tells the product: the whole item
+    items += [t("capture_view_separates", language, view=plain_markdown(view_words(view, language)))
+             if separates else plain_markdown(view_words(view, language))
+             for view, separates in views[:CHECKLIST_VIEWS]]
+    items += [t("capture_barcode", language), t("capture_batch", language)]
+    listed = " · ".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+    return t("capture_checklist_for", language, product=plain_markdown(product), items=listed)
+
+
+def advice_words(key: str, language: str) -> str | None:
+    """What to photograph next, in the reader's words (a ``photo_view:NAME`` with its view as
+    ``view_words`` says it)."""
+    name, _, view = key.partition(":")
+    return advice_text(f"{name}:{view_words(view, language)}" if view else key, language)
+
+
 def view_key(text: str) -> str:
     """A view as typed back by the inspector (in the words ``view_words`` showed, either language)
     -> the catalog's name for it; any other text as it is."""
@@ -302,7 +334,7 @@ def triage_html(cases: list[tuple[dict, str]], language: str) -> str:
         flags = [flag(f, language) for f in case.get("flags", []) if f not in TECHNICAL_FLAGS]
         flag_text = f'<br><small>{esc(t("flags", language))}: {esc(", ".join(flags))}</small>' if flags else ""
         # the sentence ends "as advised below": the advice is in the row, as on the card
-        tips = [text for text in (advice_text(a, language) for a in case.get("advice", [])) if text]
+        tips = [text for text in (advice_words(a, language) for a in case.get("advice", [])) if text]
         if tips:
             heading = "next_photos_listing" if (case.get("details") or {}).get("photos_of") == "listing" \
                 else "next_photos"
@@ -447,7 +479,7 @@ def reference_picture(catalog: Catalog, image_id: int, max_side: int = 720) -> I
 
 def next_photos_html(result: dict, language: str) -> str:
     """What to photograph next, when the photos could not settle it."""
-    tips = [text for text in (advice_text(a, language) for a in result.get("advice", [])) if text]
+    tips = [text for text in (advice_words(a, language) for a in result.get("advice", [])) if text]
     if not tips:
         return ""
     esc = html.escape

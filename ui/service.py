@@ -324,6 +324,18 @@ class Service:
             choices.append((f"{label} ({product.product_id})" if label else product.product_id, product.product_id))
         return choices
 
+    def capture_views(self, product_id: str | None) -> tuple[str, list[tuple[str, bool]]]:
+        """(the product's name, the views of it to photograph: (view, whether its known fakes differ
+        there), those that separate its fakes first); ("", []) for no product or one unknown here."""
+        product_id = (product_id or "").strip()
+        if not product_id:
+            return "", []
+        with self._lock:
+            product = self.catalog.product(product_id)
+            if product is None:
+                return "", []
+            return product.name or product_id, self.verifier.capture_views(product_id)
+
     def products(self, query: str = "") -> list[list]:
         query = (query or "").strip().lower()
         return [[p.product_id, p.name, p.brand, p.genuine, p.counterfeit] for p in self.catalog.products()

@@ -73,3 +73,20 @@ def fit(vectors: np.ndarray, views: list[str], generation: int) -> ViewHead | No
     y = np.array([column[v] for v in names[chosen]])
     weight, bias = head_module.fit_linear_any(np.asarray(vectors, np.float32)[chosen], y, len(known))
     return ViewHead(tuple(known), weight.astype(np.float32), bias.astype(np.float32), generation)
+
+
+#: Views that say how or where a photo was taken, not which part of the item it shows: nothing an
+#: inspector can be asked to photograph.
+CAPTURE_CONTEXTS = frozenset({"", "shelf", "catalog", "seized", "listing", "studio", "photo"})
+
+
+def capture_views(reference_views: list[tuple[str, int]], separating: list[str]) -> list[tuple[str, bool]]:
+    """What to photograph of a product, view by view: (view, whether its known fakes differ there).
+    The views that separate its fakes first (``separating``, best first), then the other views its
+    genuine references show (``reference_views``: (view, photos), most photographed first); views
+    that only name how a photo was taken (``CAPTURE_CONTEXTS``) left out."""
+    shown = [view for view, _ in reference_views]
+    plan = [(view, True) for view in separating if view not in CAPTURE_CONTEXTS]
+    taken = {view for view, _ in plan}
+    plan += [(view, False) for view in shown if view not in CAPTURE_CONTEXTS and view not in taken]
+    return plan

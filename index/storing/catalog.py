@@ -361,6 +361,24 @@ class Catalog:
         ).fetchall()
         return [Product(*row) for row in rows]
 
+    def product(self, product_id: str) -> Product | None:
+        """One product's row of ``products()``; None when the catalog has no photo of it."""
+        row = self.db.execute(
+            """SELECT product_id, MAX(name), MAX(brand), SUM(label = 'genuine'), SUM(label = 'counterfeit')
+               FROM refs WHERE product_id = ? GROUP BY product_id""", (product_id,)).fetchone()
+        return Product(*row) if row else None
+
+    def reference_views(self, product_id: str) -> list[tuple[str, int]]:
+        """(view, photos) of ``product_id``'s genuine references, the most photographed first (views
+        as the manifests name them, case-folded)."""
+        counts: dict[str, int] = {}
+        for view, count in self.db.execute(
+                "SELECT view, COUNT(*) FROM refs WHERE product_id = ? AND label = 'genuine' GROUP BY view",
+                (product_id,)):
+            key = (view or "").strip().casefold()  # in Python: SQLite's LOWER folds ASCII only
+            counts[key] = counts.get(key, 0) + count
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
     def vectors(self, image_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) from SQLite, the source of truth; all of them when no ids are given."""
         if image_ids is None:

@@ -11,7 +11,7 @@ import gradio as gr
 
 from index.judging.messages import PHOTO_SOURCES
 from ui.i18n import t
-from ui.render import view_key, view_words
+from ui.render import capture_checklist, view_key, view_words
 from ui.limits import LimitExceeded
 from ui.tabs.common import (BROWSE, Page, _code_text, _error, _limit_message, _paths, _plain, api_result,
                             photo_problems, photos_usable)
@@ -131,6 +131,13 @@ def build(page: Page, **shared):
         choice = named if named and not claimed_now else gr.update()
         return choice, _plain(*problem_lines, *(f"• {line}" for line in lines))
 
+    def checklist_for(product_id, language):
+        """The capture checklist of the claimed product: its views, those where its known fakes
+        differ first (issue 24); the general one for no claim or a product whose references name no
+        part of it."""
+        name, views = service.capture_views(product_id)
+        return capture_checklist(name, views, language)
+
     def reports_ready():
         """After a check: its reports can be downloaded; photos added now join the same item."""
         return gr.update(interactive=True), gr.update(interactive=True), gr.update(visible=True)
@@ -149,8 +156,8 @@ def build(page: Page, **shared):
             with gr.Column(scale=1, min_width=300):
                 photos = tr(gr.File(label=t("photos"), file_count="multiple", type="filepath", elem_id="photos"),
                             "photos")  # photos only: PHOTO_PICKER_JS, photo_problems
+                # what to photograph: the claimed product's views once it is chosen (checklist_for)
                 checklist = gr.Markdown(t("capture_checklist"), elem_id="capture-checklist")
-                localized.append((checklist, "capture_checklist", "value", "{}"))
                 scan_note = gr.HTML(elem_id="scan-note")  # escaped text only: codes are anyone's to write
                 claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                          filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
@@ -222,4 +229,7 @@ def build(page: Page, **shared):
         checked.success(reports_ready, None, [report_html, report_json, new_item_hint], **BROWSE)
         new_item_button.click(new_item, None, [photos, claimed, notes, scan_note, *verify_outputs,
                                                new_item_hint, views], **BROWSE)
+        # the checklist follows the claim (chosen, read off a barcode, cleared) and the language
+        claimed.change(checklist_for, [claimed, language], checklist, **BROWSE)
+        language.change(checklist_for, [claimed, language], checklist, **BROWSE)
     return dict(photos=photos, claimed=claimed)
