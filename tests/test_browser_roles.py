@@ -5,6 +5,8 @@ hand-made request), a supervisor reviews a check of their unit. At 1280 px in En
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from browser_steps import VERDICT_TIMEOUT_MS, choose_claim, chromium, log_in
@@ -230,6 +232,11 @@ def test_the_dashboard_draws_its_plots_for_a_supervisor(browser, agency, size, l
             box = page.locator(plot).bounding_box()
             assert box["width"] > 200 and box["x"] + box["width"] <= size[0] + 1
         assert page.evaluate("document.documentElement.scrollWidth") <= size[0] + 1  # no sideways scrolling
+        # the flagged product's id under its bar, whole inside the plot (a long one, slanted, ran out
+        # of its frame, "d-Morgon-Orange-Juice")
+        label = page.locator("#dash-products svg text", has_text="Morgon").first.bounding_box()
+        frame = page.locator("#dash-products").bounding_box()
+        assert frame["x"] <= label["x"] and label["y"] + label["height"] <= frame["y"] + frame["height"] + 1
         with page.expect_download() as download:
             page.click("#dash-csv")
         text = download.value.path().read_text(encoding="utf-8")
@@ -246,6 +253,11 @@ def test_the_dashboard_draws_its_plots_for_a_supervisor(browser, agency, size, l
             page.click("#dash-show")
             page.locator("#dash-per-day", has_text="Ngày").wait_for(timeout=30_000)  # drawn again, in Vietnamese
             page.wait_for_timeout(1000)
+            # its days as the date boxes write them (08/12), not ISO dates
+            page.wait_for_function("() => [...document.querySelectorAll('#dash-per-day svg text')]"
+                                   ".some(t => /^\\d\\d\\/\\d\\d$/.test(t.textContent))", timeout=20_000)
+            axis = " ".join(page.locator("#dash-per-day svg text").all_text_contents())
+            assert not re.search(r"\d{4}-\d\d-\d\d", axis), axis
             page.screenshot(path=str(ARTIFACTS / "dashboard-en-then-vi.png"), full_page=True)
             fills = page.locator("#dash-per-day svg .mark-rect path").evaluate_all(
                 "paths => paths.map(p => (p.getAttribute('fill') || '').toLowerCase())")
@@ -274,6 +286,12 @@ def test_the_add_form_takes_the_label_text_and_gtin_of_a_new_product(browser, ag
         page.locator("#login-status", has_text="Role: Brand owner").wait_for(timeout=30_000)
         page.get_by_role("tab", name="Catalog").click()
         page.locator("#add-accordion").click()
+        # photos of a fake say nothing of the genuine package: its text and GTINs are not asked
+        page.locator("#add-accordion").get_by_label("counterfeit", exact=True).check()
+        page.locator("#add-label-text").wait_for(state="hidden", timeout=10_000)
+        assert not page.locator("#add-gtins").is_visible()
+        page.locator("#add-accordion").get_by_label("genuine", exact=True).check()
+        page.locator("#add-label-text").wait_for(state="visible", timeout=10_000)
         # a photo no other test of this shared app identifies (an Oatly photo here made the next
         # test's Oatly milk come back as this product)
         page.set_input_files("#add-photos input[type=file]", str(ROOT / "tests" / "data" / "Cabbage_001.jpg"))

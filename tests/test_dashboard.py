@@ -48,3 +48,18 @@ def test_local_days_shift_a_late_utc_check_to_the_next_day(history):
     f = dashboard.Filters(place="Late stall", offset_minutes=420)  # 03:00 on 2 January in Hanoi
     assert dashboard.count(history.db, f).per_day == [["2030-01-02", "counterfeit", 1]]
     assert dashboard.count(history.db, dashboard.Filters(place="Late stall")).per_day == [["2030-01-01", "counterfeit", 1]]
+
+
+def test_product_ids_on_the_axis_are_cut_short_but_never_merged():
+    """Before: "God-Morgon-Orange-Juice", slanted under the plot, ran off its left edge on a phone."""
+    from ui.tabs.dashboard import short_labels
+
+    names = ["God-Morgon-Orange-Juice", "God-Morgon-Orange-Red-Grapefruit-Juice", "Oatly-Oat-Milk",
+             "Arla-Sour-Cream-Light", "Arla-Sour-Cream-Light-2"]
+    shown = short_labels(names, chars=16)
+    assert shown["Oatly-Oat-Milk"] == "Oatly-Oat-Milk"
+    assert shown["God-Morgon-Orange-Juice"] == "God-Morgon-Orange-J…"
+    assert shown["God-Morgon-Orange-Red-Grapefruit-Juice"] == "God-Morgon-Orange-R…"
+    assert len(set(shown.values())) == len(names)  # one bar per product
+    assert shown["Arla-Sour-Cream-Light"] == "Arla-Sour-Cream-Light"
+    assert short_labels(["God-Morgon-Orange-Juice"], chars=16) == {"God-Morgon-Orange-Juice": "God-Morgon-Oran…"}

@@ -344,6 +344,14 @@ def test_vietnamese_sentences_write_decimals_with_a_comma():
     assert "giống hơn 99% ảnh chính hãng" in explain("matches_known_counterfeits", {"target": "X", "percent": 99.8}, "vi")
 
 
+def test_chart_days_read_as_the_page_writes_dates():
+    """Before: the dashboard's axis said "2026-12-08" beside date boxes that take "08/12/2026"."""
+    from ui.i18n import short_day
+
+    assert short_day("2026-12-08") == "08/12" and short_day("2026-01-31", year=True) == "31/01/2026"
+    assert short_day("not a day") == "not a day"
+
+
 def test_a_file_that_is_not_a_photo_is_named_with_its_reason_in_the_page_language(tmp_path):
     """Before: a PDF got Gradio's English toast on the Vietnamese page, then three red "Lỗi"."""
     from ui.tabs.common import photo_problems, photos_usable

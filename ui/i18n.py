@@ -506,8 +506,8 @@ TEXT: dict[str, dict[str, str]] = {
     "dash_reason": {"en": "Reason", "vi": "Lý do"},
     "dash_total": {"en": "Checks", "vi": "Số lần kiểm tra"},
     "dash_per_day": {"en": "Checks per day, by verdict", "vi": "Số lần kiểm tra mỗi ngày, theo kết luận"},
-    "dash_products": {"en": "Most-flagged products (suspicious or counterfeit)",
-                      "vi": "Sản phẩm có nhiều dấu hiệu nghi vấn nhất (đáng ngờ hoặc hàng giả)"},
+    # one line on a phone: a title on two lines pushed the plot's axis labels out of its frame
+    "dash_products": {"en": "Most-flagged products", "vi": "Sản phẩm bị nghi vấn nhiều nhất"},
     "dash_places": {"en": "Most-flagged places", "vi": "Địa điểm có nhiều dấu hiệu nghi vấn nhất"},
     "dash_inspectors": {"en": "Checks per inspector", "vi": "Số lần kiểm tra theo cán bộ"},
     "dash_why": {"en": "Why checks were inconclusive", "vi": "Vì sao chưa đủ căn cứ"},
@@ -1108,6 +1108,16 @@ def day(iso_date: str | None, language: str) -> str:
     if language == "vi" and len(iso_date) == 10 and iso_date[4] == "-":
         return f"{iso_date[8:10]}/{iso_date[5:7]}/{iso_date[:4]}"
     return iso_date
+
+
+def short_day(iso_date: str, year: bool = False) -> str:
+    """``2026-12-01`` on a chart's axis: ``01/12``, as the page's date boxes write days in either
+    language (``01/12/2026`` when ``year``: days that span more than one year). One form for both
+    languages: a Gradio plot redrawn with other words on its axis kept the first ones."""
+    y, m, d = iso_date[:4], iso_date[5:7], iso_date[8:10]
+    if not (len(iso_date) == 10 and iso_date[4] == "-" and (y + m + d).isdigit()):
+        return iso_date
+    return f"{d}/{m}/{y}" if year else f"{d}/{m}"
 
 
 def number(value: float, language: str, digits: int = 2) -> str:

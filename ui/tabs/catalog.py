@@ -193,7 +193,8 @@ def build(page: Page, **shared):
             if problems:
                 raise ValueError("; ".join(problems) + " (nothing was saved)")
         summary = service.add_references(user, _paths(files), product_id, label, name or "", brand or "", view or "")
-        if summary.added and ((label_text or "").strip() or (gtins or "").strip()):
+        # what the genuine package says and its GTINs: never from a photo of a fake
+        if summary.added and label == "genuine" and ((label_text or "").strip() or (gtins or "").strip()):
             service.edit_product(user, product_id, label_text=(label_text or "").strip() or None,
                                  gtins=(gtins or "").strip() or None)
         message = _import_message(summary, language, product_id)
@@ -460,6 +461,11 @@ def build(page: Page, **shared):
         confirmed = confirm_button.click(confirm_removal, [pending_removal, language],
                                          [pending_removal, change_message, confirm_box], **change)
         confirmed = confirmed.success(lambda: "", None, remove_ids, **BROWSE)
+        # the genuine package's text and GTINs are asked only when genuine photos are added (hidden
+        # and emptied for fakes: nothing unseen is checked or saved)
+        add_label.change(lambda label: [gr.update(visible=True) if label == "genuine"
+                                        else gr.update(visible=False, value="")] * 2,
+                         add_label, [add_label_text, add_gtins], **BROWSE)
         for event in (
             add_button.click(add_photos, [add_files, add_product, add_name, add_brand, add_label,
                                           add_view, add_label_text, add_gtins, language], add_message,
