@@ -80,19 +80,28 @@ def test_the_capture_checklist_lists_the_views_that_separate_the_products_fakes_
         name, views = service.capture_views(PRODUCT)
         assert (name, views) == ("God Morgon Orange Juice", [("label", True)])
         english, vietnamese = (capture_checklist(name, views, language) for language in ("en", "vi"))
-        assert english.startswith("**Photograph God Morgon Orange Juice, one photo each:** "
-                                  "1. the whole item, front · 2. label (its known fakes differ here) · 3. the barcode")
-        assert "2. nhãn (hàng giả đã biết khác hàng thật ở chỗ này) · 3. mã vạch" in vietnamese
+        # the label view asked for by name: not "the label" again among the general items
+        assert english == ("**Photograph God Morgon Orange Juice, one photo each:** 1. the whole item, front · "
+                           "2. the label (its known fakes differ here) · 3. the barcode, flat and sharp · "
+                           "4. the batch code and dates · 5. a close-up of the logo")
+        assert "2. nhãn bao bì (hàng giả đã biết khác hàng thật ở chỗ này) · 3. mã vạch" in vietnamese
+        # the advice after an inconclusive check asks for the same: the view, no second label
+        reprint = demo_photo("God-Morgon-Orange-Juice_005_reprint-copyshop.jpg")
+        verdict = service.verifier.check([reprint], claimed_product_id=PRODUCT, regions=False)
+        assert verdict.verdict == "unknown", verdict.verdict  # not clear of the fakes: what to photograph
+        assert verdict.advice[0] == "photo_view:label" and "photo_label" not in verdict.advice, verdict.advice
         # a product whose references are shop and catalog photos only, no claim, a product not
         # in the catalog: the general checklist
         for product in ("Oatly-Oat-Milk", "", "No-Such-Product"):
             assert service.capture_views(product)[1] == []
-            assert capture_checklist(*service.capture_views(product), "vi").startswith("**Nên chụp, mỗi góc một ảnh:**")
+            assert capture_checklist(*service.capture_views(product), "vi") == (
+                "**Nên chụp, mỗi góc một ảnh:** 1. toàn bộ món hàng, mặt trước · 2. nhãn bao bì, đọc rõ chữ · "
+                "3. mã vạch, chụp thẳng và rõ nét · 4. số lô và hạn sử dụng · 5. cận cảnh logo")
         # a product whose references name its parts, none with fakes filed: listed, none marked,
         # the most photographed first; the brand owner's words kept as plain text
         assert capture_checklist("Shoe *X*", [("insole", False), ("toe_box", False)], "vi") == (
             "**Chụp Shoe \\*X\\*, mỗi góc một ảnh:** 1. toàn bộ món hàng, mặt trước · 2. lót giày · 3. toe\\_box · "
-            "4. mã vạch, chụp thẳng và rõ nét · 5. số lô và hạn sử dụng")
+            "4. nhãn bao bì, đọc rõ chữ · 5. mã vạch, chụp thẳng và rõ nét · 6. số lô và hạn sử dụng · 7. cận cảnh logo")
     finally:
         service.catalog.close()
         service.history.close()

@@ -463,10 +463,10 @@ def test_a_listing_check_reads_plainly_and_history_reads_on_a_phone(browser, age
                                                       return c.measureText(text).width; });
         }""")
         assert abs(widths[0] - widths[1]) < 0.5, widths
-        in_a_shop = "ảnh chụp tại cửa hàng" if vi else "photo in a shop"  # the views box, in words
-        page.wait_for_function("(w) => (document.querySelector('#photo-views textarea, #photo-views input') || "
-                               "{value: ''}).value.includes(w)", arg=in_a_shop, timeout=20_000)
-        assert "shelf" not in page.input_value("#photo-views textarea, #photo-views input")
+        # the demo catalog's views say how photos were taken (shop, catalog, seized), none a part of
+        # the item: no views box to correct (a helper's walk: "photo in a shop" was shown as a view)
+        page.wait_for_timeout(1_000)
+        assert not page.locator("#photo-views").is_visible()
         page.locator("#verdict").screenshot(path=str(ARTIFACTS / f"verify-listing-card-{language}-{size[0]}.png"))
         page.get_by_role("tab", name="Lịch sử" if vi else "History").click()
         if phone:

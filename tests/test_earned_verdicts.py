@@ -169,7 +169,7 @@ def test_pooled_calibration_alone_does_not_accuse_a_photo_identified_as_the_clai
     assert pooled.calibration_level == "brand" and pooled.p_value < 0.025
     assert pooled.verdict == "unknown" and pooled.message == "atypical_for_brand"
     assert {"less_similar_than_genuine_photos", "insufficient_evidence"} <= set(pooled.flags) and pooled.advice
-    assert "85%" in explain(pooled.message, pooled.message_args) and "nhãn hàng" in explain(
+    assert "85%" in explain(pooled.message, pooled.message_args) and "thương hiệu" in explain(
         pooled.message, pooled.message_args, "vi")
     own = judged("Own", 0.85)  # the same score against the product's own genuine photos
     assert own.calibration_level == "product" and own.verdict == "suspicious"

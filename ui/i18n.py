@@ -29,10 +29,8 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_status": {"en": "Status", "vi": "Trạng thái"},
     # verify
     "photos": {"en": "Photos of one item (several angles welcome)", "vi": "Ảnh của một món hàng (nên chụp nhiều góc)"},
-    "capture_checklist": {"en": "**Photograph, one photo each:** 1. the whole front · 2. the label with its words · "
-                                "3. the barcode, flat and sharp · 4. the batch code and dates · 5. a close-up of the logo",
-                          "vi": "**Nên chụp, mỗi góc một ảnh:** 1. toàn bộ mặt trước · 2. nhãn có chữ · "
-                                "3. mã vạch, chụp thẳng và rõ nét · 4. số lô và hạn sử dụng · 5. cận cảnh logo"},
+    # the capture checklist (ui.render.capture_checklist): a heading, then numbered items
+    "capture_heading": {"en": "**Photograph, one photo each:**", "vi": "**Nên chụp, mỗi góc một ảnh:**"},
     "scan_named": {"en": "Barcode {code} belongs to {product}: chosen as the claimed product (change it if the item "
                          "claims to be something else).",
                    "vi": "Mã vạch {code} thuộc sản phẩm {product}: đã chọn làm sản phẩm khai báo (đổi lại nếu món hàng "
@@ -177,7 +175,7 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_code_of_other_product": {"en": "barcode of another product", "vi": "mã vạch của sản phẩm khác"},
     "flag_code_check_digit_fails": {"en": "barcode check digit fails", "vi": "mã vạch sai số kiểm tra"},
     "flag_code_from_other_company": {"en": "barcode from another company", "vi": "mã vạch của doanh nghiệp khác"},
-    "flag_brand_name_misspelt": {"en": "brand name misspelt", "vi": "tên nhãn hàng sai chính tả"},
+    "flag_brand_name_misspelt": {"en": "brand name misspelt", "vi": "tên thương hiệu sai chính tả"},
     "flag_text_names_other_product": {"en": "the print names another product", "vi": "chữ in là của sản phẩm khác"},
     "flag_text_mentions_other_product": {"en": "the print also carries another product's word",
                                          "vi": "chữ in có cả chữ của sản phẩm khác"},
@@ -199,7 +197,7 @@ TEXT: dict[str, dict[str, str]] = {
     "units_title": {"en": "Unit code (serial number)", "vi": "Mã định danh đơn vị hàng (số sê-ri)"},
     "unit_kind_gs1": {"en": "GS1 code", "vi": "mã GS1"},
     "unit_kind_digital_link": {"en": "GS1 Digital Link QR code", "vi": "mã QR GS1 Digital Link"},
-    "unit_kind_stamp": {"en": "brand's anti-counterfeit stamp", "vi": "tem chống giả của nhãn hàng"},
+    "unit_kind_stamp": {"en": "brand's anti-counterfeit stamp", "vi": "tem chống giả của thương hiệu"},
     "unit_serial": {"en": "serial", "vi": "số sê-ri"},
     "unit_batch": {"en": "batch", "vi": "số lô"},
     "unit_expiry": {"en": "expiry", "vi": "hạn sử dụng"},
@@ -249,7 +247,7 @@ TEXT: dict[str, dict[str, str]] = {
                               "vệt sáng bị đọc nhầm thành chữ): không hiển thị."},
     "words_legend": {"en": "green: matches the genuine package · red: a letter or two off the brand name · "
                            "grey: not on it · struck through: expected, not read",
-                     "vi": "xanh: khớp bao bì chính hãng · đỏ: lệch một hai chữ cái so với tên nhãn hàng · "
+                     "vi": "xanh: khớp bao bì chính hãng · đỏ: lệch một hai chữ cái so với tên thương hiệu · "
                            "xám: không có trên bao bì · gạch ngang: lẽ ra phải có nhưng không đọc được"},
     "codes_title": {"en": "Barcodes", "vi": "Mã vạch"},
     "codes_none": {"en": "no barcode read", "vi": "không đọc được mã vạch nào"},
@@ -262,13 +260,13 @@ TEXT: dict[str, dict[str, str]] = {
     "relation_supports": {"en": "matches the product", "vi": "khớp với sản phẩm"},
     "relation_other_product": {"en": "belongs to another product", "vi": "thuộc về sản phẩm khác"},
     "relation_bad_check_digit": {"en": "invalid number", "vi": "dãy số không hợp lệ"},
-    "relation_foreign_company": {"en": "not the brand's company prefix", "vi": "không phải mã doanh nghiệp của nhãn hàng"},
+    "relation_foreign_company": {"en": "not the brand's company prefix", "vi": "không phải mã doanh nghiệp của thương hiệu"},
     "relation_unlisted": {"en": "not listed in the catalog", "vi": "chưa có trong danh mục"},
     "relation_no_gtin": {"en": "carries no product number", "vi": "không chứa mã sản phẩm"},
     "fakes_title": {"en": "Known counterfeits", "vi": "Hàng giả đã biết"},
     "fakes_none": {"en": "The catalog holds no seized counterfeits of this product or its brand, so this check "
                          "says which product the photos show and what its package says, not who made it.",
-                   "vi": "Danh mục chưa có mẫu hàng giả đã thu giữ nào của sản phẩm hoặc nhãn hàng này, nên lần "
+                   "vi": "Danh mục chưa có mẫu hàng giả đã thu giữ nào của sản phẩm hoặc thương hiệu này, nên lần "
                          "kiểm tra này chỉ cho biết ảnh là sản phẩm nào và bao bì ghi gì, chưa cho biết ai sản xuất."},
     "fakes_too_few": {"en": "The catalog holds {fakes} photo(s) of seized fakes of this product, too few for a model "
                             "that tells its fakes from its genuine photos ({needed} needed): this check says which "
@@ -316,7 +314,7 @@ TEXT: dict[str, dict[str, str]] = {
     "view_catalog": {"en": "catalog photo", "vi": "ảnh danh mục"},
     "view_seized": {"en": "seized item", "vi": "tang vật thu giữ"},
     # views of the item that brand owners commonly name in their manifests (any other is shown as typed)
-    "view_label": {"en": "label", "vi": "nhãn"},
+    "view_label": {"en": "label", "vi": "nhãn bao bì"},
     "view_box label": {"en": "box label", "vi": "nhãn hộp"},
     "view_size tag": {"en": "size tag", "vi": "nhãn cỡ"},
     "view_insole": {"en": "insole", "vi": "lót giày"},
@@ -333,13 +331,16 @@ TEXT: dict[str, dict[str, str]] = {
     "view_zipper": {"en": "zipper", "vi": "khóa kéo"},
     "view_hologram": {"en": "hologram or seal", "vi": "tem chống giả"},
     # the capture checklist of a claimed product whose references name its views (issue 24)
-    "capture_checklist_for": {"en": "**Photograph {product}, one photo each:** {items}",
-                              "vi": "**Chụp {product}, mỗi góc một ảnh:** {items}"},
-    "capture_view_separates": {"en": "{view} (its known fakes differ here)",
+    "capture_heading_for": {"en": "**Photograph {product}, one photo each:**",
+                            "vi": "**Chụp {product}, mỗi góc một ảnh:**"},
+    "capture_view": {"en": "the {view}", "vi": "{view}"},
+    "capture_view_separates": {"en": "the {view} (its known fakes differ here)",
                                "vi": "{view} (hàng giả đã biết khác hàng thật ở chỗ này)"},
     "capture_whole": {"en": "the whole item, front", "vi": "toàn bộ món hàng, mặt trước"},
+    "capture_label": {"en": "the label, its words readable", "vi": "nhãn bao bì, đọc rõ chữ"},
     "capture_barcode": {"en": "the barcode, flat and sharp", "vi": "mã vạch, chụp thẳng và rõ nét"},
     "capture_batch": {"en": "the batch code and dates", "vi": "số lô và hạn sử dụng"},
+    "capture_logo": {"en": "a close-up of the logo", "vi": "cận cảnh logo"},
     "fakes_side_genuine": {"en": "genuine references", "vi": "ảnh mẫu chính hãng"},
     "fakes_side_fake": {"en": "fakes", "vi": "mẫu hàng giả"},
     "next_photos": {"en": "To settle it, photograph:", "vi": "Để kết luận, hãy chụp thêm:"},
@@ -542,7 +543,7 @@ TEXT: dict[str, dict[str, str]] = {
     "product_id": {"en": "Product id", "vi": "Mã sản phẩm"},
     "product_name": {"en": "Product name", "vi": "Tên sản phẩm"},
     "brand": {"en": "Brand", "vi": "Thương hiệu"},
-    "label": {"en": "Label", "vi": "Loại"},
+    "label": {"en": "Genuine or fake", "vi": "Loại"},
     "view": {"en": "View (front, back, label…)", "vi": "Góc chụp (trước, sau, nhãn…)"},
     "add": {"en": "Add to catalog", "vi": "Thêm vào danh mục"},
     "import_title": {"en": "Import a manifest", "vi": "Nhập tệp danh sách"},
@@ -910,7 +911,7 @@ TEXT: dict[str, dict[str, str]] = {
     "audit_key_name": {"en": "name", "vi": "tên"},
     "audit_key_role": {"en": "role", "vi": "vai trò"},
     "audit_key_unit": {"en": "unit", "vi": "đơn vị"},
-    "audit_key_brands": {"en": "brands", "vi": "nhãn hàng"},
+    "audit_key_brands": {"en": "brands", "vi": "thương hiệu"},
     "audit_key_file": {"en": "file", "vi": "tệp"},
     "audit_key_manifest": {"en": "list", "vi": "danh sách"},
     "audit_key_mode": {"en": "index", "vi": "chỉ mục"},
@@ -971,7 +972,7 @@ TEXT: dict[str, dict[str, str]] = {
                             "vi": "Máy này không có khóa của sổ ({path}): lần kiểm tra không đọc được sổ đăng ký tại đây."},
     "stamp_template": {"en": "Stamp template: the address the brand's stamp QR codes open, with {serial} where the "
                              "code goes",
-                       "vi": "Mẫu địa chỉ tem: địa chỉ mà mã QR trên tem của nhãn hàng mở ra, với {serial} ở chỗ mã tem"},
+                       "vi": "Mẫu địa chỉ tem: địa chỉ mà mã QR trên tem của thương hiệu mở ra, với {serial} ở chỗ mã tem"},
     "stamp_add": {"en": "Add stamp template", "vi": "Thêm mẫu địa chỉ tem"},
     "stamp_added": {"en": "Stamp template added: {template}", "vi": "Đã thêm mẫu địa chỉ tem: {template}"},
     "stamp_known": {"en": "That stamp template is already there.", "vi": "Mẫu địa chỉ tem này đã có."},

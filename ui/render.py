@@ -108,20 +108,28 @@ def plain_markdown(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in str(text))
 
 
+#: The general items of the capture checklist, as the advice after a check names them.
+CHECKLIST_GENERAL = (("photo_label", "capture_label"), ("photo_barcode", "capture_barcode"),
+                     ("photo_batch_code", "capture_batch"), ("photo_logo", "capture_logo"))
+
+
 def capture_checklist(product: str, views: list[tuple[str, bool]], language: str) -> str:
-    """What to photograph of the item, one photo each: the claimed ``product``'s views as its
-    references show them (``views``: (view, whether its known fakes differ there), those first),
-    then its barcode and batch code; the general list when no product is chosen or its references
-    name no part of it (shop and catalog photos). The whole item comes first: it tells the product."""
-    if not views:
-        return t("capture_checklist", language)
-    items = [t("capture_whole", language)]  # what tells the product: the whole item
-    items += [t("capture_view_separates", language, view=plain_markdown(view_words(view, language)))
-             if separates else plain_markdown(view_words(view, language))
-             for view, separates in views[:CHECKLIST_VIEWS]]
-    items += [t("capture_barcode", language), t("capture_batch", language)]
-    listed = " · ".join(f"{i}. {item}" for i, item in enumerate(items, 1))
-    return t("capture_checklist_for", language, product=plain_markdown(product), items=listed)
+    """What to photograph of the item, one photo each: the whole item, then the claimed ``product``'s
+    views as its references show them (``views``: (view, whether its known fakes differ there),
+    those first), then the label, barcode, batch code and logo where no view already asks for them
+    (as the advice after a check does, ``index.judging.views.covered_advice``). With no product
+    chosen, or one whose references name no part of it (shop and catalog photos), the general list."""
+    from index.judging.views import covered_advice
+
+    views = list(views)[:CHECKLIST_VIEWS]
+    covered = covered_advice(view for view, _ in views)
+    items = [t("capture_whole", language)]
+    items += [t("capture_view_separates" if separates else "capture_view", language,
+                view=plain_markdown(view_words(view, language))) for view, separates in views]
+    items += [t(key, language) for advice_key, key in CHECKLIST_GENERAL if advice_key not in covered]
+    heading = t("capture_heading_for", language, product=plain_markdown(product)) if views \
+        else t("capture_heading", language)
+    return heading + " " + " · ".join(f"{i}. {item}" for i, item in enumerate(items, 1))
 
 
 def advice_words(key: str, language: str) -> str | None:

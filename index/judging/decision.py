@@ -41,6 +41,7 @@ from .codes import BAD_CHECK_DIGIT, FOREIGN_COMPANY, OTHER_PRODUCT, CodeFinding
 from .messages import explain
 from .serials import NOT_ISSUED, SerialFinding
 from .text import TextComparison
+from .views import covered_advice
 
 
 @dataclass(frozen=True)
@@ -448,16 +449,14 @@ FEW_WORDS = 4
 def _advice(evidence: Evidence, calibration: Calibration | None = None, target: str | None = None) -> tuple[str, ...]:
     """What to photograph next, most telling first: for a product whose fakes the catalog knows
     view by view, its views that separate the fakes best, then the label, the barcode ..."""
-    advice = []
+    views = []
     if calibration is not None and target is not None:
         taken = set(evidence.photo_views)
-        advice += [f"photo_view:{view}" for view in calibration.separating_views(target) if view not in taken][:3]
-    if evidence.words_read < FEW_WORDS:
-        advice.append("photo_label")
-    if not evidence.codes:
-        advice.append("photo_barcode")
-    advice += ["photo_batch_code", "photo_logo"]
-    return tuple(advice)
+        views = [view for view in calibration.separating_views(target) if view not in taken][:3]
+    general = (["photo_label"] if evidence.words_read < FEW_WORDS else []) \
+        + ([] if evidence.codes else ["photo_barcode"]) + ["photo_batch_code", "photo_logo"]
+    covered = covered_advice(views)  # "the label" view asked for: not the front label again
+    return tuple([f"photo_view:{view}" for view in views] + [key for key in general if key not in covered])
 
 
 def _counterfeit_score(evidence: Evidence, p_value: float | None,

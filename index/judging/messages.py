@@ -61,7 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "code_from_other_company": {
         "en": "The barcode {code} on the item was issued under a company prefix that is not {target}'s brand's "
               "(prefix issued by {issuer}).",
-        "vi": "Mã vạch {code} trên món hàng được cấp theo mã doanh nghiệp không phải của nhãn hàng {target} "
+        "vi": "Mã vạch {code} trên món hàng được cấp theo mã doanh nghiệp không phải của thương hiệu {target} "
               "(tiền tố do {issuer} cấp).",
     },
     # the unit's own code (index.judging.serials): the brand's register, the memory of codes seen
@@ -139,7 +139,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "brand_name_misspelt": {
         "en": "The brand name on the package reads \"{read}\", not \"{expected}\": a misspelt brand is a common "
               "mark of a counterfeit. Check the print by eye.",
-        "vi": "Tên nhãn hàng trên bao bì là \"{read}\", không phải \"{expected}\": sai chính tả tên nhãn hàng là dấu "
+        "vi": "Tên thương hiệu trên bao bì là \"{read}\", không phải \"{expected}\": sai chính tả tên thương hiệu là dấu "
               "hiệu thường gặp của hàng giả. Hãy kiểm tra chữ in bằng mắt.",
     },
     "looks_like_other_product": {
@@ -164,7 +164,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "while the catalog holds too few of its own. The two disagree: photograph the item again as advised "
               "below and compare it with the genuine reference.",
         "vi": "Chưa kết luận được: ảnh được xác định là {target} (xác suất {probability:.0f}%, cao hơn mức hàng trông giống "
-              "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của các sản phẩm cùng nhãn hàng, dùng để "
+              "đạt tới) nhưng điểm thấp hơn {percent:.0f}% ảnh chính hãng của các sản phẩm cùng thương hiệu, dùng để "
               "hiệu chỉnh vì danh mục có quá ít ảnh của chính sản phẩm này. Hai căn cứ không thống nhất: hãy chụp "
               "lại món hàng theo hướng dẫn bên dưới và đối chiếu với ảnh mẫu chính hãng.",
     },
@@ -321,7 +321,7 @@ MESSAGES.update(EARLIER)
 #: What to photograph next when the photos could not settle it.
 ADVICE: dict[str, dict[str, str]] = {
     "photo_label": {"en": "the front label, close and straight, so its printed name and brand can be read",
-                    "vi": "nhãn mặt trước, chụp gần và thẳng, để đọc được tên và nhãn hàng in trên đó"},
+                    "vi": "nhãn mặt trước, chụp gần và thẳng, để đọc được tên sản phẩm và thương hiệu in trên đó"},
     "photo_barcode": {"en": "the barcode (EAN/UPC or QR), filling most of the photo",
                       "vi": "mã vạch (EAN/UPC hoặc QR), chiếm gần hết khung hình"},
     "photo_batch_code": {"en": "the batch or lot code and the expiry date",

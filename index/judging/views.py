@@ -79,6 +79,22 @@ def fit(vectors: np.ndarray, views: list[str], generation: int) -> ViewHead | No
 #: inspector can be asked to photograph.
 CAPTURE_CONTEXTS = frozenset({"", "shelf", "catalog", "seized", "listing", "studio", "photo"})
 
+#: The general photo advice (``index.judging.messages.ADVICE``) that a view of the item already asks
+#: for: a product photographed view by view is not also asked for "the front label" when its
+#: "label" view is on the list.
+ADVICE_COVERED_BY = {
+    "photo_label": frozenset({"label", "front label", "box label"}),
+    "photo_barcode": frozenset({"barcode"}),
+    "photo_batch_code": frozenset({"batch print", "batch code"}),
+    "photo_logo": frozenset({"logo"}),
+}
+
+
+def covered_advice(views) -> set[str]:
+    """The general advice keys that ``views`` (asked for by name) already cover."""
+    named = {(view or "").strip().casefold() for view in views}
+    return {key for key, covering in ADVICE_COVERED_BY.items() if covering & named}
+
 
 def capture_views(reference_views: list[tuple[str, int]], separating: list[str]) -> list[tuple[str, bool]]:
     """What to photograph of a product, view by view: (view, whether its known fakes differ there).

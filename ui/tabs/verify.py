@@ -10,6 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from index.judging.messages import PHOTO_SOURCES
+from index.judging.views import CAPTURE_CONTEXTS
 from ui.i18n import t
 from ui.render import capture_checklist, view_key, view_words
 from ui.limits import LimitExceeded
@@ -81,12 +82,14 @@ def build(page: Page, **shared):
 
     def views_used(check_id, language):
         """After a check, the views box shows the view each photo was compared as, in the reader's
-        words ("photo in a shop", not "shelf"; typed back, ``view_key`` reads them), for the inspector
+        words ("box label", "nhãn hộp"; typed back, ``view_key`` reads them), for the inspector
         to correct and check again. A step of its own, so the /verify API's outputs stay the verdict
         and what the page shows (the README's example unpacks them)."""
         record = service.history.get(int(check_id)) if check_id else None
-        used = ", ".join(view_words(v, language) for v in record.result.get("details", {}).get("views", [])) \
-            if record else ""
+        # a shop or catalog photo names no part of the item: left empty (the catalog assigns it again)
+        assigned = [("" if v in CAPTURE_CONTEXTS else view_words(v, language))
+                    for v in (record.result.get("details", {}).get("views", []) if record else [])]
+        used = ", ".join(assigned) if any(assigned) else ""
         return gr.update(value=used, visible=bool(used) or views_shown())
 
     def redraw_if_switched(check_id, started_in, language):
@@ -97,8 +100,10 @@ def build(page: Page, **shared):
         return show_check(record, language)
 
     def views_shown() -> bool:
-        """The views box is shown when the catalog knows the views of its items (several, learnt)."""
-        return service.verifier.calibration.view_head is not None
+        """The views box is shown when the catalog has learnt views of its items (box label, insole
+        ...), not only how photos were taken (shop, catalog, seized: nothing to correct there)."""
+        head = service.verifier.calibration.view_head
+        return head is not None and any(view not in CAPTURE_CONTEXTS for view in head.views)
 
     def scan_photos(files, claimed_now, language):
         """Guided capture: read the barcodes of the photos just added; a code that names one catalog
@@ -157,7 +162,7 @@ def build(page: Page, **shared):
                 photos = tr(gr.File(label=t("photos"), file_count="multiple", type="filepath", elem_id="photos"),
                             "photos")  # photos only: PHOTO_PICKER_JS, photo_problems
                 # what to photograph: the claimed product's views once it is chosen (checklist_for)
-                checklist = gr.Markdown(t("capture_checklist"), elem_id="capture-checklist")
+                checklist = gr.Markdown(capture_checklist("", [], "en"), elem_id="capture-checklist")
                 scan_note = gr.HTML(elem_id="scan-note")  # escaped text only: codes are anyone's to write
                 claimed = tr(gr.Dropdown(service.product_choices(), value=None, label=t("claimed"),
                                          filterable=True, allow_custom_value=True, elem_id="claimed"), "claimed")
