@@ -40,8 +40,8 @@ def legend_html(language: str) -> str:
     return f'<div class="dash-legend">{keys}</div>'
 
 
-#: The longest product id written whole under the products plot: a longer one, slanted, ran off the
-#: plot's left edge on a phone (a helper's walk: "d-Morgon-Orange-Juice").
+#: The longest product id written whole under the products plot: a longer one, slanted, ran out of
+#: the plot's frame on a phone (a helper's walk: "d-Morgon-Orange-Juice").
 AXIS_LABEL_CHARS = 16
 
 
