@@ -37,7 +37,7 @@ from .judging.decision import Evidence, Policy, decide
 from .judging.evidence import features
 from .judging.regions import region_evidence
 from .judging.serials import SerialJudge
-from .judging.text import accented_words, read_words
+from .judging.text import accented_words, read_figures, read_words
 from .judging.views import capture_views
 from .storing.catalog import Catalog, Reference
 from .verdict import Match, PhotoError, Verdict
@@ -365,7 +365,8 @@ class Verifier:
         findings = tuple(self.codes.judge(codes_read, target)) if codes_read else ()
         serials = self.serials.judge(codes_read, target, case.case_id, case.photos,
                                      [p.sha256 for p in readable]) if codes_read else ()
-        comparison = calibration.text.compare(words, target) if calibration.text is not None and target else None
+        figures = read_figures(line for p in readable for line in p.reading.text)
+        comparison = calibration.text.compare(words, target, figures) if calibration.text is not None and target else None
         photo_views = self._photo_views(case, photos, queries)
         authenticity = None
         if target:

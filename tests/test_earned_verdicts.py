@@ -453,3 +453,64 @@ def test_a_product_named_in_the_sentence_is_named_by_its_name(verifier):
     assert message["key"] == "text_mentions_other_product" and message["args"]["other"] == "Oatly-Oat-Milk"
     said = verdict_sentence(verdict.to_dict(), "vi")
     assert "của Oatly Oat Milk" in said and "Oatly-Oat-Milk" not in said
+
+
+def test_a_sibling_printed_with_another_figure_is_not_green(verifier):
+    """Issue 24: Garant's 1.5% medium fat milk, missing from a tuned catalog, got the green badge as
+    Garant's 3% standard milk on 2 of its 6 photos: the packs differ in a word and the figure. The
+    figure read on the photos ("1.5%") is compared with the ones the product's packs show ("3%",
+    read on its references): real photos, the demo catalog."""
+    from index.judging import text
+
+    profile = verifier.calibration.text.profiles["Garant-Ecological-Standard-Milk"]
+    assert profile.figures["3%"] >= text.FIGURE_MIN_SHARE  # read on its genuine packs
+    for name in ("Garant-Ecological-Medium-Fat-Milk_001.jpg", "Garant-Ecological-Medium-Fat-Milk_004.jpg"):
+        photo = ROOT / "tests" / "data" / name
+        for claimed in (None, "Garant-Ecological-Standard-Milk"):
+            verdict = verifier.check([photo], claimed_product_id=claimed)
+            assert verdict.verdict != "genuine", (name, claimed)
+            if verdict.evidence["text"].get("product_id") == "Garant-Ecological-Standard-Milk":
+                assert verdict.evidence["text"]["figure_differs"] == [["1.5%", "3%"]], (name, claimed)
+        assert verdict.evidence["text"]["figure_differs"] == [["1.5%", "3%"]]  # claimed: always compared
+    own = verifier.check([demo_photo("Garant-Ecological-Standard-Milk_001.jpg")],
+                         claimed_product_id="Garant-Ecological-Standard-Milk")
+    assert "figure_differs" not in own.evidence["text"] and "text_figure_differs" not in own.flags
+
+
+def test_a_figure_the_products_packs_never_show_withholds_the_green_badge():
+    """The decision: an earned badge is withheld (inconclusive, with advice) when the photos read a
+    figure that is not the product's, in both languages; figures are compared only where the
+    product's packs show one of their own and none of theirs is read."""
+    from index.judging.calibration import Calibration
+    from index.judging.decision import Evidence, decide
+    from index.judging.messages import explain
+    from index.judging.text import ReadWord, TextIndex, build_profile
+
+    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
+    calibration = Calibration(
+        1, claim_scores={"Milk": genuine}, claim_weights={"Milk": (1.0,) * 40},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100,
+        session_counts={"Milk": 12})
+    packs = [["mjolk", "garant"]] * 10
+    index = TextIndex([build_profile("Milk", "Standard milk", "Garant", "", packs,
+                                     [["3%"]] * 4 + [["30%"]] + [[]] * 5)])
+    words = [ReadWord("mjolk", 0.97), ReadWord("mellan", 0.99)]
+
+    def judged(figures, claimed="Milk"):
+        return decide(Evidence(1, "Milk", claimed, claimed is not None, 0.8, target_claim_score=0.97,
+                               identified_claim_score=0.97, text=index.compare(words, "Milk", figures)), calibration)
+
+    for claimed in ("Milk", None):
+        other = judged({"1.5%": 0.94}, claimed)
+        assert other.verdict == "unknown" and other.message == "text_figure_differs" and other.advice
+        assert {"text_figure_differs", "insufficient_evidence"} <= set(other.flags)
+        assert other.product_id == claimed  # without a claim, none: it may be a sibling the catalog lacks
+        assert "“1.5%”" in explain(other.message, other.message_args, "en")
+        assert "“1,5%”" in explain(other.message, other.message_args, "vi")  # as Vietnamese writes it
+    assert judged({}).verdict == "genuine"
+    assert judged({"3%": 0.95}).verdict == "genuine"
+    assert judged({"1.5%": 0.94, "30%": 0.8}).verdict == "genuine"  # one of its own figures read too
+    assert judged({"1.5%": 0.7}).verdict == "genuine"  # read too unsurely
+    shown_once = TextIndex([build_profile("Milk", "Standard milk", "Garant", "", packs, [["3%"]] * 2 + [[]] * 8)])
+    assert shown_once.compare(words, "Milk", {"1.5%": 0.94}).other_figures == ()  # its packs show no figure of theirs

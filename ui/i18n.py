@@ -179,6 +179,8 @@ TEXT: dict[str, dict[str, str]] = {
     "flag_text_names_other_product": {"en": "the print names another product", "vi": "chữ in là của sản phẩm khác"},
     "flag_text_mentions_other_product": {"en": "the print also carries another product's word",
                                          "vi": "chữ in có cả chữ của sản phẩm khác"},
+    "flag_text_figure_differs": {"en": "a printed figure differs from the genuine packs'",
+                                 "vi": "con số in khác bao bì chính hãng"},
     "flag_not_clear_of_known_fakes": {"en": "not clearly unlike the known fakes",
                                       "vi": "chưa khác rõ so với hàng giả đã biết"},
     "flag_too_few_known_fakes": {"en": "too few seized fakes on file to judge authenticity",

@@ -44,7 +44,7 @@ from .claim_model import ClaimModel
 from .evidence import features
 from .authenticity import AuthenticityModels
 from .authenticity import fit as fit_authenticity
-from .text import TextIndex, build_profile, read_words
+from .text import TextIndex, build_profile, read_figures, read_words
 from .views import ViewHead
 from .views import fit as fit_view_head
 
@@ -271,19 +271,23 @@ class Calibration:
 
 
 def text_index(catalog: Catalog, image_ids: list[int] | None = None, words_by_id: dict[int, list[str]] | None = None,
-               exclude: set[str] = frozenset()) -> TextIndex | None:
+               exclude: set[str] = frozenset(), figures_by_id: dict[int, list[str]] | None = None) -> TextIndex | None:
     """Text profiles of the catalog's products from their declarations and the words read on
     their genuine references (``image_ids``, default all); None when nothing was ever read or
-    declared."""
+    declared. The figures read on them (``figures_by_id``, read from the catalog when the words
+    are) go into the profiles too: the index checks compare with, not the calibration's folds."""
     info = catalog.product_info()
     if words_by_id is None:
         words_by_id = reference_words(catalog)
+        figures_by_id = reference_figures(catalog) if figures_by_id is None else figures_by_id
+    figures_by_id = figures_by_id or {}
     if not words_by_id and not any(i.label_text for i in info.values()):
         return None
     rows = catalog.db.execute("SELECT image_id, product_id, name, brand FROM refs WHERE label = 'genuine'").fetchall()
     wanted = None if image_ids is None else set(image_ids)
     declared: dict[str, tuple[str, str]] = {}
     read: dict[str, list[list[str]]] = {}
+    shown: dict[str, list[list[str]]] = {}
     for image_id, product, name, brand in rows:
         if product in exclude:
             continue
@@ -292,8 +296,10 @@ def text_index(catalog: Catalog, image_ids: list[int] | None = None, words_by_id
             declared[product] = (name or declared[product][0], brand or declared[product][1])
         if (wanted is None or image_id in wanted) and image_id in words_by_id:
             read.setdefault(product, []).append(words_by_id[image_id])
+            shown.setdefault(product, []).append(figures_by_id.get(image_id, []))
     profiles = [build_profile(product, name, brand, info[product].label_text if product in info else "",
-                              read.get(product, ())) for product, (name, brand) in declared.items()]
+                              read.get(product, ()), shown.get(product, ()) if figures_by_id else ())
+                for product, (name, brand) in declared.items()]
     return TextIndex(profiles)
 
 
@@ -303,6 +309,12 @@ def reference_words(catalog: Catalog) -> dict[int, list[str]]:
     for image_id, reading in catalog.readings().items():
         out[int(image_id)] = [w.word for w in read_words(json.loads(reading).get("text", ()))]
     return out
+
+
+def reference_figures(catalog: Catalog) -> dict[int, list[str]]:
+    """image id -> the figures (``text.figures``) read on that reference (only references read)."""
+    return {int(image_id): list(read_figures(json.loads(reading).get("text", ())))
+            for image_id, reading in catalog.readings().items()}
 
 
 def compute(catalog: Catalog) -> Calibration:
@@ -333,7 +345,7 @@ def compute(catalog: Catalog) -> Calibration:
     words_by_id = reference_words(catalog)
     words = [words_by_id.get(i, []) for i in ids]
     read_counts = np.array([len(w) for w in words], np.float64)
-    index_all = text_index(catalog, ids, words_by_id)
+    index_all = text_index(catalog, ids, words_by_id, figures_by_id=reference_figures(catalog))
 
     # After `tune`, the backbone has seen its training references: their scores are optimistic
     # (measured: 32% false alarms when calibrated on them). Calibrate on the references it did not

@@ -379,6 +379,16 @@ def decide(evidence: Evidence, calibration: Calibration, policy: Policy = Policy
         return Decision("unknown", score, target, tuple(flags), "text_mentions_other_product",
                         {**args, "word": word.upper(), "other": other}, p_value, level,
                         _advice(evidence, calibration, target))
+    if earned and evidence.text is not None and evidence.text.other_figures:
+        # A percentage printed on the pack that the product's packs never show, and not theirs: a
+        # sibling of the line (1.5% milk for the 3%), missing from the catalog or claimed as it, or
+        # a reprint with the wrong figure. The looks cannot tell such siblings apart (measured: a
+        # missing Garant 1.5% milk green as its 3% sibling on a tuned catalog); no green badge.
+        read, usual = evidence.text.other_figures[0]
+        flags += ["text_figure_differs", "insufficient_evidence"]
+        # without a claim no product is named: the photos may show a sibling the catalog lacks
+        return Decision("unknown", score, target if claimed else None, tuple(flags), "text_figure_differs",
+                        {**args, "read": read, "usual": usual}, p_value, level, _advice(evidence, calibration, target))
     if earned and views_disagree:
         flags += ["views_disagree", "insufficient_evidence"]
         return Decision("unknown", score, None, tuple(flags), "views_disagree", args, p_value, level,

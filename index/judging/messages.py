@@ -226,6 +226,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chưa kết luận được: ảnh giống {target}, nhưng trên bao bì còn có chữ “{word}” của {other}. Hãy "
               "kiểm tra bao bì có đúng là sản phẩm khai báo không, và chụp gần, thẳng nhãn mặt trước.",
     },
+    "text_figure_differs": {
+        "en": "Inconclusive: the photos look like {target}, but the package reads “{read}” where the genuine packs of "
+              "{target} read “{usual}”: it may be another variant of the line, which the catalog does not hold. "
+              "Compare the printed figure with the genuine pack shown, and photograph it close and straight.",
+        "vi": "Chưa kết luận được: ảnh giống {target}, nhưng trên bao bì in “{read}”, trong khi bao bì chính hãng của "
+              "{target} in “{usual}”: có thể đây là một loại khác cùng dòng sản phẩm mà danh mục chưa có. Hãy đối chiếu "
+              "con số in trên bao bì với bao bì chính hãng hiển thị bên cạnh, và chụp gần, thẳng chỗ in con số đó.",
+    },
     "too_few_known_fakes": {
         "en": "Inconclusive: the photos look like {target}, but the catalog holds too few photos of its seized fakes "
               "({fakes}; at least {needed} are needed) to tell its fakes from genuine photos, so the item cannot be "
@@ -382,6 +390,7 @@ LISTING_STEPS: dict[str, list[tuple[str, str]]] = {
            ("photograph the details advised below", "ask the seller for the photos listed below"),
            ("and photograph its front label close and straight", "and ask the seller for a close, straight photo "
                                                                   "of its front label"),
+           ("and photograph it close and straight", "and ask the seller for a close, straight photo of it"),
            ("Compare the item with", "Compare the listing's photos with"),
            ("compare the item with", "compare the listing's photos with")],
     "vi": [("Hãy kiểm tra trực tiếp món hàng.", "Hãy đề nghị người bán gửi ảnh chụp rõ chính món hàng (nhãn mặt "
@@ -390,6 +399,7 @@ LISTING_STEPS: dict[str, list[tuple[str, str]]] = {
            ("chụp lại theo hướng dẫn bên dưới", "đề nghị người bán gửi các ảnh nêu bên dưới"),
            ("rồi chụp các chi tiết được hướng dẫn bên dưới", "rồi đề nghị người bán gửi các ảnh nêu bên dưới"),
            ("và chụp gần, thẳng nhãn mặt trước", "và đề nghị người bán gửi ảnh chụp gần, thẳng nhãn mặt trước"),
+           ("và chụp gần, thẳng chỗ in con số đó", "và đề nghị người bán gửi ảnh chụp gần, thẳng chỗ in con số đó"),
            ("đối chiếu món hàng với", "đối chiếu ảnh tin đăng với")],
 }
 #: What a check's photos are of: an item in the inspector's (or the buyer's) hands, or a listing.
@@ -435,6 +445,8 @@ def explain(key: str, args: dict | None = None, language: str = "en", photos_of:
         args["percent"] = 99.0
     text_language = language if language in texts else "en"
     args = {k: Decimal(v, text_language == "vi") if isinstance(v, float) else v for k, v in args.items()}
+    if key == "text_figure_differs" and text_language == "vi":  # printed figures: "1,5%" as Vietnamese writes it
+        args.update({k: str(args[k]).replace(".", ",") for k in ("read", "usual") if k in args})
     text = texts[text_language].format(**args)
     if photos_of == "listing":
         for in_hand, listing in LISTING_STEPS.get(text_language, ()):

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from index.evaluation import auroc  # noqa: E402
 from index.judging import calibration  # noqa: E402
+from index.judging.decision import Policy  # noqa: E402
 from index.storing.catalog import Catalog  # noqa: E402
 
 GROCERY = ROOT / "build" / "grocery"
@@ -92,6 +93,7 @@ def main() -> None:
     packaged = packaged_products(args.catalog)
     env = {**os.environ, "VERIFIER_AUTO_TUNE": "0"}
     results = []
+    open_set: dict[int, dict] = {}
     groups = args.only if args.only else list(range(args.groups))
     suffix = "_tuned" if args.tuned else ""
     for group in groups:
@@ -107,6 +109,9 @@ def main() -> None:
                                 "--no-progress"], check=True, env=env)
                 (tuned_dir / ".tuned").touch()
             catalog_dir = tuned_dir
+        with Catalog.open(catalog_dir) as catalog:
+            current = calibration.current(catalog)
+        open_set[group] = {"open_threshold": round(current.accept_threshold(Policy().open_accept_rate, False), 4)}
         manifest = queries(set(held), GROCERY / f"queries_unknown_packaged_g{group}.csv")
         report = out / f"g{group}{suffix}"
         if not (report / "results.jsonl").exists():
@@ -147,7 +152,8 @@ def main() -> None:
                           for r in missing if r["verdict"] == "genuine"],
         "per_group": [{"held_out": packaged[g::args.groups],
                        "auroc": round(auroc(scores([r for r in known if r["group"] == g]),
-                                            scores([r for r in missing if r["group"] == g])), 4)}
+                                            scores([r for r in missing if r["group"] == g])), 4),
+                       **open_set[g]}
                       for g in groups],
     }
     (out / f"figures{suffix}.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
