@@ -472,6 +472,9 @@ def test_a_sibling_printed_with_another_figure_is_not_green(verifier):
             if verdict.evidence["text"].get("product_id") == "Garant-Ecological-Standard-Milk":
                 assert verdict.evidence["text"]["figure_differs"] == [["1.5%", "3%"]], (name, claimed)
         assert verdict.evidence["text"]["figure_differs"] == [["1.5%", "3%"]]  # claimed: always compared
+        # claimed as the standard milk, the looks earn the badge on the demo catalog: the figure withholds it
+        assert verdict.details["message"]["key"] == "text_figure_differs", name
+        assert "text_figure_differs" in verdict.flags, name
     own = verifier.check([demo_photo("Garant-Ecological-Standard-Milk_001.jpg")],
                          claimed_product_id="Garant-Ecological-Standard-Milk")
     assert "figure_differs" not in own.evidence["text"] and "text_figure_differs" not in own.flags
