@@ -289,20 +289,27 @@ def test_photos_of_different_products_in_one_check_are_not_judged_together(verif
     assert "photos_show_different_products" not in same.flags
 
 
+def _one_product_calibration(product: str):
+    """A calibration of one product with 12 sessions: genuine scores 0.5-0.999, look-alike claims
+    up to 0.7, unknown products up to 0.9 (a claim probability of 0.97 earns the badge)."""
+    from index.judging.calibration import Calibration
+
+    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
+    return Calibration(
+        1, claim_scores={product: genuine}, claim_weights={product: (1.0,) * 40},
+        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
+        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100,
+        session_counts={product: 12})
+
+
 def test_without_a_claim_every_view_must_name_the_product_for_the_green_badge():
     """A tuned catalog's vectors hold several views; a product missing from the catalog is taken
     for different neighbours by different views. Without a claim, views that disagree withhold
     the green badge; with a claim they do not count (it would cost far more than it catches)."""
-    from index.judging.calibration import Calibration
     from index.judging.decision import Evidence, decide
     from index.judging.messages import explain
 
-    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
-    calibration = Calibration(
-        1, claim_scores={"Lemon": genuine}, claim_weights={"Lemon": (1.0,) * 40},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
-        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100,
-        session_counts={"Lemon": 12})
+    calibration = _one_product_calibration("Lemon")
 
     def judged(views, claimed=None):
         return decide(Evidence(1, "Lemon", claimed, claimed is not None, 0.8, target_claim_score=0.97,
@@ -484,17 +491,11 @@ def test_a_figure_the_products_packs_never_show_withholds_the_green_badge():
     """The decision: an earned badge is withheld (inconclusive, with advice) when the photos read a
     figure that is not the product's, in both languages; figures are compared only where the
     product's packs show one of their own and none of theirs is read."""
-    from index.judging.calibration import Calibration
     from index.judging.decision import Evidence, decide
     from index.judging.messages import explain
     from index.judging.text import ReadWord, TextIndex, build_profile
 
-    genuine = tuple(float(v) for v in np.linspace(0.5, 0.999, 40))
-    calibration = Calibration(
-        1, claim_scores={"Milk": genuine}, claim_weights={"Milk": (1.0,) * 40},
-        lookalike_scores=tuple(float(v) for v in np.linspace(0.0, 0.7, 100)), lookalike_weights=(1.0,) * 100,
-        unknown_scores=tuple(float(v) for v in np.linspace(0.0, 0.9, 100)), unknown_weights=(1.0,) * 100,
-        session_counts={"Milk": 12})
+    calibration = _one_product_calibration("Milk")
     packs = [["mjolk", "garant"]] * 10
     index = TextIndex([build_profile("Milk", "Standard milk", "Garant", "", packs,
                                      [["3%"]] * 4 + [["30%"]] + [[]] * 5)])

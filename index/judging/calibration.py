@@ -278,8 +278,7 @@ def text_index(catalog: Catalog, image_ids: list[int] | None = None, words_by_id
     are) go into the profiles too: the index checks compare with, not the calibration's folds."""
     info = catalog.product_info()
     if words_by_id is None:
-        words_by_id = reference_words(catalog)
-        figures_by_id = reference_figures(catalog) if figures_by_id is None else figures_by_id
+        words_by_id, figures_by_id = reference_text(catalog)
     figures_by_id = figures_by_id or {}
     if not words_by_id and not any(i.label_text for i in info.values()):
         return None
@@ -303,18 +302,20 @@ def text_index(catalog: Catalog, image_ids: list[int] | None = None, words_by_id
     return TextIndex(profiles)
 
 
+def reference_text(catalog: Catalog) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """image id -> the words, and the figures (``text.figures``), read on that reference (only
+    references that were read), from one pass over the stored readings."""
+    words_by_id, figures_by_id = {}, {}
+    for image_id, reading in catalog.readings().items():
+        lines = json.loads(reading).get("text", ())
+        words_by_id[int(image_id)] = [w.word for w in read_words(lines)]
+        figures_by_id[int(image_id)] = list(read_figures(lines))
+    return words_by_id, figures_by_id
+
+
 def reference_words(catalog: Catalog) -> dict[int, list[str]]:
     """image id -> the words read on that reference (only references that were read)."""
-    out = {}
-    for image_id, reading in catalog.readings().items():
-        out[int(image_id)] = [w.word for w in read_words(json.loads(reading).get("text", ()))]
-    return out
-
-
-def reference_figures(catalog: Catalog) -> dict[int, list[str]]:
-    """image id -> the figures (``text.figures``) read on that reference (only references read)."""
-    return {int(image_id): list(read_figures(json.loads(reading).get("text", ())))
-            for image_id, reading in catalog.readings().items()}
+    return reference_text(catalog)[0]
 
 
 def compute(catalog: Catalog) -> Calibration:
@@ -342,10 +343,10 @@ def compute(catalog: Catalog) -> Calibration:
     imagenet = imagenet_view(catalog)
     sessions = _sessions(session_vectors(vectors, imagenet), y)
     session_counts = {classes[label]: int(len(np.unique(sessions[y == label]))) for label in np.unique(y)}
-    words_by_id = reference_words(catalog)
+    words_by_id, figures_by_id = reference_text(catalog)
     words = [words_by_id.get(i, []) for i in ids]
     read_counts = np.array([len(w) for w in words], np.float64)
-    index_all = text_index(catalog, ids, words_by_id, figures_by_id=reference_figures(catalog))
+    index_all = text_index(catalog, ids, words_by_id, figures_by_id=figures_by_id)
 
     # After `tune`, the backbone has seen its training references: their scores are optimistic
     # (measured: 32% false alarms when calibrated on them). Calibrate on the references it did not
